@@ -1,0 +1,60 @@
+# borikan — every target does its own set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) -m django
+export DJANGO_SETTINGS_MODULE ?= borikan.config.settings.local
+export PYTHONPATH := $(CURDIR)/src
+
+# Django 6 needs Python >= 3.12: look for 3.13 then 3.12 on PATH and under pyenv.
+PYTHON_FOUND := $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /root/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.12*/bin/python3.12 python3; do \
+	p=$$(command -v $$c 2>/dev/null) || continue; \
+	$$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: help run test demo bench lint format setup messages migrate clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON_FOUND)" ]; then echo "borikan needs Python 3.12 or newer (Django 6); none found on PATH or under pyenv." >&2; exit 1; fi
+	@echo "Using $(PYTHON_FOUND)"
+	@command -v msgfmt >/dev/null || { echo "installing gettext (msgfmt) for translations"; apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
+	$(PYTHON_FOUND) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed messages  ## create the virtual environment and install
+
+messages: $(VENV)/.installed
+	@cd src/borikan && ../../$(PY) -m django compilemessages -v 0
+
+migrate: setup
+	$(MANAGE) migrate --noinput -v 0
+
+run: migrate  ## the portal on http://127.0.0.1:8000 (SQLite, in-process jobs, local files)
+	$(MANAGE) load_catalogue
+	$(MANAGE) seed_demo_accounts
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: setup  ## the whole test suite (PostgreSQL when DATABASE_URL names one, SQLite otherwise)
+	DJANGO_SETTINGS_MODULE=borikan.config.settings.test $(PY) -m pytest -q $(ARGS)
+
+demo: setup  ## the scripted eight-step journey through the API, headless
+	$(PY) -m borikan.demo.journey
+
+bench: setup  ## benchmarks: make bench [ONLY=name]
+	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY))
+
+lint: setup  ## ruff
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+format: setup
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.db import models
+
+from borikan.core.models import TimeStampedModel
+
+
+class Agency(TimeStampedModel):
+    code = models.SlugField(max_length=20, unique=True, allow_unicode=False)
+    name_th = models.CharField(max_length=255)
+    name_en = models.CharField(max_length=255)
+    # The official address for correspondence (a mandatory rule: governance checks it is set).
+    email = models.EmailField(blank=True)
+    ministry_th = models.CharField(max_length=255, blank=True)
+    ministry_en = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class StaffRole(models.TextChoices):
+    OFFICER = "officer", "officer"
+    APPROVER = "approver", "approver"
+    AGENCY_ADMIN = "agency_admin", "agency admin"
+
+
+class StaffMembership(TimeStampedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency", "role"], name="unique_membership_role"),
+            models.CheckConstraint(condition=models.Q(role__in=StaffRole.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.agency_id}:{self.role}"

@@ -1,0 +1,94 @@
+"""Applications API: thin handlers; each authorises through a selector and calls one service."""
+
+from django.http import HttpRequest
+from ninja import File, Router, Status
+from ninja.files import UploadedFile
+
+from borikan.identity.apiauth import api_auth
+
+from . import selectors, services
+from .schemas import (
+    ApplicationCreateIn,
+    ApplicationOut,
+    ApplicationSummaryOut,
+    ApplicationUpdateIn,
+    AttachmentOut,
+    ReasonIn,
+)
+
+router = Router(tags=["applications"], auth=api_auth)
+
+
+def _reload(request: HttpRequest, application_id):  # noqa: ANN001, ANN202
+    """Re-read after a change, through the access check (and its audit of the read)."""
+    return selectors.access_application_for_user(user=request.auth, application_id=application_id)
+
+
+@router.post("", response={201: ApplicationOut}, summary="Start an application (a draft) for a service")
+def application_create(request: HttpRequest, payload: ApplicationCreateIn):  # noqa: ANN201
+    app = services.application_create(actor=request.auth, service_slug=payload.service, form_data=payload.form_data)
+    return Status(201, _reload(request, app.pk))
+
+
+@router.get("", response=list[ApplicationSummaryOut], summary="My applications")
+def application_list(request: HttpRequest):  # noqa: ANN201
+    return list(selectors.application_list_for_applicant(user=request.auth)[:200])
+
+
+@router.get("/queue", response=list[ApplicationSummaryOut], summary="Officer queue of my agencies")
+def application_queue(request: HttpRequest, status: str = "", service: str = "", mine: bool = False):  # noqa: ANN201
+    return list(
+        selectors.application_queue(user=request.auth, status=status, service_slug=service, assigned_to_me=mine)[:100]
+    )
+
+
+@router.get("/{application_id}", response=ApplicationOut, summary="One application with its history")
+def application_detail(request: HttpRequest, application_id: str):  # noqa: ANN201
+    return _reload(request, application_id)
+
+
+@router.put("/{application_id}/form", response=ApplicationOut, summary="Save the form of a draft")
+def application_update(request: HttpRequest, application_id: str, payload: ApplicationUpdateIn):  # noqa: ANN201
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, purpose="edit")
+    services.application_update(
+        actor=request.auth, application_id=app.pk, form_data=payload.form_data, expected_version=payload.version
+    )
+    return _reload(request, app.pk)
+
+
+@router.post("/{application_id}/attachments", response={201: AttachmentOut}, summary="Attach the supporting file")
+def application_attach(request: HttpRequest, application_id: str, file: File[UploadedFile]):  # noqa: ANN201
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, purpose="attach")
+    return Status(201, services.application_attach(actor=request.auth, application_id=app.pk, upload=file))
+
+
+@router.post("/{application_id}/submit", response=ApplicationOut, summary="Submit: validates and gives a tracking number")
+def application_submit(request: HttpRequest, application_id: str):  # noqa: ANN201
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, purpose="submit")
+    services.application_submit(actor=request.auth, application_id=app.pk)
+    return _reload(request, app.pk)
+
+
+@router.post("/{application_id}/resubmit", response=ApplicationOut, summary="Answer a request for information")
+def application_resubmit(request: HttpRequest, application_id: str, payload: ApplicationUpdateIn):  # noqa: ANN201
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, purpose="resubmit")
+    services.application_resubmit(actor=request.auth, application_id=app.pk, form_data=payload.form_data)
+    return _reload(request, app.pk)
+
+
+@router.post("/{application_id}/withdraw", response=ApplicationOut, summary="Withdraw my application")
+def application_withdraw(request: HttpRequest, application_id: str, payload: ReasonIn):  # noqa: ANN201
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, purpose="withdraw")
+    services.application_withdraw(actor=request.auth, application_id=app.pk, reason=payload.reason)
+    return _reload(request, app.pk)
+
+
+@router.post(
+    "/{application_id}/actions/{action}",
+    response=ApplicationOut,
+    summary="Officer or approver action: start_review, request_info, forward, approve, reject, return",
+)
+def application_staff_act(request: HttpRequest, application_id: str, action: str, payload: ReasonIn):  # noqa: ANN201
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, purpose=action)
+    services.application_staff_act(actor=request.auth, application_id=app.pk, action=action, reason=payload.reason)
+    return _reload(request, app.pk)

@@ -1,0 +1,96 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from borikan.agencies.models import Agency
+from borikan.catalog.models import Service
+from borikan.core.models import TimeStampedModel
+
+from .workflow import Action, Role, Status
+
+
+class Application(TimeStampedModel):
+    """One citizen's application for one service: a case moving through the lifecycle in workflow.py."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="applications")
+    # Copied from the service at creation: every staff query filters on it (agency isolation).
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    tracking_number = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    form_data = models.JSONField(default=dict, blank=True)
+    # Bumped on every change; a write that names an older version is refused (optimistic concurrency).
+    version = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="application_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "status", "submitted_at"], name="app_queue_idx"),
+            models.Index(fields=["applicant", "-created_at"], name="app_applicant_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number or f"draft {self.pk}"
+
+    @property
+    def case_ref(self) -> str:
+        """The opaque reference the common services (payments, documents, delivery) hold."""
+        return str(self.pk)
+
+
+class ApplicationEvent(models.Model):
+    """One row per transition: who, when, from, to, why. Written in the same transaction as the status."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    actor_role = models.CharField(max_length=20, choices=Role.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -{self.action}-> {self.to_status}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    field_name = models.CharField(max_length=60)
+    # Stored under a random name through the default storage; only streamed after an access check.
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "field_name"], name="one_attachment_per_field"),
+        ]
+
+
+class TrackingCounter(models.Model):
+    """Sequence of tracking numbers per agency per Buddhist-Era year, locked while incremented."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE)
+    year_be = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "year_be"], name="one_counter_per_agency_year")]

@@ -1,0 +1,76 @@
+"""Reads of applications. The access_* functions are the only way views and the API load a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from borikan.agencies.selectors import staff_agency_ids
+from borikan.audit.services import audit_record
+from borikan.core.errors import NotFound
+
+from .models import Application
+from .workflow import Status
+
+QUEUE_STATUSES = (
+    Status.SUBMITTED,
+    Status.PAID,
+    Status.IN_REVIEW,
+    Status.INFO_REQUESTED,
+    Status.PENDING_APPROVAL,
+    Status.AWAITING_PAYMENT,
+    Status.APPROVED,
+)
+
+
+def _uuid_or_404(value: Any) -> str:
+    import uuid
+
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise NotFound("application", "คำขอ") from None
+
+
+def access_application_for_user(*, user: Any, application_id: Any, purpose: str = "view") -> Application:
+    """The applicant, or staff of the case's agency. Anyone else gets 404, as if it did not exist.
+
+    Loading a case exposes its personal data, so every load is written to the audit log, with the
+    applicant as the data subject (their access log reads it).
+    """
+    application_id = _uuid_or_404(application_id)
+    visible = Q(applicant=user) | Q(agency_id__in=staff_agency_ids(user=user))
+    app = (
+        Application.objects.select_related("service", "agency", "applicant", "assigned_to")
+        .filter(visible, pk=application_id)
+        .first()
+    )
+    if app is None:
+        raise NotFound("application", "คำขอ")
+    audit_record(
+        actor=user,
+        action="application.personal_data_read",
+        object_type="application",
+        object_id=app.pk,
+        subject_user_id=app.applicant_id,
+        data={"purpose": purpose, "by_applicant": app.applicant_id == user.pk},
+    )
+    return app
+
+
+def application_list_for_applicant(*, user: Any) -> QuerySet[Application]:
+    return Application.objects.filter(applicant=user).select_related("service", "agency").order_by("-created_at")
+
+
+def application_queue(
+    *, user: Any, status: str = "", service_slug: str = "", assigned_to_me: bool = False
+) -> QuerySet[Application]:
+    """The officer queue: only cases of the agencies the user works for, oldest submission first."""
+    cases = Application.objects.filter(agency_id__in=staff_agency_ids(user=user)).exclude(status=Status.DRAFT)
+    cases = cases.filter(status=status) if status else cases.filter(status__in=QUEUE_STATUSES)
+    if service_slug:
+        cases = cases.filter(service__slug=service_slug)
+    if assigned_to_me:
+        cases = cases.filter(assigned_to=user)
+    return cases.select_related("service", "agency", "assigned_to").order_by("submitted_at")

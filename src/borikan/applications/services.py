@@ -1,0 +1,446 @@
+"""Writes on applications. `application_transition` is the only code that changes a case's status."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from borikan.agencies.models import StaffRole
+from borikan.agencies.selectors import staff_has_role
+from borikan.audit.services import audit_record
+from borikan.catalog.models import PaymentTiming, Service
+from borikan.catalog.selectors import service_get
+from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from borikan.core.thaidate import be_year
+
+from .attachments import check_upload
+from .formdata import validate_form_data
+from .models import Application, ApplicationEvent, Attachment, TrackingCounter
+from .workflow import ACTION_ROLES, REASON_REQUIRED, TRANSITIONS, Action, Role, Status
+
+
+class TransitionRefused(ApplicationError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class Guard:
+    ok: bool
+    code: str = ""
+    message_th: str = ""
+    message_en: str = ""
+
+
+ALLOWED = Guard(True)
+
+
+def _fee_due(service: Service, timing: PaymentTiming) -> bool:
+    return service.fee_due and service.payment_timing == timing
+
+
+def _guard(app: Application, action: Action, reason: str) -> Guard:
+    """Conditions beyond the table and the role. Plain predicates over the case, no I/O."""
+    service, status = app.service, Status(app.status)
+    if action in REASON_REQUIRED and not reason.strip():
+        return Guard(False, "reason_required", "กรุณาระบุเหตุผล", "A reason is required for this action")
+    if action == Action.START_REVIEW and status == Status.SUBMITTED and _fee_due(service, PaymentTiming.BEFORE_REVIEW):
+        return Guard(False, "payment_required", "ต้องชำระค่าธรรมเนียมก่อนการพิจารณา", "The fee must be paid before review")
+    if action == Action.START_REVIEW and status == Status.PAID and service.payment_timing != PaymentTiming.BEFORE_REVIEW:
+        return Guard(False, "already_reviewed", "คำขอนี้ผ่านการพิจารณาแล้ว", "This application has already been reviewed")
+    if action == Action.WITHDRAW and status == Status.PAID and service.payment_timing != PaymentTiming.BEFORE_REVIEW:
+        return Guard(False, "already_decided", "คำขอได้รับการอนุมัติแล้ว ถอนไม่ได้", "The application is already approved")
+    if action == Action.REQUEST_PAYMENT:
+        timing = PaymentTiming.BEFORE_REVIEW if status == Status.SUBMITTED else PaymentTiming.AFTER_APPROVAL
+        if not _fee_due(service, timing):
+            return Guard(False, "no_fee_due", "ไม่มีค่าธรรมเนียมที่ต้องชำระในขั้นนี้", "No fee is due at this step")
+    if action == Action.ISSUE:
+        if status == Status.APPROVED and _fee_due(service, PaymentTiming.AFTER_APPROVAL):
+            return Guard(False, "payment_required", "ต้องชำระค่าธรรมเนียมก่อนออกเอกสาร", "The fee must be paid first")
+        if status == Status.PAID and service.payment_timing != PaymentTiming.AFTER_APPROVAL:
+            return Guard(False, "not_approved", "คำขอยังไม่ได้รับการอนุมัติ", "The application is not approved yet")
+    return ALLOWED
+
+
+def _roles_of(actor: Any, app: Application) -> set[Role]:
+    if actor is None:
+        return {Role.SYSTEM}
+    roles: set[Role] = set()
+    if actor.pk == app.applicant_id:
+        roles.add(Role.APPLICANT)
+    if staff_has_role(user=actor, agency_id=app.agency_id, role=StaffRole.OFFICER):
+        roles.add(Role.OFFICER)
+    if staff_has_role(user=actor, agency_id=app.agency_id, role=StaffRole.APPROVER):
+        roles.add(Role.APPROVER)
+    return roles
+
+
+def _lock(application_id: Any) -> Application:
+    app = Application.objects.select_for_update().select_related("service", "agency").filter(pk=application_id).first()
+    if app is None:
+        raise NotFound("application", "คำขอ")
+    return app
+
+
+def application_transition(
+    *, application_id: Any, action: Action | str, actor: Any, reason: str = "", expected_version: int | None = None
+) -> Application:
+    """Move a case one step. Locks the row, checks table, role and guards; writes status, event and audit together."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise ValidationFailed("unknown_action", "ไม่รู้จักการดำเนินการนี้", f"Unknown action {action!r}") from None
+    with transaction.atomic():
+        app = _lock(application_id)
+        roles = _roles_of(actor, app)
+        if not roles:
+            # Not the applicant and not staff of the case's agency: the case does not exist for them.
+            raise NotFound("application", "คำขอ")
+        source = Status(app.status)
+        target = TRANSITIONS.get((source, action))
+        if target is None:
+            raise TransitionRefused(
+                "illegal_transition",
+                f"ไม่สามารถ{action.label}คำขอที่อยู่ในสถานะ {source.label} ได้",
+                f"Cannot {action.label} an application that is {source.label}",
+                details={"status": source.value, "action": action.value},
+            )
+        acting_roles = roles & ACTION_ROLES[action]
+        if not acting_roles:
+            raise PermissionDenied("คุณไม่มีสิทธิ์ดำเนินการนี้", f"You may not {action.label} this application")
+        if expected_version is not None and expected_version != app.version:
+            raise TransitionRefused(
+                "stale_version",
+                "คำขอถูกแก้ไขโดยผู้อื่นแล้ว กรุณาโหลดใหม่",
+                "Someone else changed this application; reload it",
+            )
+        guard = _guard(app, action, reason)
+        if not guard.ok:
+            raise TransitionRefused(guard.code, guard.message_th, guard.message_en)
+        now = timezone.now()
+        app.status = target
+        app.version += 1
+        fields = ["status", "version", "updated_at"]
+        if action == Action.SUBMIT:
+            app.tracking_number = _next_tracking_number(app)
+            app.submitted_at = now
+            fields += ["tracking_number", "submitted_at"]
+        if target in (Status.APPROVED, Status.REJECTED):
+            app.decided_at = now
+            fields.append("decided_at")
+        if action == Action.START_REVIEW and actor is not None:
+            app.assigned_to = actor
+            fields.append("assigned_to")
+        app.save(update_fields=fields)
+        role = Role.SYSTEM if actor is None else sorted(acting_roles)[0]
+        ApplicationEvent.objects.create(
+            application=app,
+            actor=actor,
+            actor_role=role,
+            action=action,
+            from_status=source,
+            to_status=target,
+            reason=reason.strip(),
+        )
+        audit_record(
+            actor=actor,
+            action=f"application.{action.value}",
+            object_type="application",
+            object_id=app.pk,
+            subject_user_id=app.applicant_id,
+            data={"from": source.value, "to": target.value, "tracking_number": app.tracking_number or ""},
+        )
+    return app
+
+
+def _next_tracking_number(app: Application) -> str:
+    """'DLT-2569-000042': agency, Buddhist-Era year, a gap-free sequence per agency and year."""
+    year = be_year(timezone.localdate())
+    counter, _ = TrackingCounter.objects.get_or_create(agency_id=app.agency_id, year_be=year)
+    counter = TrackingCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{app.agency.code}-{year}-{counter.last:06d}"
+
+
+# --- applicant actions ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_create(*, actor: Any, service_slug: str, form_data: dict[str, Any] | None = None) -> Application:
+    service = service_get(slug=service_slug)
+    if not service.accepts_online_applications:
+        raise ApplicationError(
+            "service_not_online",
+            "บริการนี้ยังไม่เปิดให้ยื่นคำขอออนไลน์ กรุณายื่นที่สำนักงาน",
+            "This service does not take applications online yet; apply at the counter",
+            status=409,
+        )
+    form_data = form_data or {}
+    validate_form_data(service.form_schema, form_data, partial=True)
+    app = Application.objects.create(service=service, agency=service.agency, applicant=actor, form_data=form_data)
+    audit_record(
+        actor=actor,
+        action="application.created",
+        object_type="application",
+        object_id=app.pk,
+        subject_user_id=actor.pk,
+        data={"service": service.slug},
+    )
+    return app
+
+
+def _editable_by_applicant(*, actor: Any, application_id: Any) -> Application:
+    app = _lock(application_id)
+    if app.applicant_id != actor.pk:
+        raise NotFound("application", "คำขอ")
+    if app.status not in (Status.DRAFT, Status.INFO_REQUESTED):
+        raise TransitionRefused(
+            "not_editable", "แก้ไขคำขอในสถานะนี้ไม่ได้", "The application cannot be changed in its current status"
+        )
+    return app
+
+
+@transaction.atomic
+def application_update(
+    *, actor: Any, application_id: Any, form_data: dict[str, Any], expected_version: int | None = None
+) -> Application:
+    app = _editable_by_applicant(actor=actor, application_id=application_id)
+    if expected_version is not None and expected_version != app.version:
+        raise TransitionRefused(
+            "stale_version", "คำขอถูกแก้ไขจากที่อื่นแล้ว กรุณาโหลดใหม่", "The application changed elsewhere; reload it"
+        )
+    validate_form_data(app.service.form_schema, form_data, partial=True)
+    app.form_data = form_data
+    app.version += 1
+    app.save(update_fields=["form_data", "version", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="application.updated",
+        object_type="application",
+        object_id=app.pk,
+        subject_user_id=app.applicant_id,
+        data={"fields": sorted(form_data)},
+    )
+    return app
+
+
+def application_attach(*, actor: Any, application_id: Any, upload: UploadedFile) -> Attachment:
+    """Store the one supporting file of the form; a new upload replaces the old one. Checked before any write."""
+    head = upload.read(16)
+    upload.seek(0)
+    with transaction.atomic():
+        app = _editable_by_applicant(actor=actor, application_id=application_id)
+        spec = app.service.form_schema.get("x-attachment") or {}
+        if not spec:
+            raise ValidationFailed("no_attachment_field", "แบบคำขอนี้ไม่รับไฟล์แนบ", "This form takes no attachment")
+        content_type = check_upload(
+            head=head, size=upload.size or 0, declared_type=upload.content_type or "", allowed=spec["content_types"]
+        )
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        old = Attachment.objects.filter(application=app, field_name=spec["name"]).first()
+        attachment = Attachment(
+            application=app,
+            field_name=spec["name"],
+            original_name=(upload.name or "file")[-255:],
+            content_type=content_type,
+            size=upload.size or 0,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[content_type]
+        attachment.file.save(f"{app.pk.hex}.{extension}", upload, save=False)
+        if old is not None:
+            old_name = old.file.name
+            old.delete()
+            transaction.on_commit(lambda: attachment.file.storage.delete(old_name))
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action="application.attachment_added",
+            object_type="application",
+            object_id=app.pk,
+            subject_user_id=app.applicant_id,
+            data={"sha256": attachment.sha256, "size": attachment.size, "content_type": content_type},
+        )
+    return attachment
+
+
+def application_submit(*, actor: Any, application_id: Any) -> Application:
+    """Validate the whole form, give the case its tracking number, and ask for the fee if it is due now."""
+    with transaction.atomic():
+        app = _editable_by_applicant(actor=actor, application_id=application_id)
+        if app.status != Status.DRAFT:
+            raise TransitionRefused("illegal_transition", "คำขอนี้ยื่นแล้ว", "This application was already submitted")
+        validate_form_data(app.service.form_schema, app.form_data)
+        spec = app.service.form_schema.get("x-attachment") or {}
+        if spec.get("required") and not app.attachments.exists():
+            raise ValidationFailed(
+                "attachment_required", "กรุณาแนบเอกสารประกอบ", "Please attach the supporting document", field="file"
+            )
+        app = application_transition(application_id=app.pk, action=Action.SUBMIT, actor=actor)
+        if _fee_due(app.service, PaymentTiming.BEFORE_REVIEW):
+            app = _request_payment(app)
+    return app
+
+
+def application_resubmit(*, actor: Any, application_id: Any, form_data: dict[str, Any] | None = None) -> Application:
+    with transaction.atomic():
+        app = _editable_by_applicant(actor=actor, application_id=application_id)
+        if form_data is not None:
+            app = application_update(actor=actor, application_id=app.pk, form_data=form_data)
+        validate_form_data(app.service.form_schema, app.form_data)
+        return application_transition(application_id=app.pk, action=Action.RESUBMIT, actor=actor)
+
+
+def application_withdraw(*, actor: Any, application_id: Any, reason: str = "") -> Application:
+    return application_transition(application_id=application_id, action=Action.WITHDRAW, actor=actor, reason=reason)
+
+
+# --- staff actions ---------------------------------------------------------------------------------
+
+
+def application_start_review(*, actor: Any, application_id: Any) -> Application:
+    return application_transition(application_id=application_id, action=Action.START_REVIEW, actor=actor)
+
+
+def application_request_info(*, actor: Any, application_id: Any, reason: str) -> Application:
+    return application_transition(application_id=application_id, action=Action.REQUEST_INFO, actor=actor, reason=reason)
+
+
+def application_forward(*, actor: Any, application_id: Any, reason: str = "") -> Application:
+    return application_transition(application_id=application_id, action=Action.FORWARD, actor=actor, reason=reason)
+
+
+def application_return(*, actor: Any, application_id: Any, reason: str) -> Application:
+    return application_transition(application_id=application_id, action=Action.RETURN, actor=actor, reason=reason)
+
+
+def application_reject(*, actor: Any, application_id: Any, reason: str) -> Application:
+    return application_transition(application_id=application_id, action=Action.REJECT, actor=actor, reason=reason)
+
+
+def application_approve(*, actor: Any, application_id: Any, reason: str = "") -> Application:
+    """Approve; then either ask for the fee or issue the document (after commit, as a background task)."""
+    with transaction.atomic():
+        app = application_transition(application_id=application_id, action=Action.APPROVE, actor=actor, reason=reason)
+        if _fee_due(app.service, PaymentTiming.AFTER_APPROVAL):
+            app = _request_payment(app)
+        else:
+            _issue_after_commit(app)
+    return app
+
+
+# --- steps the platform takes ------------------------------------------------------------------------
+
+
+def _request_payment(app: Application) -> Application:
+    from borikan.payments.services import invoice_create
+
+    invoice_create(
+        actor=None,
+        case_ref=app.case_ref,
+        agency=app.agency,
+        payer=app.applicant,
+        amount_satang=app.service.fee_satang or 0,
+        ref1=(app.tracking_number or "").replace("-", ""),
+        description=app.service.name_th,
+    )
+    return application_transition(application_id=app.pk, action=Action.REQUEST_PAYMENT, actor=None)
+
+
+def _issue_after_commit(app: Application) -> None:
+    from .tasks import issue_application_document
+
+    application_id = str(app.pk)
+    transaction.on_commit(lambda: issue_application_document.enqueue(application_id))
+
+
+def application_payment_settled(*, case_ref: str) -> Application | None:
+    """Called when payments reports a settled invoice for this case."""
+    with transaction.atomic():
+        app = Application.objects.select_for_update().filter(pk=case_ref).first()
+        if app is None or app.status != Status.AWAITING_PAYMENT:
+            return app
+        app = application_transition(application_id=app.pk, action=Action.CONFIRM_PAYMENT, actor=None)
+        if app.service.payment_timing == PaymentTiming.AFTER_APPROVAL:
+            _issue_after_commit(app)
+    return app
+
+
+def application_issue(*, application_id: Any, actor: Any = None) -> Application:
+    """Issue the licence or document of an approved (and, if due, paid) case, then deliver it."""
+    from borikan.delivery.services import delivery_send
+    from borikan.documents.services import document_issue
+
+    with transaction.atomic():
+        app = _lock(application_id)
+        if app.status not in (Status.APPROVED, Status.PAID):
+            return app
+        service = app.service
+        document = document_issue(
+            actor=actor,
+            case_ref=app.case_ref,
+            agency=app.agency,
+            holder=app.applicant,
+            title_th=service.document_title_th or service.name_th,
+            title_en=service.name_en,
+            fields={
+                "ผู้ได้รับอนุญาต / Holder": app.form_data.get("full_name") or app.applicant.full_name,
+                "เลขที่คำขอ / Application": app.tracking_number or "",
+                "บริการ / Service": service.name_th,
+            },
+            valid_days=service.document_validity_days,
+        )
+        app = application_transition(application_id=app.pk, action=Action.ISSUE, actor=actor)
+        delivery_send(actor=actor, document=document, channels=["wallet", "email"])
+    return app
+
+
+def application_document_delivered(*, case_ref: str) -> Application | None:
+    """Called when delivery reports the document reached the citizen (first channel wins)."""
+    with transaction.atomic():
+        app = Application.objects.select_for_update().filter(pk=case_ref).first()
+        if app is None or app.status != Status.ISSUED:
+            return app
+        return application_transition(application_id=app.pk, action=Action.DELIVER, actor=None)
+
+
+def application_available_actions(*, actor: Any, app: Application) -> list[str]:
+    """The actions this person could take now: drives the buttons on pages and `allowed_actions` in the API."""
+    roles = _roles_of(actor, app)
+    available = []
+    for (source, action), _target in TRANSITIONS.items():
+        if source != app.status or not (roles & ACTION_ROLES[action]) or Role.SYSTEM in ACTION_ROLES[action]:
+            continue
+        if _guard(app, action, reason="-").ok:
+            available.append(action.value)
+    return available
+
+
+STAFF_ACTIONS = {
+    Action.START_REVIEW: application_start_review,
+    Action.REQUEST_INFO: application_request_info,
+    Action.FORWARD: application_forward,
+    Action.APPROVE: application_approve,
+    Action.REJECT: application_reject,
+    Action.RETURN: application_return,
+}
+
+
+def application_staff_act(*, actor: Any, application_id: Any, action: str, reason: str = "") -> Application:
+    """One entry point for the officer and approver buttons (and the matching API call)."""
+    try:
+        handler = STAFF_ACTIONS[Action(action)]
+    except (ValueError, KeyError):
+        raise ValidationFailed("unknown_action", "ไม่รู้จักการดำเนินการนี้", f"Unknown action {action!r}") from None
+    if handler in (application_start_review,):
+        return handler(actor=actor, application_id=application_id)
+    return handler(actor=actor, application_id=application_id, reason=reason)

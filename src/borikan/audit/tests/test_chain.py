@@ -1,0 +1,94 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from borikan.audit.models import AuditEntry
+from borikan.audit.services import GENESIS_HASH, audit_record, audit_verify_chain
+
+
+def _three_entries() -> list[AuditEntry]:
+    return [
+        audit_record(actor=None, action=f"test.{n}", object_type="thing", object_id=n, data={"n": n}) for n in range(3)
+    ]
+
+
+@pytest.mark.django_db
+def test_each_entry_links_to_the_previous_hash():
+    first, second, third = _three_entries()
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash
+    assert third.prev_hash == second.hash
+    assert [e.seq for e in (first, second, third)] == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_intact_chain_verifies():
+    _three_entries()
+    report = audit_verify_chain()
+    assert report.ok
+    assert report.checked == 3
+
+
+def _tamper(sql: str, params: list) -> None:
+    """Change a stored row behind the application's back, as an attacker with database access would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_append_only")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_append_only")
+
+
+@pytest.mark.django_db
+def test_tampered_content_is_detected_at_that_entry():
+    _three_entries()
+    _tamper("UPDATE audit_auditentry SET action = %s WHERE seq = %s", ["test.forged", 2])
+    report = audit_verify_chain()
+    assert not report.ok
+    assert report.first_broken_seq == 2
+    assert report.checked == 1
+
+
+@pytest.mark.django_db
+def test_deleted_entry_is_detected():
+    _three_entries()
+    _tamper("DELETE FROM audit_auditentry WHERE seq = %s", [2])
+    report = audit_verify_chain()
+    assert report.first_broken_seq == 2
+
+
+@pytest.mark.django_db
+def test_truncated_tail_is_detected():
+    _three_entries()
+    _tamper("DELETE FROM audit_auditentry WHERE seq = %s", [3])
+    report = audit_verify_chain()
+    assert report.first_broken_seq == 3
+
+
+@pytest.mark.django_db
+def test_verify_command_names_first_broken_entry():
+    _three_entries()
+    _tamper("UPDATE audit_auditentry SET data = %s WHERE seq = %s", ['{"n": 99}', 3])
+    with pytest.raises(CommandError, match="entry #3"):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db
+def test_model_refuses_update_and_delete():
+    entry = audit_record(actor=None, action="test", object_type="thing", object_id=1)
+    entry.action = "changed"
+    with pytest.raises(RuntimeError):
+        entry.save()
+    with pytest.raises(RuntimeError):
+        entry.delete()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
+def test_database_trigger_refuses_update():
+    from django.db import DatabaseError, transaction
+
+    audit_record(actor=None, action="test", object_type="thing", object_id=1)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(seq=1).update(action="changed")

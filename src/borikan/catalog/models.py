@@ -1,0 +1,114 @@
+from django.db import models
+
+from borikan.agencies.models import Agency
+from borikan.core.models import TimeStampedModel
+
+# The eight processes of the government digital-process guideline, in order.
+PROCESSES = (
+    "search",
+    "identity",
+    "application",
+    "review",
+    "approval",
+    "payment",
+    "issuance",
+    "delivery",
+)
+
+
+class TransactionType(models.TextChoices):
+    INFORMATION = "information", "information"
+    REGISTRATION = "registration", "registration"
+    LICENCE_NEW = "licence-new", "new licence"
+    LICENCE_RENEWAL = "licence-renewal", "licence renewal"
+    PERMIT = "permit", "permit"
+    CERTIFICATE_REQUEST = "certificate-request", "certificate request"
+    BENEFIT_CLAIM = "benefit-claim", "benefit claim"
+    TAX_FILING = "tax-filing", "tax filing"
+    PAYMENT = "payment", "payment"
+    AMENDMENT = "amendment", "amendment"
+    COMPLAINT = "complaint", "complaint"
+
+
+class StepMode(models.TextChoices):
+    ONLINE = "online", "online"
+    COUNTER = "counter", "counter"
+    NOT_APPLICABLE = "not_applicable", "not applicable"
+
+
+class PaymentTiming(models.TextChoices):
+    BEFORE_REVIEW = "before_review", "before review"
+    AFTER_APPROVAL = "after_approval", "after approval"
+
+
+class Service(TimeStampedModel):
+    """One public service: its citizen manual (Licensing Facilitation Act s.7) and how each process runs."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="services")
+    name_th = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300)
+    description_th = models.TextField()
+    description_en = models.TextField(blank=True)
+    category = models.CharField(max_length=60, db_index=True)
+    transaction_type = models.CharField(max_length=30, choices=TransactionType.choices)
+    life_events = models.JSONField(default=list, blank=True)
+    keywords_th = models.JSONField(default=list, blank=True)
+    legal_basis_th = models.TextField()
+    required_documents = models.JSONField(default=list, blank=True)
+    # Money is integer satang. None means free or variable; fee_note says which.
+    fee_satang = models.BigIntegerField(null=True, blank=True)
+    fee_note = models.CharField(max_length=500, blank=True)
+    processing_time_days = models.PositiveIntegerField()
+    steps = models.JSONField(default=list, blank=True)
+    channels = models.JSONField(default=list, blank=True)
+    personal_data_fields = models.JSONField(default=list, blank=True)
+    risk_notes = models.TextField(blank=True)
+    # JSON Schema of the application form (validated on the server; renders the page).
+    form_schema = models.JSONField(default=dict, blank=True)
+    # Per-process configuration: online / counter / not_applicable.
+    mode_search = models.CharField(max_length=20, choices=StepMode.choices, default=StepMode.ONLINE)
+    mode_identity = models.CharField(max_length=20, choices=StepMode.choices, default=StepMode.COUNTER)
+    mode_application = models.CharField(max_length=20, choices=StepMode.choices, default=StepMode.COUNTER)
+    mode_review = models.CharField(max_length=20, choices=StepMode.choices, default=StepMode.COUNTER)
+    mode_approval = models.CharField(max_length=20, choices=StepMode.choices, default=StepMode.COUNTER)
+    mode_payment = models.CharField(max_length=20, choices=StepMode.choices, default=StepMode.NOT_APPLICABLE)
+    mode_issuance = models.CharField(max_length=20, choices=StepMode.choices, default=StepMode.COUNTER)
+    mode_delivery = models.CharField(max_length=20, choices=StepMode.choices, default=StepMode.COUNTER)
+    payment_timing = models.CharField(
+        max_length=20, choices=PaymentTiming.choices, default=PaymentTiming.AFTER_APPROVAL
+    )
+    # Title printed on the issued document, e.g. "ใบอนุญาต..." (defaults to the service name).
+    document_title_th = models.CharField(max_length=300, blank=True)
+    document_validity_days = models.PositiveIntegerField(null=True, blank=True)
+    is_published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(transaction_type__in=TransactionType.values), name="service_transaction_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fee_satang__isnull=True) | models.Q(fee_satang__gte=0), name="service_fee_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def mode(self, process: str) -> str:
+        return getattr(self, f"mode_{process}")
+
+    @property
+    def process_modes(self) -> dict[str, str]:
+        return {p: self.mode(p) for p in PROCESSES}
+
+    @property
+    def fee_due(self) -> bool:
+        """Whether this service collects a fee online through the platform."""
+        return bool(self.fee_satang) and self.mode_payment == StepMode.ONLINE
+
+    @property
+    def accepts_online_applications(self) -> bool:
+        return self.is_published and self.mode_application == StepMode.ONLINE

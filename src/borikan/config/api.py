@@ -1,0 +1,86 @@
+"""The one public API, mounted at /api/v1/. Each app contributes a Router from its api.py."""
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from borikan.core.errors import ApplicationError
+
+api = NinjaAPI(
+    title="borikan API",
+    version="1",
+    description="One-stop Thai government digital services: the eight processes of the DGA guideline.",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def _problem(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    response = api.create_response(request, error.as_problem(), status=error.status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return _problem(request, exc)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields = {}
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        fields[".".join(loc) or "request"] = error.get("msg", "invalid")
+    return _problem(
+        request,
+        ApplicationError(
+            "invalid_request",
+            "ข้อมูลที่ส่งมาไม่ถูกต้องตามรูปแบบ",
+            "The request is malformed",
+            status=422,
+            details=fields,
+        ),
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _problem(
+        request,
+        ApplicationError("not_authenticated", "กรุณาเข้าสู่ระบบ", "Please sign in", status=401),
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _problem(
+        request,
+        ApplicationError("http_error", "คำขอไม่สำเร็จ", str(exc.message), status=exc.status_code),
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _problem(
+        request, ApplicationError("request_too_large", "ข้อมูลที่ส่งมีขนาดใหญ่เกินไป", "The request is too large", status=413)
+    )
+
+
+def _mount() -> None:
+    from borikan.applications.api import router as applications_router
+    from borikan.catalog.api import router as catalog_router
+    from borikan.documents.api import router as documents_router
+    from borikan.identity.api import router as identity_router
+    from borikan.payments.api import router as payments_router
+
+    api.add_router("/auth", identity_router)
+    api.add_router("/services", catalog_router)
+    api.add_router("/applications", applications_router)
+    api.add_router("/payments", payments_router)
+    api.add_router("/documents", documents_router)
+
+
+_mount()

@@ -1,0 +1,173 @@
+"""Settings shared by every environment; local/test/production only override."""
+
+from django.utils.translation import gettext_lazy as _
+
+from borikan.config.env import BASE_DIR, VAR_DIR, env
+
+VAR_DIR.mkdir(exist_ok=True)
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "borikan.core",
+    "borikan.audit",
+    "borikan.agencies",
+    "borikan.identity",
+    "borikan.catalog",
+    "borikan.payments",
+    "borikan.documents",
+    "borikan.delivery",
+    "borikan.applications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "borikan.core.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "borikan.config.urls"
+WSGI_APPLICATION = "borikan.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "borikan.agencies.context_processors.staff",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'borikan.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # WAL lets readers work beside the single writer; IMMEDIATE avoids lock upgrades mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "identity.User"
+LOGIN_URL = "identity:login"
+LOGIN_REDIRECT_URL = "applications:mine"
+LOGOUT_REDIRECT_URL = "catalog:search"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "th"
+LANGUAGES = [("th", _("Thai")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Bangkok"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = env.path("BORIKAN_MEDIA_ROOT", default=VAR_DIR / "media")
+STORAGES = {
+    # Private files (attachments, issued PDFs) are never served by URL: views stream them after an access check.
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Background jobs: Django's Tasks API. Embedded default runs them in-process after commit.
+TASKS = {"default": {"BACKEND": env("BORIKAN_TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend")}}
+
+# E-mail through Django's MAILERS (6.1). Local default writes messages to var/mail; production sets
+# BORIKAN_MAIL_BACKEND=smtp and the SMTP_* variables.
+_MAIL_BACKEND = env("BORIKAN_MAIL_BACKEND", default="file")
+if _MAIL_BACKEND == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env("SMTP_HOST", default="127.0.0.1"),
+                "port": env.int("SMTP_PORT", default=25),
+                "username": env("SMTP_USERNAME", default=""),
+                "password": env("SMTP_PASSWORD", default=""),
+                "use_tls": env.bool("SMTP_USE_TLS", default=False),
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="borikan <no-reply@borikan.localhost>")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = 12 * 3600
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "style-src": ["'self'"],
+    "script-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+}
+
+# --- borikan knobs -------------------------------------------------------------------------------
+# The public address printed in QR codes on issued documents.
+BORIKAN_PUBLIC_BASE_URL = env("BORIKAN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Payment gateway (a local sandbox process by default; a bank's endpoint in production).
+BORIKAN_GATEWAY_URL = env("BORIKAN_GATEWAY_URL", default="http://127.0.0.1:8081")
+BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="")
+BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="")
+BORIKAN_WEBHOOK_TOLERANCE_SECONDS = env.int("BORIKAN_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Attachments
+BORIKAN_ATTACHMENT_MAX_BYTES = env.int("BORIKAN_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# Enables the bare insert view that `make bench` measures as its floor. Off everywhere else.
+BORIKAN_BENCH_ENDPOINTS = env.bool("BORIKAN_BENCH_ENDPOINTS", default=False)

@@ -1,0 +1,28 @@
+"""The embedded default: one machine, SQLite, in-process jobs, local files, mail to var/mail."""
+
+from borikan.config.env import VAR_DIR, env
+
+from .base import *  # noqa: F403
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)  # plain http on 127.0.0.1
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+def _local_secret(name: str) -> str:
+    """A random per-checkout secret kept in var/ (never committed), so nothing secret lives in the repo."""
+    import secrets
+
+    path = VAR_DIR / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _local_secret("django-secret-key")
+BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="") or _local_secret(
+    "gateway-webhook-secret"
+)
+BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="") or _local_secret("gateway-api-key")

@@ -1,0 +1,18 @@
+"""Production: everything secret or site-specific must come from the environment; fail fast otherwise."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import BORIKAN_GATEWAY_WEBHOOK_SECRET, DATABASES, SECRET_KEY
+
+DEBUG = False
+SECURE_SSL_REDIRECT = True
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("BORIKAN_GATEWAY_WEBHOOK_SECRET", BORIKAN_GATEWAY_WEBHOOK_SECRET)):
+    if not _value:
+        raise ImproperlyConfigured(f"{_name} must be set in production")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    raise ImproperlyConfigured("production runs on PostgreSQL: set DATABASE_URL")

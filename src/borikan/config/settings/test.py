@@ -1,0 +1,14 @@
+"""Test settings: PostgreSQL when DATABASE_URL names one, SQLite otherwise; fast hashing; mail in memory."""
+
+import secrets
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = secrets.token_urlsafe(48)
+BORIKAN_GATEWAY_WEBHOOK_SECRET = secrets.token_urlsafe(32)
+BORIKAN_GATEWAY_API_KEY = secrets.token_urlsafe(32)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses argon2
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

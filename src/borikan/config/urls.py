@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from borikan.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", include("borikan.catalog.urls")),
+    path("account/", include("borikan.identity.urls")),
+    path("applications/", include("borikan.applications.urls")),
+    path("office/", include("borikan.applications.office_urls")),
+    path("payments/", include("borikan.payments.urls")),
+    path("", include("borikan.documents.urls")),
+    path("wallet/", include("borikan.delivery.urls")),
+]
+
+if settings.BORIKAN_BENCH_ENDPOINTS:
+    from borikan.core.bench_views import bare_insert
+
+    urlpatterns.append(path("bench/bare-insert", bare_insert))

@@ -1,0 +1,124 @@
+"""Template helpers: Thai-first bilingual fields, baht amounts, Buddhist-Era dates, lifecycle labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from borikan.core.thaidate import thai_date
+
+register = template.Library()
+
+PROCESS_LABELS = {
+    "search": ("การสืบค้นข้อมูล", "Information search"),
+    "identity": ("การพิสูจน์และยืนยันตัวตน", "Identity proofing and authentication"),
+    "application": ("การจัดทำแบบคำขอและยื่นคำขอ", "Application form and submission"),
+    "review": ("การตรวจสอบและพิจารณาคำขอ", "Review"),
+    "approval": ("การอนุมัติ", "Approval"),
+    "payment": ("การชำระค่าธรรมเนียม", "Fee payment"),
+    "issuance": ("การออกใบอนุญาตและเอกสาร", "Issuing the licence or document"),
+    "delivery": ("การจัดส่งใบอนุญาตและเอกสาร", "Delivery"),
+}
+MODE_LABELS = {
+    "online": ("ออนไลน์", "Online"),
+    "counter": ("ที่สำนักงาน", "At the counter"),
+    "not_applicable": ("ไม่มีขั้นตอนนี้", "Not applicable"),
+}
+STATUS_LABELS = {
+    "draft": ("ฉบับร่าง", "Draft"),
+    "submitted": ("ยื่นคำขอแล้ว", "Submitted"),
+    "awaiting_payment": ("รอชำระค่าธรรมเนียม", "Awaiting payment"),
+    "paid": ("ชำระค่าธรรมเนียมแล้ว", "Fee paid"),
+    "in_review": ("อยู่ระหว่างพิจารณา", "In review"),
+    "info_requested": ("ขอเอกสาร/ข้อมูลเพิ่มเติม", "More information requested"),
+    "pending_approval": ("รออนุมัติ", "Pending approval"),
+    "approved": ("อนุมัติแล้ว", "Approved"),
+    "rejected": ("ไม่อนุมัติ", "Rejected"),
+    "issued": ("ออกเอกสารแล้ว", "Document issued"),
+    "delivered": ("ส่งมอบแล้ว", "Delivered"),
+    "closed": ("ปิดเรื่อง", "Closed"),
+    "withdrawn": ("ถอนคำขอ", "Withdrawn"),
+}
+
+
+def _english() -> bool:
+    return (get_language() or "th").startswith("en")
+
+
+def _pick(pair: tuple[str, str]) -> str:
+    return pair[1] if _english() else pair[0]
+
+
+@register.simple_tag
+def bilingual(obj: Any, field: str) -> str:
+    """obj.<field>_th, or obj.<field>_en on English pages (falling back to Thai when no English exists)."""
+
+    def get(suffix: str) -> str:
+        key = f"{field}_{suffix}"
+        value = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, "")
+        return value or ""
+
+    return (get("en") or get("th")) if _english() else (get("th") or get("en"))
+
+
+@register.simple_tag
+def process_label(process: str) -> str:
+    return _pick(PROCESS_LABELS.get(process, (process, process)))
+
+
+@register.simple_tag
+def mode_label(mode: str) -> str:
+    return _pick(MODE_LABELS.get(mode, (mode, mode)))
+
+
+@register.simple_tag
+def status_label(status: str) -> str:
+    return _pick(STATUS_LABELS.get(status, (status, status)))
+
+
+@register.filter
+def baht(satang: int | None) -> str:
+    if satang is None:
+        return ""
+    return _("%(amount)s baht") % {"amount": f"{satang / 100:,.2f}"}
+
+
+@register.filter
+def be_date(value: dt.date | dt.datetime | None) -> str:
+    """Buddhist-Era date on Thai pages, ISO-like on English ones."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value)
+        day = value.date()
+        clock = value.strftime("%H:%M")
+        return f"{value:%d %b %Y} {clock}" if _english() else f"{thai_date(day)} {clock} น."
+    return f"{value:%d %b %Y}" if _english() else thai_date(value)
+
+ACTION_LABELS = {
+    "start_review": ("รับเรื่องพิจารณา", "Start review"),
+    "request_info": ("ขอข้อมูลเพิ่มเติม", "Request more information"),
+    "forward": ("เสนออนุมัติ", "Forward for approval"),
+    "approve": ("อนุมัติ", "Approve"),
+    "reject": ("ไม่อนุมัติ", "Reject"),
+    "return": ("ส่งกลับให้ตรวจสอบใหม่", "Return to review"),
+    "withdraw": ("ถอนคำขอ", "Withdraw"),
+    "submit": ("ยื่นคำขอ", "Submit"),
+    "resubmit": ("ส่งข้อมูลที่แก้ไข", "Resubmit"),
+}
+
+
+@register.simple_tag
+def action_label(action: str) -> str:
+    return _pick(ACTION_LABELS.get(action, (action, action)))
+
+
+@register.simple_tag
+def bilingual_title(spec: dict[str, Any]) -> str:
+    """Label of a JSON-Schema node: `title` is English, `x-title-th` Thai."""
+    return spec.get("title", "") if _english() else spec.get("x-title-th") or spec.get("title", "")

@@ -1,0 +1,29 @@
+"""Buddhist-Era dates and Thai fiscal years for pages and documents (stored dates stay Gregorian)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+THAI_MONTHS = (
+    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+)  # fmt: skip
+THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def be_year(day: dt.date) -> int:
+    """Buddhist-Era year. Thai New Year is 1 January since B.E. 2484 (1941); before that, 1 April."""
+    if day.year < 1941 and day.month < 4:
+        return day.year + 542
+    return day.year + 543
+
+
+def thai_date(day: dt.date, *, thai_digits: bool = False) -> str:
+    """'25 พฤษภาคม 2564' (or with Thai numerals: '๒๕ พฤษภาคม ๒๕๖๔')."""
+    text = f"{day.day} {THAI_MONTHS[day.month - 1]} {be_year(day)}"
+    return text.translate(THAI_DIGITS) if thai_digits else text
+
+
+def fiscal_year_be(day: dt.date) -> int:
+    """The Thai fiscal year runs 1 October to 30 September and is named by the year it ends in."""
+    return be_year(day) + (1 if day.month >= 10 else 0)

@@ -1,0 +1,88 @@
+"""Documents API: the holder's wallet, PDF download, and public verification (by QR code or by file)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Router
+from ninja.files import UploadedFile
+
+from borikan.identity.apiauth import api_auth
+
+from . import selectors, services
+from .httpkit import pdf_response
+from .models import IssuedDocument
+from .schemas import DocumentOut, VerificationOut
+
+router = Router(tags=["documents"])
+
+
+def _verification_out(result: services.VerificationResult) -> dict:
+    if not result.found:
+        return {"status": result.status}
+    return {
+        "status": result.status,
+        "number": result.number,
+        "title_th": result.title_th,
+        "title_en": result.title_en,
+        "holder_name": result.holder_name,
+        "agency": {"code": result.agency_code, "name_th": result.agency_name_th, "name_en": result.agency_name_en},
+        "fields": [{"label": label, "value": value} for label, value in result.fields],
+        "issued_on": result.issued_on,
+        "valid_from": result.valid_from,
+        "valid_until": result.valid_until,
+        "revoked_on": result.revoked_on,
+        "sha256": result.sha256,
+    }
+
+
+def _document_out(request: HttpRequest, document: IssuedDocument) -> dict:
+    return {
+        "id": document.pk,
+        "number": document.number,
+        "case_ref": document.case_ref,
+        "title_th": document.title_th,
+        "title_en": document.title_en,
+        "holder_name": document.holder_name,
+        "agency": document.agency,
+        "fields": [{"label": label, "value": value} for label, value in document.field_pairs],
+        "issued_at": document.issued_at,
+        "valid_from": document.valid_from,
+        "valid_until": document.valid_until,
+        "status": document.current_status,
+        "sha256": document.sha256,
+        "verification_url": document.verification_url,
+        "pdf_url": request.build_absolute_uri(f"/api/v1/documents/{document.pk}/pdf"),
+    }
+
+
+@router.get("/wallet", response=list[DocumentOut], auth=api_auth, summary="My documents (the document wallet)")
+def wallet(request: HttpRequest):  # noqa: ANN201
+    return [_document_out(request, document) for document in selectors.document_list_for_holder(user=request.auth)]
+
+
+@router.get(
+    "/verify/{code}", response=VerificationOut, auth=None, summary="Verify a document by the code in its QR"
+)
+def verify_code(request: HttpRequest, code: str):  # noqa: ANN201
+    return _verification_out(services.document_verify(code=code))
+
+
+@router.post(
+    "/verify-pdf", response=VerificationOut, auth=None, summary="Check that a PDF was issued here, unaltered"
+)
+def verify_pdf(request: HttpRequest, file: File[UploadedFile]):  # noqa: ANN201
+    # Read one byte past the limit at most: the service refuses anything larger.
+    pdf_bytes = file.read(services.MAX_VERIFY_PDF_BYTES + 1)
+    return _verification_out(services.document_verify_pdf(pdf_bytes=pdf_bytes))
+
+
+@router.get(
+    "/{int:document_id}/pdf",
+    auth=api_auth,
+    summary="Download a document's PDF (holder or issuing agency staff)",
+    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
+)
+def download_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
+    return pdf_response(document, services.document_pdf_download(actor=request.auth, document=document))
+

@@ -1,0 +1,112 @@
+"""Issued licences and documents (process 7): one PDF per case, numbered per agency per Buddhist-Era year."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from borikan.core.models import TimeStampedModel
+
+
+class DocumentStatus(models.TextChoices):
+    VALID = "valid", "valid"
+    REVOKED = "revoked", "revoked"
+
+
+class VerificationStatus(models.TextChoices):
+    """What a verifier is told. `expired` is derived from valid_until, never stored."""
+
+    VALID = "valid", "valid"
+    REVOKED = "revoked", "revoked"
+    EXPIRED = "expired", "expired"
+    UNKNOWN = "unknown", "unknown"
+
+
+def new_verification_code() -> str:
+    """256 random bits, URL-safe (43 characters). Printed in the QR code; unguessable, so not enumerable."""
+    return secrets.token_urlsafe(32)
+
+
+class DocumentNumberCounter(models.Model):
+    """The last sequence number used by an agency in a Buddhist-Era year. Locked while issuing."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    be_year = models.PositiveIntegerField()
+    last_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "be_year"], name="unique_document_counter_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.be_year}: {self.last_seq}"
+
+
+class IssuedDocument(TimeStampedModel):
+    number = models.CharField(max_length=40, unique=True)
+    # The case this document was issued for (the application's UUID as text); opaque to this app.
+    case_ref = models.CharField(max_length=64, unique=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="issued_documents")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_documents"
+    )
+    # The name as printed on the document, kept even if the account's name changes later.
+    holder_name = models.CharField(max_length=200)
+    title_th = models.CharField(max_length=255)
+    title_en = models.CharField(max_length=255)
+    # What the document certifies, as printed: [{"label": ..., "value": ...}, ...] in the caller's order.
+    body_fields = models.JSONField(default=list, blank=True)
+    issued_at = models.DateTimeField()
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.VALID)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    # Stored through the default storage, which is private: the PDF is only streamed after an access check.
+    pdf = models.FileField(upload_to="documents/", max_length=200)
+    sha256 = models.CharField(max_length=64, unique=True)
+    verification_code = models.CharField(max_length=64, unique=True, default=new_verification_code)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=DocumentStatus.values), name="document_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status=DocumentStatus.VALID, revoked_at__isnull=True)
+                | models.Q(status=DocumentStatus.REVOKED, revoked_at__isnull=False),
+                name="document_revoked_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
+                name="document_validity_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["holder", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def status_on(self, day: dt.date) -> VerificationStatus:
+        """The status a verifier sees on `day` (a Bangkok calendar date)."""
+        if self.status == DocumentStatus.REVOKED:
+            return VerificationStatus.REVOKED
+        if self.valid_until is not None and day > self.valid_until:
+            return VerificationStatus.EXPIRED
+        return VerificationStatus.VALID
+
+    @property
+    def current_status(self) -> VerificationStatus:
+        return self.status_on(timezone.localdate())
+
+    @property
+    def verification_url(self) -> str:
+        return f"{settings.BORIKAN_PUBLIC_BASE_URL.rstrip('/')}/verify/{self.verification_code}"
+
+    @property
+    def field_pairs(self) -> list[tuple[str, str]]:
+        return [(item["label"], item["value"]) for item in self.body_fields]

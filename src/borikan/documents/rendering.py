@@ -1,0 +1,140 @@
+"""Turning an issued document into a PDF: an HTML/CSS template, the shipped Sarabun font, WeasyPrint.
+
+The font configuration and the stylesheet (with its @font-face rules) are loaded once per process;
+each render only lays out the document's own HTML. Only the shipped fonts (file://) and the inline
+QR image (data:) may be fetched while rendering: caller data is escaped by the template, and the
+fetcher refuses anything else, so a document can never make the server read a URL or a local file.
+
+Signing (PAdES) is a separate step added later; nothing here pretends to sign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import threading
+from pathlib import Path
+
+import segno
+from django.template.loader import render_to_string
+
+from borikan.core.thaidate import thai_date
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_REGULAR = FONT_DIR / "Sarabun-Regular.ttf"
+FONT_BOLD = FONT_DIR / "Sarabun-Bold.ttf"
+# ETDA ขมธอ. 11-2560 specifies PDF/A-3 for electronic certificates (PAdES-signed later).
+PDF_VARIANT = "pdf/a-3b"
+
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+# HarfBuzz splits SARA AM (U+0E33) into NIKHAHIT + SARA AA and moves the NIKHAHIT before any tone
+# mark. WeasyPrint maps each glyph to text once per font, so the SARA AA glyph would then be mapped
+# to "ำ" (or a tone mark to nothing) for the whole PDF and every later "า" would extract as "ำ".
+# Writing the decomposed sequence ourselves draws exactly the same glyphs, but each glyph keeps its
+# own character, so copied or extracted text is right (in the NFKC-equivalent decomposed form).
+_SARA_AM = re.compile("([\u0e48-\u0e4b]*)\u0e33")
+_render_lock = threading.Lock()  # Pango and the shared font configuration are not thread-safe
+
+
+def _decompose_sara_am(text: str) -> str:
+    return _SARA_AM.sub(lambda match: "\u0e4d" + match.group(1) + "\u0e32", text)
+
+
+def english_date(day: dt.date) -> str:
+    return f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}"
+
+
+def verification_qr(url: str) -> segno.QRCode:
+    return segno.make(url, error="m", micro=False)
+
+
+def verification_qr_png(url: str, *, scale: int = 4) -> bytes:
+    """The QR code as a PNG image (what the PDF embeds), with the standard four-module quiet zone."""
+    import io
+
+    buffer = io.BytesIO()
+    verification_qr(url).save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+@functools.cache
+def _url_fetcher():  # noqa: ANN202
+    """Fetch only the shipped fonts and inline data; refuse any other URL and fail loudly."""
+    from weasyprint.urls import URLFetcher
+
+    allowed_files = {FONT_REGULAR.as_uri(), FONT_BOLD.as_uri()}
+
+    class DocumentURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):  # noqa: ANN001, ANN202
+            if url.startswith("data:") or url in allowed_files:
+                return super().fetch(url, headers)
+            raise ValueError(f"refused to fetch {url[:80]!r} while rendering a document")
+
+    return DocumentURLFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)
+
+
+@functools.cache
+def _weasyprint_setup():  # noqa: ANN202
+    """The font configuration and the parsed stylesheet, once per process."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    css_text = render_to_string(
+        "documents/licence.css",
+        {"font_regular_url": FONT_REGULAR.as_uri(), "font_bold_url": FONT_BOLD.as_uri()},
+    )
+    stylesheet = weasyprint.CSS(string=css_text, font_config=font_config, url_fetcher=_url_fetcher())
+    return weasyprint, font_config, stylesheet
+
+
+def render_document_pdf(
+    *,
+    number: str,
+    title_th: str,
+    title_en: str,
+    holder_name: str,
+    fields: list[tuple[str, str]],
+    agency_name_th: str,
+    agency_name_en: str,
+    ministry_th: str = "",
+    ministry_en: str = "",
+    issued_on: dt.date,
+    valid_from: dt.date,
+    valid_until: dt.date | None,
+    verification_url: str,
+) -> bytes:
+    """A4 PDF/A-3 of the document: the agency, title, number, holder, fields, B.E. dates and a QR code."""
+    weasyprint, font_config, stylesheet = _weasyprint_setup()
+    html = render_to_string(
+        "documents/licence.html",
+        {
+            "number": number,
+            "title_th": title_th,
+            "title_en": title_en,
+            "holder_name": holder_name,
+            "fields": fields,
+            "agency_name_th": agency_name_th,
+            "agency_name_en": agency_name_en,
+            "ministry_th": ministry_th,
+            "ministry_en": ministry_en,
+            "issued_on_th": thai_date(issued_on),
+            "issued_on_en": english_date(issued_on),
+            "valid_from_th": thai_date(valid_from),
+            "valid_from_en": english_date(valid_from),
+            "valid_until_th": thai_date(valid_until) if valid_until else "",
+            "valid_until_en": english_date(valid_until) if valid_until else "",
+            "verification_url": verification_url,
+            "qr_data_uri": verification_qr(verification_url).png_data_uri(scale=4, border=4),
+        },
+    )
+    document = weasyprint.HTML(string=_decompose_sara_am(html), url_fetcher=_url_fetcher())
+    with _render_lock:
+        return document.write_pdf(
+            stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT
+        )

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+
+class DocumentAgencyOut(Schema):
+    code: str
+    name_th: str
+    name_en: str
+
+
+class DocumentFieldOut(Schema):
+    label: str
+    value: str
+
+
+class VerificationOut(Schema):
+    """The public answer about a document: its status and only what the document itself shows."""
+
+    status: str
+    number: str | None = None
+    title_th: str | None = None
+    title_en: str | None = None
+    holder_name: str | None = None
+    agency: DocumentAgencyOut | None = None
+    fields: list[DocumentFieldOut] = []
+    issued_on: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    revoked_on: dt.date | None = None
+    sha256: str | None = None
+
+
+class DocumentOut(Schema):
+    id: int
+    number: str
+    case_ref: str
+    title_th: str
+    title_en: str
+    holder_name: str
+    agency: DocumentAgencyOut
+    fields: list[DocumentFieldOut]
+    issued_at: dt.datetime
+    valid_from: dt.date
+    valid_until: dt.date | None
+    status: str
+    sha256: str
+    verification_url: str
+    pdf_url: str

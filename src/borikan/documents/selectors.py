@@ -1,0 +1,45 @@
+"""Reads of issued documents. `access_document_for_user` is the only way pages and the API load one."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db.models import QuerySet
+
+from borikan.agencies.selectors import staff_agency_ids
+from borikan.core.errors import ApplicationError, NotFound
+
+from .models import IssuedDocument
+
+
+def document_list_for_holder(*, user) -> QuerySet[IssuedDocument]:  # noqa: ANN001
+    """The user's own documents (their wallet), newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return IssuedDocument.objects.none()
+    return IssuedDocument.objects.filter(holder=user).select_related("agency").order_by("-issued_at", "-id")
+
+
+def access_document_for_user(*, user, document_id: int) -> IssuedDocument:  # noqa: ANN001
+    """The holder, or staff of the issuing agency, may open a document; for anyone else it does not exist."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound("document", "เอกสาร")
+    document = IssuedDocument.objects.select_related("agency", "holder").filter(pk=document_id).first()
+    if document is None:
+        raise NotFound("document", "เอกสาร")
+    if document.holder_id == user.pk or document.agency_id in staff_agency_ids(user=user):
+        return document
+    raise NotFound("document", "เอกสาร")
+
+
+def document_pdf_content(*, document: IssuedDocument) -> bytes:
+    """The stored PDF, checked against the SHA-256 recorded at issue: a changed file is never handed out."""
+    with document.pdf.open("rb") as stored:
+        content = stored.read()
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise ApplicationError(
+            "document_file_corrupted",
+            "ไฟล์เอกสารที่จัดเก็บไม่ตรงกับที่ออกไว้ กรุณาติดต่อหน่วยงาน",
+            "The stored document file does not match the one issued; please contact the agency",
+            status=500,
+        )
+    return content

@@ -1,0 +1,356 @@
+"""Issuing, revoking and verifying documents (process 7).
+
+Documents know nothing about applications: the caller passes an opaque `case_ref` and what the
+document certifies. Verification is public, so it tells exactly what the document itself shows
+(never the holder's e-mail, address or citizen ID) and every successful look-up is audited
+against the holder, who can see it in their access log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from borikan.agencies.models import Agency, StaffRole
+from borikan.agencies.selectors import staff_has_role
+from borikan.audit.services import audit_record
+from borikan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from borikan.core.thaidate import be_year
+
+from .models import (
+    DocumentNumberCounter,
+    DocumentStatus,
+    IssuedDocument,
+    VerificationStatus,
+    new_verification_code,
+)
+from .rendering import render_document_pdf
+from .selectors import document_pdf_content
+
+MAX_FIELDS = 20
+MAX_LABEL_LENGTH = 100
+MAX_VALUE_LENGTH = 500
+MAX_VALID_DAYS = 100 * 366
+MAX_VERIFY_PDF_BYTES = 10 * 1024 * 1024
+REVOKING_ROLES = (StaffRole.APPROVER, StaffRole.AGENCY_ADMIN)
+_CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def document_number(*, agency: Agency, year_be: int, seq: int) -> str:
+    """`<AGENCY>-<B.E. year>-<6-digit sequence>`, e.g. `DLT-2568-000042`."""
+    return f"{agency.code.upper()}-{year_be}-{seq:06d}"
+
+
+def _next_number(*, agency: Agency, year_be: int) -> str:
+    """Take the next number of the agency's year, holding the counter row locked until commit."""
+    counter, _ = DocumentNumberCounter.objects.select_for_update().get_or_create(agency=agency, be_year=year_be)
+    counter.last_seq += 1
+    counter.save(update_fields=["last_seq"])
+    return document_number(agency=agency, year_be=year_be, seq=counter.last_seq)
+
+
+def _clean_text(
+    value: object, *, field: str, code: str, label_th: str, label_en: str, max_length: int
+) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > max_length:
+        raise ValidationFailed(
+            code,
+            f"{label_th}ต้องไม่ว่างและยาวไม่เกิน {max_length} ตัวอักษร",
+            f"The {label_en} must be present and at most {max_length} characters long",
+            field=field,
+        )
+    return text
+
+
+def _clean_fields(fields: dict[str, str]) -> list[dict[str, str]]:
+    if not isinstance(fields, dict) or len(fields) > MAX_FIELDS:
+        raise ValidationFailed(
+            "invalid_document_fields",
+            f"ข้อมูลในเอกสารต้องเป็นคู่หัวข้อและข้อความ ไม่เกิน {MAX_FIELDS} รายการ",
+            f"The document fields must be at most {MAX_FIELDS} label/value pairs",
+            field="fields",
+        )
+    cleaned = []
+    for label, value in fields.items():
+        cleaned.append(
+            {
+                "label": _clean_text(
+                    label,
+                    field="fields",
+                    code="invalid_document_fields",
+                    label_th="หัวข้อ",
+                    label_en="field label",
+                    max_length=MAX_LABEL_LENGTH,
+                ),
+                "value": _clean_text(
+                    value,
+                    field="fields",
+                    code="invalid_document_fields",
+                    label_th="ข้อความ",
+                    label_en="field value",
+                    max_length=MAX_VALUE_LENGTH,
+                ),
+            }
+        )
+    return cleaned
+
+
+def document_issue(
+    *,
+    actor,  # noqa: ANN001
+    case_ref: str,
+    agency: Agency,
+    holder,  # noqa: ANN001
+    title_th: str,
+    title_en: str,
+    fields: dict[str, str],
+    valid_days: int | None,
+) -> IssuedDocument:
+    """Number, render and store the document for a case; one document per case.
+
+    `valid_days` counts the day of issue: 1 means valid today only; None means no expiry date.
+    The caller (the case lifecycle) has already decided that the document may be issued.
+    """
+    case_ref = _clean_text(
+        case_ref, field="case_ref", code="invalid_case_ref", label_th="เลขอ้างอิงคำขอ", label_en="case reference",
+        max_length=64,
+    )
+    title_th = _clean_text(
+        title_th, field="title_th", code="invalid_title", label_th="ชื่อเอกสารภาษาไทย", label_en="Thai title",
+        max_length=255,
+    )
+    title_en = _clean_text(
+        title_en, field="title_en", code="invalid_title", label_th="ชื่อเอกสารภาษาอังกฤษ", label_en="English title",
+        max_length=255,
+    )
+    holder_name = _clean_text(
+        holder.full_name, field="holder", code="holder_name_required", label_th="ชื่อผู้ถือเอกสาร",
+        label_en="holder's full name", max_length=200,
+    )
+    body_fields = _clean_fields(fields)
+    if valid_days is not None and (
+        isinstance(valid_days, bool) or not isinstance(valid_days, int) or not 1 <= valid_days <= MAX_VALID_DAYS
+    ):
+        raise ValidationFailed(
+            "invalid_valid_days",
+            "ระยะเวลาที่เอกสารมีผลต้องเป็นจำนวนวันตั้งแต่ 1 วันขึ้นไป",
+            "The validity must be a whole number of days, at least 1",
+            field="valid_days",
+        )
+    if IssuedDocument.objects.filter(case_ref=case_ref).exists():
+        raise _already_issued()
+
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            issued_at = timezone.now()
+            today = timezone.localdate(issued_at)
+            number = _next_number(agency=agency, year_be=be_year(today))
+            verification_code = new_verification_code()
+            document = IssuedDocument(
+                number=number,
+                case_ref=case_ref,
+                agency=agency,
+                holder=holder,
+                holder_name=holder_name,
+                title_th=title_th,
+                title_en=title_en,
+                body_fields=body_fields,
+                issued_at=issued_at,
+                valid_from=today,
+                valid_until=today + dt.timedelta(days=valid_days - 1) if valid_days else None,
+                verification_code=verification_code,
+            )
+            pdf = render_document_pdf(
+                number=number,
+                title_th=title_th,
+                title_en=title_en,
+                holder_name=holder_name,
+                fields=document.field_pairs,
+                agency_name_th=agency.name_th,
+                agency_name_en=agency.name_en,
+                ministry_th=agency.ministry_th,
+                ministry_en=agency.ministry_en,
+                issued_on=today,
+                valid_from=document.valid_from,
+                valid_until=document.valid_until,
+                verification_url=document.verification_url,
+            )
+            document.sha256 = hashlib.sha256(pdf).hexdigest()
+            document.pdf.save(f"{agency.code}/{number}.pdf", ContentFile(pdf), save=False)
+            stored_name = document.pdf.name
+            document.save()
+            audit_record(
+                actor=actor,
+                action="document.issued",
+                object_type="document",
+                object_id=document.number,
+                subject_user_id=holder.pk,
+                data={"case_ref": case_ref, "agency": agency.code, "sha256": document.sha256},
+            )
+    except IntegrityError:
+        _discard(stored_name)
+        if IssuedDocument.objects.filter(case_ref=case_ref).exists():
+            raise _already_issued() from None
+        raise
+    except BaseException:
+        _discard(stored_name)
+        raise
+    return document
+
+
+def _already_issued() -> ApplicationError:
+    return ApplicationError(
+        "document_already_issued",
+        "คำขอนี้ได้ออกเอกสารไปแล้ว",
+        "A document has already been issued for this case",
+        status=409,
+    )
+
+
+def _discard(stored_name: str) -> None:
+    """Remove a PDF written by a transaction that did not commit."""
+    if stored_name:
+        default_storage.delete(stored_name)
+
+
+@transaction.atomic
+def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDocument:  # noqa: ANN001
+    """Revoke a valid document. Only an approver or administrator of the issuing agency may."""
+    reason = _clean_text(
+        reason, field="reason", code="reason_required", label_th="เหตุผล", label_en="reason", max_length=1000
+    )
+    if not any(staff_has_role(user=actor, agency_id=document.agency_id, role=role) for role in REVOKING_ROLES):
+        raise PermissionDenied(
+            "เฉพาะผู้อนุมัติหรือผู้ดูแลของหน่วยงานที่ออกเอกสารเท่านั้นที่เพิกถอนเอกสารได้",
+            "Only an approver or administrator of the issuing agency may revoke this document",
+        )
+    locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    if locked.status == DocumentStatus.REVOKED:
+        raise ApplicationError(
+            "document_already_revoked", "เอกสารนี้ถูกเพิกถอนแล้ว", "This document has already been revoked", status=409
+        )
+    locked.status = DocumentStatus.REVOKED
+    locked.revoked_at = timezone.now()
+    locked.revoked_reason = reason
+    locked.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="document.revoked",
+        object_type="document",
+        object_id=locked.number,
+        subject_user_id=locked.holder_id,
+        data={"reason": reason},
+    )
+    return locked
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """What anyone holding the document (or its QR code) may learn: only what the document shows."""
+
+    status: VerificationStatus
+    number: str = ""
+    title_th: str = ""
+    title_en: str = ""
+    holder_name: str = ""
+    agency_code: str = ""
+    agency_name_th: str = ""
+    agency_name_en: str = ""
+    fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    issued_on: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    revoked_on: dt.date | None = None
+    sha256: str = ""
+    verification_code: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.status != VerificationStatus.UNKNOWN
+
+
+UNKNOWN = VerificationResult(status=VerificationStatus.UNKNOWN)
+
+
+def _verification_of(document: IssuedDocument, *, via: str) -> VerificationResult:
+    status = document.current_status
+    audit_record(
+        actor=None,
+        action="document.verified",
+        object_type="document",
+        object_id=document.number,
+        subject_user_id=document.holder_id,
+        data={"via": via, "status": str(status)},
+    )
+    return VerificationResult(
+        status=status,
+        number=document.number,
+        title_th=document.title_th,
+        title_en=document.title_en,
+        holder_name=document.holder_name,
+        agency_code=document.agency.code,
+        agency_name_th=document.agency.name_th,
+        agency_name_en=document.agency.name_en,
+        fields=tuple(document.field_pairs),
+        issued_on=timezone.localdate(document.issued_at),
+        valid_from=document.valid_from,
+        valid_until=document.valid_until,
+        revoked_on=timezone.localdate(document.revoked_at) if document.revoked_at else None,
+        sha256=document.sha256,
+        verification_code=document.verification_code,
+    )
+
+
+@transaction.atomic
+def document_verify(*, code: str) -> VerificationResult:
+    """The status of the document a QR code points to: valid, revoked, expired or unknown."""
+    if not isinstance(code, str) or not _CODE_SHAPE.match(code):
+        return UNKNOWN
+    document = IssuedDocument.objects.select_related("agency").filter(verification_code=code).first()
+    if document is None:
+        return UNKNOWN
+    return _verification_of(document, via="code")
+
+
+@transaction.atomic
+def document_verify_pdf(*, pdf_bytes: bytes) -> VerificationResult:
+    """Check that a PDF is byte for byte one that was issued here; any alteration makes it unknown."""
+    if len(pdf_bytes) > MAX_VERIFY_PDF_BYTES:
+        raise ValidationFailed(
+            "file_too_large",
+            "ไฟล์มีขนาดใหญ่เกิน 10 MB",
+            "The file is larger than 10 MB",
+            field="file",
+            status=413,
+        )
+    if not pdf_bytes.startswith(b"%PDF-"):
+        raise ValidationFailed("not_a_pdf", "ไฟล์นี้ไม่ใช่ไฟล์ PDF", "This file is not a PDF", field="file")
+    digest = hashlib.sha256(pdf_bytes).hexdigest()
+    document = IssuedDocument.objects.select_related("agency").filter(sha256=digest).first()
+    if document is None:
+        return UNKNOWN
+    return _verification_of(document, via="pdf")
+
+
+@transaction.atomic
+def document_pdf_download(*, actor, document: IssuedDocument) -> bytes:  # noqa: ANN001
+    """The PDF for someone `access_document_for_user` has let in; the read is logged against the holder."""
+    content = document_pdf_content(document=document)
+    audit_record(
+        actor=actor,
+        action="document.downloaded",
+        object_type="document",
+        object_id=document.number,
+        subject_user_id=document.holder_id,
+        data={"as": "holder" if actor.pk == document.holder_id else "agency_staff"},
+    )
+    return content

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "documents"
+urlpatterns = [
+    path("verify/", views.verify_upload, name="verify_upload"),
+    path("verify/<str:code>/", views.verify, name="verify"),
+    # The exact URL printed in the QR code (no trailing slash): answer it directly, without a redirect.
+    path("verify/<str:code>", views.verify),
+    path("documents/<int:document_id>/pdf", views.download, name="download"),
+]

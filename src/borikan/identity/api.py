@@ -1,0 +1,28 @@
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from . import services
+from .apiauth import api_auth
+from .schemas import LogInIn, SignUpIn, TokenOut, UserOut
+
+router = Router(tags=["auth"])
+
+
+@router.post("/signup", response={201: UserOut}, auth=None, summary="Sign up as a citizen (e-mail and password)")
+def sign_up(request: HttpRequest, payload: SignUpIn):  # noqa: ANN201
+    user = services.user_sign_up(
+        email=payload.email, password=payload.password, full_name=payload.full_name, phone=payload.phone
+    )
+    return Status(201, user)
+
+
+@router.post("/token", response=TokenOut, auth=None, summary="Log in with a password; get a bearer token")
+def log_in(request: HttpRequest, payload: LogInIn):  # noqa: ANN201
+    user = services.user_log_in(email=payload.email, password=payload.password, request=request)
+    key, token = services.api_token_issue(user=user)
+    return {"token": key, "expires_at": token.expires_at, "user": user}
+
+
+@router.get("/me", response=UserOut, auth=api_auth, summary="The signed-in person")
+def me(request: HttpRequest):  # noqa: ANN201
+    return request.auth

@@ -1,0 +1,14 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SignUpForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail"))
+    phone = forms.CharField(label=_("Mobile phone (optional)"), max_length=20, required=False)
+    password = forms.CharField(label=_("Password (at least 10 characters)"), widget=forms.PasswordInput)
+
+
+class LogInForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)

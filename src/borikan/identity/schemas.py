@@ -1,0 +1,28 @@
+import datetime as dt
+
+from ninja import Schema
+
+
+class SignUpIn(Schema):
+    email: str
+    password: str
+    full_name: str
+    phone: str = ""
+
+
+class LogInIn(Schema):
+    email: str
+    password: str
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    full_name: str
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: dt.datetime
+    user: UserOut

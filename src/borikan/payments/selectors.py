@@ -1,0 +1,43 @@
+"""Reads about invoices, and the one access check every page and endpoint uses to load an invoice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from borikan.agencies.selectors import staff_agency_ids
+from borikan.audit.services import audit_record
+from borikan.core.errors import NotFound
+
+from .models import Invoice, InvoiceStatus
+
+
+def invoice_for_case(*, case_ref: str) -> Invoice | None:
+    """The case's current invoice: the newest one that is open or paid (cancelled ones are history)."""
+    return (
+        Invoice.objects.filter(case_ref=case_ref, status__in=[InvoiceStatus.OPEN, InvoiceStatus.PAID])
+        .select_related("agency")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def access_invoice_for_user(*, user: Any, number: str) -> Invoice:
+    """The invoice if `user` is its payer or staff of its agency; NotFound otherwise (missing looks the same).
+
+    A read by anyone other than the payer is recorded in the audit log, so the citizen can see it.
+    """
+    invoice = Invoice.objects.select_related("agency").filter(number=number).first()
+    if invoice is None or not getattr(user, "is_authenticated", False):
+        raise NotFound("invoice", "ใบแจ้งชำระเงิน")
+    if invoice.payer_id == user.pk:
+        return invoice
+    if invoice.agency_id not in staff_agency_ids(user=user):
+        raise NotFound("invoice", "ใบแจ้งชำระเงิน")
+    audit_record(
+        actor=user,
+        action="invoice.viewed",
+        object_type="invoice",
+        object_id=invoice.number,
+        subject_user_id=invoice.payer_id,
+    )
+    return invoice

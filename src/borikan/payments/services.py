@@ -1,0 +1,354 @@
+"""Fee payment rules: issuing invoices and posting gateway notifications. Every write is audited.
+
+This app never imports `applications`: it takes an opaque `case_ref` and reports a settled payment with
+`publish(PaymentSettled(...))`, inside the same transaction as the posting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from borikan.agencies.models import Agency
+from borikan.audit.services import audit_record
+from borikan.core.errors import ApplicationError, ValidationFailed
+from borikan.core.events import PaymentSettled, publish
+from borikan.core.thaidate import be_year
+
+from . import app_settings, promptpay
+from .gateway import ChargeRequest, GatewayError, NotificationRejected, PaymentNotification, get_gateway
+from .models import (
+    HeldPayment,
+    HoldReason,
+    Invoice,
+    InvoiceCounter,
+    InvoiceStatus,
+    Payment,
+    WebhookOutcome,
+    WebhookReceipt,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- references ----------------------------------------------------------------------------------
+
+
+def _luhn_check_digit(digits: str) -> int:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return (10 - total % 10) % 10
+
+
+def ref2_for(*, agency_code: str, ref1: str) -> str:
+    """Ref2 = the agency code (upper case, A-Z0-9 only, at most 19 characters) + one check digit.
+
+    The check digit is Luhn (mod 10) over `ref1 + agency part`, with letters expanded to two digits
+    (A=10 ... Z=35, as in IBAN). It binds the pair: a bank report whose ref1 and ref2 were mistyped or
+    mixed between invoices fails the check. Example: ref1 "BK2569000001", agency "dopa" → "DOPA" + digit.
+    """
+    agency_part = re.sub(r"[^A-Z0-9]", "", agency_code.upper())[: promptpay.REF_MAX_LENGTH - 1]
+    if not agency_part:
+        raise ValueError(f"agency code {agency_code!r} has no letters or digits for ref2")
+    expanded = "".join(char if char.isdigit() else str(ord(char) - 55) for char in ref1 + agency_part)
+    return f"{agency_part}{_luhn_check_digit(expanded)}"
+
+
+def _next_invoice_number(agency: Agency) -> str:
+    """INV-<AGENCY>-<BE year>-<6-digit seq>, numbered per agency per Buddhist-Era year without gaps."""
+    year = be_year(timezone.localdate())
+    InvoiceCounter.objects.get_or_create(agency=agency, be_year=year)
+    counter = InvoiceCounter.objects.select_for_update().get(agency=agency, be_year=year)
+    counter.last_seq += 1
+    counter.save(update_fields=["last_seq"])
+    return f"INV-{agency.code.upper()}-{year}-{counter.last_seq:06d}"
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+
+def invoice_create(
+    *,
+    actor: Any,
+    case_ref: str,
+    agency: Agency,
+    payer: Any,
+    amount_satang: int,
+    ref1: str,
+    description: str,
+    due_date: dt.date | None = None,
+) -> Invoice:
+    """Issue an invoice with a dynamic bill-payment QR and register the charge at the gateway.
+
+    Consistency between our row and the gateway's charge: the charge is created first (with a fresh
+    idempotency key), then the invoice row is written in one transaction with its number, charge id and audit
+    entry. If the gateway fails, nothing is written. If our write fails after the charge exists, the charge is
+    left unreferenced at the gateway; should it ever be paid, its notification names an unknown charge and is
+    held for an officer, never posted. No database lock is held while we wait on the network.
+
+    `ref1` is the case's tracking number: upper-case A-Z and 0-9, at most 20 characters.
+    """
+    if isinstance(amount_satang, bool) or not isinstance(amount_satang, int) or amount_satang <= 0:
+        raise ValidationFailed(
+            "invalid_amount", "จำนวนเงินต้องมากกว่าศูนย์", "The amount must be greater than zero", field="amount_satang"
+        )
+    try:
+        promptpay.validate_reference(ref1, name="ref1", required=True)
+    except ValueError as exc:
+        raise ValidationFailed(
+            "invalid_payment_reference",
+            "เลขอ้างอิง 1 ต้องเป็นตัวอักษรภาษาอังกฤษตัวใหญ่หรือตัวเลข ไม่เกิน 20 ตัว",
+            f"Reference 1 is invalid: {exc}",
+            field="ref1",
+        ) from exc
+    description = (description or "").strip()
+    if not description or len(description) > 255:
+        raise ValidationFailed(
+            "invalid_description",
+            "ต้องระบุรายการค่าธรรมเนียม ไม่เกิน 255 ตัวอักษร",
+            "A description of at most 255 characters is required",
+            field="description",
+        )
+    ref2 = ref2_for(agency_code=agency.code, ref1=ref1)
+    qr_payload = promptpay.bill_payment_payload(
+        biller_id=app_settings.biller_id(), ref1=ref1, ref2=ref2, amount_satang=amount_satang
+    )
+    if Invoice.objects.filter(ref1=ref1, ref2=ref2, status=InvoiceStatus.OPEN).exists():
+        raise _already_open()
+    try:
+        charge = get_gateway().create_charge(
+            ChargeRequest(
+                idempotency_key=uuid.uuid4().hex,
+                amount_satang=amount_satang,
+                ref1=ref1,
+                ref2=ref2,
+                callback_url=app_settings.webhook_callback_url(),
+            )
+        )
+    except GatewayError as exc:
+        logger.warning("payment gateway refused or failed a charge for %s: %s", case_ref, exc)
+        raise ApplicationError(
+            "payment_gateway_unavailable",
+            "ระบบรับชำระเงินไม่พร้อมให้บริการชั่วคราว กรุณาลองใหม่อีกครั้ง",
+            "The payment service is temporarily unavailable; please try again",
+            status=503 if exc.retryable else 502,
+        ) from exc
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                number=_next_invoice_number(agency),
+                case_ref=case_ref,
+                agency=agency,
+                payer=payer,
+                description=description,
+                amount_satang=amount_satang,
+                ref1=ref1,
+                ref2=ref2,
+                due_date=due_date or timezone.localdate() + dt.timedelta(days=app_settings.DEFAULT_DUE_DAYS),
+                qr_payload=qr_payload,
+                gateway_charge_id=charge.charge_id,
+            )
+            audit_record(
+                actor=actor,
+                action="invoice.created",
+                object_type="invoice",
+                object_id=invoice.number,
+                subject_user_id=payer.pk,
+                data={
+                    "case_ref": case_ref,
+                    "amount_satang": amount_satang,
+                    "ref1": ref1,
+                    "ref2": ref2,
+                    "gateway_charge_id": charge.charge_id,
+                },
+            )
+    except IntegrityError as exc:  # a concurrent request opened an invoice with the same references first
+        raise _already_open() from exc
+    return invoice
+
+
+def _already_open() -> ApplicationError:
+    return ApplicationError(
+        "invoice_already_open",
+        "คำขอนี้มีใบแจ้งชำระเงินที่ยังไม่ได้ชำระอยู่แล้ว",
+        "This case already has an unpaid invoice",
+        status=409,
+    )
+
+
+def invoice_cancel(*, actor: Any, invoice: Invoice, reason: str) -> Invoice:
+    """Cancel an unpaid invoice (the case was withdrawn or rejected). A later payment for it is held.
+
+    The caller (the case lifecycle) has already decided that `actor` may do this.
+    """
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.status != InvoiceStatus.OPEN:
+            raise ApplicationError(
+                "invoice_not_open",
+                "ยกเลิกได้เฉพาะใบแจ้งชำระเงินที่ยังไม่ได้ชำระ",
+                "Only an unpaid invoice can be cancelled",
+                status=409,
+            )
+        locked.status = InvoiceStatus.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="invoice.cancelled",
+            object_type="invoice",
+            object_id=locked.number,
+            subject_user_id=locked.payer_id,
+            data={"reason": reason},
+        )
+    return locked
+
+
+# --- gateway notifications -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    outcome: WebhookOutcome
+    invoice_number: str | None = None
+    hold_reason: HoldReason | None = None
+
+
+_REJECTIONS = {
+    "bad_signature": ("ลายมือชื่อของข้อความแจ้งชำระเงินไม่ถูกต้อง", "The notification signature is invalid"),
+    "stale_webhook": (
+        "ข้อความแจ้งชำระเงินหมดอายุหรือเวลาไม่ถูกต้อง",
+        "The notification timestamp is outside the accepted window",
+    ),
+    "malformed_webhook": ("ข้อความแจ้งชำระเงินมีรูปแบบไม่ถูกต้อง", "The notification is malformed"),
+}
+
+
+def webhook_receive(*, body: bytes, signature_header: str) -> WebhookResult:
+    """Verify and apply one gateway notification. Safe to call any number of times with the same message.
+
+    Rejected (ApplicationError, 400): bad signature, timestamp outside BORIKAN_WEBHOOK_TOLERANCE_SECONDS, bad
+    body. Otherwise exactly one of: posted (invoice paid, audit entry, PaymentSettled published), held (an
+    officer must look), duplicate (this event or this transaction was seen before; nothing new is posted).
+    """
+    try:
+        notification = get_gateway().verify_notification(body=body, signature_header=signature_header)
+    except NotificationRejected as exc:
+        logger.warning("gateway notification rejected (%s): %s", exc.code, exc)
+        message_th, message_en = _REJECTIONS[exc.code]
+        raise ApplicationError(exc.code, message_th, message_en, status=400) from exc
+    try:
+        with transaction.atomic():
+            return _apply_notification(notification)
+    except IntegrityError:
+        # A concurrent delivery of the same event or transaction committed between our check and our insert.
+        if (
+            WebhookReceipt.objects.filter(event_id=notification.event_id).exists()
+            or Payment.objects.filter(gateway_txn_id=notification.txn_id).exists()
+            or HeldPayment.objects.filter(gateway_txn_id=notification.txn_id).exists()
+        ):
+            return WebhookResult(WebhookOutcome.DUPLICATE)
+        raise
+
+
+def _hold_reason(invoice: Invoice | None, notification: PaymentNotification) -> HoldReason | None:
+    if invoice is None:
+        return HoldReason.UNKNOWN_CHARGE
+    if (notification.ref1, notification.ref2) != (invoice.ref1, invoice.ref2):
+        return HoldReason.REFERENCE_MISMATCH
+    if invoice.status == InvoiceStatus.CANCELLED:
+        return HoldReason.INVOICE_CANCELLED
+    if invoice.status == InvoiceStatus.PAID:
+        return HoldReason.INVOICE_ALREADY_PAID
+    if notification.amount_satang != invoice.amount_satang:
+        return HoldReason.AMOUNT_MISMATCH
+    return None
+
+
+def _apply_notification(notification: PaymentNotification) -> WebhookResult:
+    # Lock the invoice first: every delivery about this charge queues here, so the checks below are race-free.
+    invoice = Invoice.objects.select_for_update().filter(gateway_charge_id=notification.charge_id).first()
+    number = invoice.number if invoice else None
+    if WebhookReceipt.objects.filter(event_id=notification.event_id).exists():
+        return WebhookResult(WebhookOutcome.DUPLICATE, number)
+
+    def receipt(outcome: WebhookOutcome) -> None:
+        WebhookReceipt.objects.create(
+            event_id=notification.event_id,
+            gateway_txn_id=notification.txn_id,
+            charge_id=notification.charge_id,
+            outcome=outcome,
+        )
+
+    if (
+        Payment.objects.filter(gateway_txn_id=notification.txn_id).exists()
+        or HeldPayment.objects.filter(gateway_txn_id=notification.txn_id).exists()
+    ):
+        receipt(WebhookOutcome.DUPLICATE)
+        return WebhookResult(WebhookOutcome.DUPLICATE, number)
+
+    audit_data = {
+        "charge_id": notification.charge_id,
+        "txn_id": notification.txn_id,
+        "event_id": notification.event_id,
+        "amount_satang": notification.amount_satang,
+    }
+    reason = _hold_reason(invoice, notification)
+    if reason is not None:
+        held = HeldPayment.objects.create(
+            invoice=invoice,
+            gateway_txn_id=notification.txn_id,
+            charge_id=notification.charge_id,
+            reason=reason,
+            amount_satang=notification.amount_satang,
+            paid_at=notification.paid_at,
+            raw_notification=notification.raw,
+        )
+        receipt(WebhookOutcome.HELD)
+        audit_record(
+            actor=None,
+            action="payment.held",
+            object_type="held_payment",
+            object_id=held.pk,
+            subject_user_id=invoice.payer_id if invoice else None,
+            data={**audit_data, "reason": reason, "invoice": number},
+        )
+        logger.warning("payment %s held: %s", notification.txn_id, reason)
+        return WebhookResult(WebhookOutcome.HELD, number, reason)
+
+    assert invoice is not None  # noqa: S101 -- _hold_reason returned None, so the invoice exists
+    Payment.objects.create(
+        invoice=invoice,
+        gateway_txn_id=notification.txn_id,
+        amount_satang=notification.amount_satang,
+        paid_at=notification.paid_at,
+        raw_notification=notification.raw,
+    )
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_at = notification.paid_at
+    invoice.save(update_fields=["status", "paid_at", "updated_at"])
+    receipt(WebhookOutcome.POSTED)
+    audit_record(
+        actor=None,
+        action="payment.posted",
+        object_type="invoice",
+        object_id=invoice.number,
+        subject_user_id=invoice.payer_id,
+        data=audit_data,
+    )
+    publish(
+        PaymentSettled(case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang)
+    )
+    return WebhookResult(WebhookOutcome.POSTED, invoice.number)

@@ -1,0 +1,39 @@
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from borikan.core.errors import NotFound
+from borikan.core.thaidate import thai_date
+
+from . import promptpay, selectors
+from .models import InvoiceStatus
+
+
+def _baht(satang: int) -> str:
+    return f"{satang // 100:,}.{satang % 100:02d}"
+
+
+def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """The payer's (or agency staff's) view of one invoice, with the Thai QR to scan while it is open."""
+    try:
+        invoice = selectors.access_invoice_for_user(user=request.user, number=number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    status_labels = {
+        InvoiceStatus.OPEN: _("Awaiting payment"),
+        InvoiceStatus.PAID: _("Paid"),
+        InvoiceStatus.CANCELLED: _("Cancelled"),
+    }
+    return render(
+        request,
+        "payments/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "amount_baht": _baht(invoice.amount_satang),
+            "due_date_th": thai_date(invoice.due_date),
+            "status_label": status_labels[InvoiceStatus(invoice.status)],
+            "qr_data_uri": (
+                promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
+            ),
+        },
+    )
