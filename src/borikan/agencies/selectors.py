@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef
+
 from borikan.core.errors import NotFound
 
 from .models import Agency, StaffMembership, StaffRole
@@ -34,3 +36,16 @@ def staff_has_role(*, user, agency_id: int, role: StaffRole | str) -> bool:  # n
 
 def is_staff_member(*, user) -> bool:  # noqa: ANN001
     return bool(staff_agency_ids(user=user))
+
+
+def staff_roles(*, user, agency_id: int) -> set[str]:  # noqa: ANN001
+    """The roles the user holds in one agency (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(StaffMembership.objects.filter(user=user, agency_id=agency_id).values_list("role", flat=True))
+
+
+def staff_of_row_agency(*, user, agency_field: str = "agency_id") -> Exists:  # noqa: ANN001
+    """A query expression: "the user holds a role in the agency of this row". Lets other apps filter their
+    agency-owned rows by staff access in the same query."""
+    return Exists(StaffMembership.objects.filter(user=user, agency_id=OuterRef(agency_field)))

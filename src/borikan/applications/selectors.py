@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from borikan.agencies.selectors import staff_agency_ids
+from borikan.agencies.selectors import staff_agency_ids, staff_of_row_agency
 from borikan.audit.services import audit_record
 from borikan.core.errors import NotFound
 
@@ -33,14 +33,17 @@ def _uuid_or_404(value: Any) -> str:
         raise NotFound("application", "คำขอ") from None
 
 
-def access_application_for_user(*, user: Any, application_id: Any, purpose: str = "view") -> Application:
+def access_application_for_user(
+    *, user: Any, application_id: Any, purpose: str = "view", audit_read: bool = True
+) -> Application:
     """The applicant, or staff of the case's agency. Anyone else gets 404, as if it did not exist.
 
-    Loading a case exposes its personal data, so every load is written to the audit log, with the
-    applicant as the data subject (their access log reads it).
+    Loading a case to show it exposes its personal data, so the load is written to the audit log with the
+    applicant as the data subject (their access log reads it). Callers that load a case only to change it
+    pass audit_read=False: the change itself is audited, in the same transaction as the change.
     """
     application_id = _uuid_or_404(application_id)
-    visible = Q(applicant=user) | Q(agency_id__in=staff_agency_ids(user=user))
+    visible = Q(applicant=user) | Q(staff_of_row_agency(user=user))
     app = (
         Application.objects.select_related("service", "agency", "applicant", "assigned_to")
         .filter(visible, pk=application_id)
@@ -48,6 +51,8 @@ def access_application_for_user(*, user: Any, application_id: Any, purpose: str 
     )
     if app is None:
         raise NotFound("application", "คำขอ")
+    if not audit_read:
+        return app
     audit_record(
         actor=user,
         action="application.personal_data_read",

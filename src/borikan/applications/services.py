@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from borikan.agencies.models import StaffRole
-from borikan.agencies.selectors import staff_has_role
+from borikan.agencies.selectors import staff_roles
 from borikan.audit.services import audit_record
 from borikan.catalog.models import PaymentTiming, Service
 from borikan.catalog.selectors import service_get
@@ -69,18 +69,22 @@ def _guard(app: Application, action: Action, reason: str) -> Guard:
 def _roles_of(actor: Any, app: Application) -> set[Role]:
     if actor is None:
         return {Role.SYSTEM}
-    roles: set[Role] = set()
-    if actor.pk == app.applicant_id:
-        roles.add(Role.APPLICANT)
-    if staff_has_role(user=actor, agency_id=app.agency_id, role=StaffRole.OFFICER):
+    roles: set[Role] = {Role.APPLICANT} if actor.pk == app.applicant_id else set()
+    held = staff_roles(user=actor, agency_id=app.agency_id)
+    if StaffRole.OFFICER in held:
         roles.add(Role.OFFICER)
-    if staff_has_role(user=actor, agency_id=app.agency_id, role=StaffRole.APPROVER):
+    if StaffRole.APPROVER in held:
         roles.add(Role.APPROVER)
     return roles
 
 
 def _lock(application_id: Any) -> Application:
-    app = Application.objects.select_for_update().select_related("service", "agency").filter(pk=application_id).first()
+    app = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("service", "agency")
+        .filter(pk=application_id)
+        .first()
+    )
     if app is None:
         raise NotFound("application", "คำขอ")
     return app
@@ -95,73 +99,82 @@ def application_transition(
     except ValueError:
         raise ValidationFailed("unknown_action", "ไม่รู้จักการดำเนินการนี้", f"Unknown action {action!r}") from None
     with transaction.atomic():
-        app = _lock(application_id)
-        roles = _roles_of(actor, app)
-        if not roles:
-            # Not the applicant and not staff of the case's agency: the case does not exist for them.
-            raise NotFound("application", "คำขอ")
-        source = Status(app.status)
-        target = TRANSITIONS.get((source, action))
-        if target is None:
-            raise TransitionRefused(
-                "illegal_transition",
-                f"ไม่สามารถ{action.label}คำขอที่อยู่ในสถานะ {source.label} ได้",
-                f"Cannot {action.label} an application that is {source.label}",
-                details={"status": source.value, "action": action.value},
-            )
-        acting_roles = roles & ACTION_ROLES[action]
-        if not acting_roles:
-            raise PermissionDenied("คุณไม่มีสิทธิ์ดำเนินการนี้", f"You may not {action.label} this application")
-        if expected_version is not None and expected_version != app.version:
-            raise TransitionRefused(
-                "stale_version",
-                "คำขอถูกแก้ไขโดยผู้อื่นแล้ว กรุณาโหลดใหม่",
-                "Someone else changed this application; reload it",
-            )
-        guard = _guard(app, action, reason)
-        if not guard.ok:
-            raise TransitionRefused(guard.code, guard.message_th, guard.message_en)
-        now = timezone.now()
-        app.status = target
-        app.version += 1
-        fields = ["status", "version", "updated_at"]
-        if action == Action.SUBMIT:
-            app.tracking_number = _next_tracking_number(app)
-            app.submitted_at = now
-            fields += ["tracking_number", "submitted_at"]
-        if target in (Status.APPROVED, Status.REJECTED):
-            app.decided_at = now
-            fields.append("decided_at")
-        if action == Action.START_REVIEW and actor is not None:
-            app.assigned_to = actor
-            fields.append("assigned_to")
-        app.save(update_fields=fields)
-        role = Role.SYSTEM if actor is None else sorted(acting_roles)[0]
-        ApplicationEvent.objects.create(
-            application=app,
-            actor=actor,
-            actor_role=role,
-            action=action,
-            from_status=source,
-            to_status=target,
-            reason=reason.strip(),
+        return _transition(_lock(application_id), action=action, actor=actor, reason=reason,
+                           expected_version=expected_version)  # fmt: skip
+
+
+def _transition(
+    app: Application, *, action: Action, actor: Any, reason: str = "", expected_version: int | None = None
+) -> Application:
+    """The body of application_transition, for callers that already hold the row lock in this transaction."""
+    roles = _roles_of(actor, app)
+    if not roles:
+        # Not the applicant and not staff of the case's agency: the case does not exist for them.
+        raise NotFound("application", "คำขอ")
+    source = Status(app.status)
+    target = TRANSITIONS.get((source, action))
+    if target is None:
+        raise TransitionRefused(
+            "illegal_transition",
+            f"ไม่สามารถ{action.label}คำขอที่อยู่ในสถานะ {source.label} ได้",
+            f"Cannot {action.label} an application that is {source.label}",
+            details={"status": source.value, "action": action.value},
         )
-        audit_record(
-            actor=actor,
-            action=f"application.{action.value}",
-            object_type="application",
-            object_id=app.pk,
-            subject_user_id=app.applicant_id,
-            data={"from": source.value, "to": target.value, "tracking_number": app.tracking_number or ""},
+    acting_roles = roles & ACTION_ROLES[action]
+    if not acting_roles:
+        raise PermissionDenied("คุณไม่มีสิทธิ์ดำเนินการนี้", f"You may not {action.label} this application")
+    if expected_version is not None and expected_version != app.version:
+        raise TransitionRefused(
+            "stale_version",
+            "คำขอถูกแก้ไขโดยผู้อื่นแล้ว กรุณาโหลดใหม่",
+            "Someone else changed this application; reload it",
         )
+    guard = _guard(app, action, reason)
+    if not guard.ok:
+        raise TransitionRefused(guard.code, guard.message_th, guard.message_en)
+    now = timezone.now()
+    app.status = target
+    app.version += 1
+    fields = ["status", "version", "updated_at"]
+    if action == Action.SUBMIT:
+        app.tracking_number = _next_tracking_number(app)
+        app.submitted_at = now
+        fields += ["tracking_number", "submitted_at"]
+    if target in (Status.APPROVED, Status.REJECTED):
+        app.decided_at = now
+        fields.append("decided_at")
+    if action == Action.START_REVIEW and actor is not None:
+        app.assigned_to = actor
+        fields.append("assigned_to")
+    app.save(update_fields=fields)
+    role = Role.SYSTEM if actor is None else sorted(acting_roles)[0]
+    ApplicationEvent.objects.create(
+        application=app,
+        actor=actor,
+        actor_role=role,
+        action=action,
+        from_status=source,
+        to_status=target,
+        reason=reason.strip(),
+    )
+    audit_record(
+        actor=actor,
+        action=f"application.{action.value}",
+        object_type="application",
+        object_id=app.pk,
+        subject_user_id=app.applicant_id,
+        data={"from": source.value, "to": target.value, "tracking_number": app.tracking_number or ""},
+    )
     return app
 
 
 def _next_tracking_number(app: Application) -> str:
     """'DLT-2569-000042': agency, Buddhist-Era year, a gap-free sequence per agency and year."""
     year = be_year(timezone.localdate())
-    counter, _ = TrackingCounter.objects.get_or_create(agency_id=app.agency_id, year_be=year)
-    counter = TrackingCounter.objects.select_for_update().get(pk=counter.pk)
+    counter = TrackingCounter.objects.select_for_update().filter(agency_id=app.agency_id, year_be=year).first()
+    if counter is None:  # first case of the year; get_or_create copes with a concurrent first submission
+        TrackingCounter.objects.get_or_create(agency_id=app.agency_id, year_be=year)
+        counter = TrackingCounter.objects.select_for_update().get(agency_id=app.agency_id, year_be=year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{app.agency.code}-{year}-{counter.last:06d}"
@@ -285,7 +298,7 @@ def application_submit(*, actor: Any, application_id: Any) -> Application:
             raise ValidationFailed(
                 "attachment_required", "กรุณาแนบเอกสารประกอบ", "Please attach the supporting document", field="file"
             )
-        app = application_transition(application_id=app.pk, action=Action.SUBMIT, actor=actor)
+        app = _transition(app, action=Action.SUBMIT, actor=actor)
         if _fee_due(app.service, PaymentTiming.BEFORE_REVIEW):
             app = _request_payment(app)
     return app
@@ -353,7 +366,7 @@ def _request_payment(app: Application) -> Application:
         ref1=(app.tracking_number or "").replace("-", ""),
         description=app.service.name_th,
     )
-    return application_transition(application_id=app.pk, action=Action.REQUEST_PAYMENT, actor=None)
+    return _transition(app, action=Action.REQUEST_PAYMENT, actor=None)
 
 
 def _issue_after_commit(app: Application) -> None:
@@ -363,13 +376,13 @@ def _issue_after_commit(app: Application) -> None:
     transaction.on_commit(lambda: issue_application_document.enqueue(application_id))
 
 
-def application_payment_settled(*, case_ref: str) -> Application | None:
+def application_payment_settled(*, case_ref: str) -> Application:
     """Called when payments reports a settled invoice for this case."""
     with transaction.atomic():
-        app = Application.objects.select_for_update().filter(pk=case_ref).first()
-        if app is None or app.status != Status.AWAITING_PAYMENT:
+        app = _lock(case_ref)
+        if app.status != Status.AWAITING_PAYMENT:
             return app
-        app = application_transition(application_id=app.pk, action=Action.CONFIRM_PAYMENT, actor=None)
+        app = _transition(app, action=Action.CONFIRM_PAYMENT, actor=None)
         if app.service.payment_timing == PaymentTiming.AFTER_APPROVAL:
             _issue_after_commit(app)
     return app
@@ -399,18 +412,18 @@ def application_issue(*, application_id: Any, actor: Any = None) -> Application:
             },
             valid_days=service.document_validity_days,
         )
-        app = application_transition(application_id=app.pk, action=Action.ISSUE, actor=actor)
+        app = _transition(app, action=Action.ISSUE, actor=actor)
         delivery_send(actor=actor, document=document, channels=["wallet", "email"])
     return app
 
 
-def application_document_delivered(*, case_ref: str) -> Application | None:
+def application_document_delivered(*, case_ref: str) -> Application:
     """Called when delivery reports the document reached the citizen (first channel wins)."""
     with transaction.atomic():
-        app = Application.objects.select_for_update().filter(pk=case_ref).first()
-        if app is None or app.status != Status.ISSUED:
+        app = _lock(case_ref)
+        if app.status != Status.ISSUED:
             return app
-        return application_transition(application_id=app.pk, action=Action.DELIVER, actor=None)
+        return _transition(app, action=Action.DELIVER, actor=None)
 
 
 def application_available_actions(*, actor: Any, app: Application) -> list[str]:

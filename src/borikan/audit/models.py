@@ -1,15 +1,17 @@
 """An append-only, hash-chained audit log common to every app.
 
-Each entry stores the hash of the previous one; changing or deleting any stored entry breaks the
-chain from that point on, which `manage.py audit_verify` reports. On PostgreSQL a trigger also
-refuses UPDATE and DELETE on the table.
+An entry is inserted in the same transaction as the change it records; right after that transaction
+commits it is sealed into the chain (its sequence number, the previous entry's hash and its own hash),
+see ADR 0004. Changing or deleting any sealed entry breaks the chain from that point on, which
+`manage.py audit_verify` reports. On PostgreSQL a trigger also refuses DELETE, and any UPDATE except
+the one-time sealing of an unsealed entry.
 """
 
 from django.db import models
 
 
 class AuditChainHead(models.Model):
-    """A single row locked while appending, so entries get consecutive sequence numbers and hashes."""
+    """A single row locked while sealing, so sealed entries get consecutive sequence numbers and hashes."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
@@ -17,7 +19,8 @@ class AuditChainHead(models.Model):
 
 
 class AuditEntry(models.Model):
-    seq = models.BigIntegerField(unique=True)
+    # Set once, when the entry is sealed into the chain after its transaction commits.
+    seq = models.BigIntegerField(unique=True, null=True, blank=True)
     created_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_label = models.CharField(max_length=200, blank=True)
@@ -27,20 +30,20 @@ class AuditEntry(models.Model):
     # Whose personal data the action touched: the citizen's access log reads this.
     subject_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
-            raise RuntimeError("audit entries are append-only")
+            raise RuntimeError("audit entries are append-only (sealing goes through audit_seal)")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):  # type: ignore[override]
         raise RuntimeError("audit entries are append-only")
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.seq or '-'} {self.action} {self.object_type}:{self.object_id}"

@@ -1,11 +1,16 @@
-"""Writing and verifying the audit chain."""
+"""Writing, sealing and verifying the audit chain.
+
+`audit_record` inserts an entry inside the caller's transaction: it commits or rolls back with the change,
+and takes no shared lock, so concurrent requests do not queue on each other. After the transaction commits,
+`audit_seal` chains every committed unsealed entry (a short transaction under one row lock). See ADR 0004.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -14,32 +19,29 @@ from django.utils import timezone
 from .models import AuditChainHead, AuditEntry
 
 GENESIS_HASH = "0" * 64
+SEAL_BATCH = 500
 
 
-def _entry_hash(
-    *,
-    seq: int,
-    created_at: str,
-    actor_id: int | None,
-    actor_label: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    subject_user_id: int | None,
-    data: dict[str, Any],
-    prev_hash: str,
-) -> str:
+def _entry_hash(entry: AuditEntry, *, seq: int, prev_hash: str) -> str:
     body = json.dumps(
-        [seq, created_at, actor_id, actor_label, action, object_type, object_id, subject_user_id, data, prev_hash],
+        [
+            entry.pk,
+            seq,
+            entry.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            entry.actor_id,
+            entry.actor_label,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            entry.subject_user_id,
+            entry.data,
+            prev_hash,
+        ],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
     )
     return hashlib.sha256(body.encode()).hexdigest()
-
-
-def _timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def audit_record(
@@ -51,42 +53,48 @@ def audit_record(
     subject_user_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Joins the caller's transaction, so the entry commits or rolls back with the change."""
-    actor_id = getattr(actor, "pk", None)
-    actor_label = str(actor) if actor is not None else "system"
-    data = data or {}
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-        seq = head.last_seq + 1
-        created_at = timezone.now()
-        digest = _entry_hash(
-            seq=seq,
-            created_at=_timestamp(created_at),
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            subject_user_id=subject_user_id,
-            data=data,
-            prev_hash=head.last_hash,
-        )
-        entry = AuditEntry.objects.create(
-            seq=seq,
-            created_at=created_at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            subject_user_id=subject_user_id,
-            data=data,
-            prev_hash=head.last_hash,
-            hash=digest,
-        )
-        head.last_seq, head.last_hash = seq, digest
-        head.save(update_fields=["last_seq", "last_hash"])
+    """Append one entry to the log, in the caller's transaction; it is sealed into the chain after commit."""
+    entry = AuditEntry.objects.create(
+        created_at=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_label=str(actor) if actor is not None else "system",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        subject_user_id=subject_user_id,
+        data=data or {},
+    )
+    pending = transaction.get_connection().run_on_commit
+    if not any(callback is audit_seal for _, callback, _ in pending):
+        transaction.on_commit(audit_seal)  # once per transaction, however many entries it writes
     return entry
+
+
+def audit_seal() -> int:
+    """Chain every committed, unsealed entry, oldest first. Returns how many were sealed.
+
+    Sealers queue on the chain head row, so each entry gets exactly one place in the chain; an entry that
+    commits while another sealer runs is picked up by its own transaction's sealer, which waits its turn.
+    """
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+            if head is None:  # first use of this database; get_or_create copes with a concurrent first sealer
+                AuditChainHead.objects.get_or_create(id=1)
+                head = AuditChainHead.objects.select_for_update().get(id=1)
+            batch = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:SEAL_BATCH])
+            if not batch:
+                return sealed
+            seq, prev = head.last_seq, head.last_hash
+            for entry in batch:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev
+                entry.hash = prev = _entry_hash(entry, seq=seq, prev_hash=prev)
+            AuditEntry.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
+            head.last_seq, head.last_hash = seq, prev
+            head.save(update_fields=["last_seq", "last_hash"])
+            sealed += len(batch)
 
 
 @dataclass(frozen=True)
@@ -101,33 +109,24 @@ class ChainReport:
 
 
 def audit_verify_chain(*, batch_size: int = 2000) -> ChainReport:
-    """Recompute every hash in order; name the first entry whose content or link does not match."""
+    """Seal what is pending, then recompute every hash in order and name the first entry that does not match."""
+    audit_seal()
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
+    for entry in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=batch_size):
         if entry.seq != expected_seq:
             return ChainReport(checked, expected_seq, f"entry #{expected_seq} is missing")
         if entry.prev_hash != expected_prev:
             return ChainReport(checked, entry.seq, "link to the previous entry does not match")
-        recomputed = _entry_hash(
-            seq=entry.seq,
-            created_at=_timestamp(entry.created_at),
-            actor_id=entry.actor_id,
-            actor_label=entry.actor_label,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            subject_user_id=entry.subject_user_id,
-            data=entry.data,
-            prev_hash=entry.prev_hash,
-        )
-        if recomputed != entry.hash:
+        if _entry_hash(entry, seq=entry.seq, prev_hash=entry.prev_hash) != entry.hash:
             return ChainReport(checked, entry.seq, "content does not match its hash")
         expected_prev = entry.hash
         expected_seq += 1
         checked += 1
     head = AuditChainHead.objects.filter(id=1).first()
-    if head and head.last_seq != checked:
+    if head and (head.last_seq != checked or head.last_hash != expected_prev):
         return ChainReport(checked, checked + 1, f"the chain head says {head.last_seq} entries, found {checked}")
     return ChainReport(checked)
+
+

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "delivery"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.wallet, name="wallet"),
+]

@@ -25,7 +25,11 @@ def _verification_out(result: services.VerificationResult) -> dict:
         "title_th": result.title_th,
         "title_en": result.title_en,
         "holder_name": result.holder_name,
-        "agency": {"code": result.agency_code, "name_th": result.agency_name_th, "name_en": result.agency_name_en},
+        "agency": {
+            "code": result.agency_code,
+            "name_th": result.agency_name_th,
+            "name_en": result.agency_name_en,
+        },
         "fields": [{"label": label, "value": value} for label, value in result.fields],
         "issued_on": result.issued_on,
         "valid_from": result.valid_from,
@@ -55,22 +59,26 @@ def _document_out(request: HttpRequest, document: IssuedDocument) -> dict:
     }
 
 
-@router.get("/wallet", response=list[DocumentOut], auth=api_auth, summary="My documents (the document wallet)")
-def wallet(request: HttpRequest):  # noqa: ANN201
-    return [_document_out(request, document) for document in selectors.document_list_for_holder(user=request.auth)]
+@router.get(
+    "/wallet", response=list[DocumentOut], auth=api_auth, summary="My documents (the document wallet)"
+)
+def wallet(request: HttpRequest):
+    return [
+        _document_out(request, document) for document in selectors.document_list_for_holder(user=request.auth)
+    ]
 
 
 @router.get(
     "/verify/{code}", response=VerificationOut, auth=None, summary="Verify a document by the code in its QR"
 )
-def verify_code(request: HttpRequest, code: str):  # noqa: ANN201
+def verify_code(request: HttpRequest, code: str):
     return _verification_out(services.document_verify(code=code))
 
 
 @router.post(
     "/verify-pdf", response=VerificationOut, auth=None, summary="Check that a PDF was issued here, unaltered"
 )
-def verify_pdf(request: HttpRequest, file: File[UploadedFile]):  # noqa: ANN201
+def verify_pdf(request: HttpRequest, file: File[UploadedFile]):
     # Read one byte past the limit at most: the service refuses anything larger.
     pdf_bytes = file.read(services.MAX_VERIFY_PDF_BYTES + 1)
     return _verification_out(services.document_verify_pdf(pdf_bytes=pdf_bytes))
@@ -85,4 +93,3 @@ def verify_pdf(request: HttpRequest, file: File[UploadedFile]):  # noqa: ANN201
 def download_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
     return pdf_response(document, services.document_pdf_download(actor=request.auth, document=document))
-

@@ -75,14 +75,17 @@ class IssuedDocument(TimeStampedModel):
     class Meta:
         ordering = ["-issued_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=DocumentStatus.values), name="document_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DocumentStatus.values), name="document_status_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(status=DocumentStatus.VALID, revoked_at__isnull=True)
                 | models.Q(status=DocumentStatus.REVOKED, revoked_at__isnull=False),
                 name="document_revoked_at_matches_status",
             ),
             models.CheckConstraint(
-                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
                 name="document_validity_ordered",
             ),
         ]

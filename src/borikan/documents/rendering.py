@@ -63,14 +63,14 @@ def verification_qr_png(url: str, *, scale: int = 4) -> bytes:
 
 
 @functools.cache
-def _url_fetcher():  # noqa: ANN202
+def _url_fetcher():
     """Fetch only the shipped fonts and inline data; refuse any other URL and fail loudly."""
     from weasyprint.urls import URLFetcher
 
     allowed_files = {FONT_REGULAR.as_uri(), FONT_BOLD.as_uri()}
 
     class DocumentURLFetcher(URLFetcher):
-        def fetch(self, url, headers=None):  # noqa: ANN001, ANN202
+        def fetch(self, url, headers=None):
             if url.startswith("data:") or url in allowed_files:
                 return super().fetch(url, headers)
             raise ValueError(f"refused to fetch {url[:80]!r} while rendering a document")
@@ -79,7 +79,7 @@ def _url_fetcher():  # noqa: ANN202
 
 
 @functools.cache
-def _weasyprint_setup():  # noqa: ANN202
+def _weasyprint_setup():
     """The font configuration and the parsed stylesheet, once per process."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
@@ -133,8 +133,8 @@ def render_document_pdf(
             "qr_data_uri": verification_qr(verification_url).png_data_uri(scale=4, border=4),
         },
     )
-    document = weasyprint.HTML(string=_decompose_sara_am(html), url_fetcher=_url_fetcher())
+    # Only the drawn text needs it; the PDF's metadata (title, author) keeps the text as given.
+    head, body = html.split("<body", 1)
+    document = weasyprint.HTML(string=head + "<body" + _decompose_sara_am(body), url_fetcher=_url_fetcher())
     with _render_lock:
-        return document.write_pdf(
-            stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT
-        )
+        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT)

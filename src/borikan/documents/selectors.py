@@ -12,14 +12,14 @@ from borikan.core.errors import ApplicationError, NotFound
 from .models import IssuedDocument
 
 
-def document_list_for_holder(*, user) -> QuerySet[IssuedDocument]:  # noqa: ANN001
+def document_list_for_holder(*, user) -> QuerySet[IssuedDocument]:
     """The user's own documents (their wallet), newest first."""
     if not getattr(user, "is_authenticated", False):
         return IssuedDocument.objects.none()
     return IssuedDocument.objects.filter(holder=user).select_related("agency").order_by("-issued_at", "-id")
 
 
-def access_document_for_user(*, user, document_id: int) -> IssuedDocument:  # noqa: ANN001
+def access_document_for_user(*, user, document_id: int) -> IssuedDocument:
     """The holder, or staff of the issuing agency, may open a document; for anyone else it does not exist."""
     if not getattr(user, "is_authenticated", False):
         raise NotFound("document", "เอกสาร")

@@ -50,7 +50,9 @@ def document_number(*, agency: Agency, year_be: int, seq: int) -> str:
 
 def _next_number(*, agency: Agency, year_be: int) -> str:
     """Take the next number of the agency's year, holding the counter row locked until commit."""
-    counter, _ = DocumentNumberCounter.objects.select_for_update().get_or_create(agency=agency, be_year=year_be)
+    counter, _ = DocumentNumberCounter.objects.select_for_update().get_or_create(
+        agency=agency, be_year=year_be
+    )
     counter.last_seq += 1
     counter.save(update_fields=["last_seq"])
     return document_number(agency=agency, year_be=year_be, seq=counter.last_seq)
@@ -105,10 +107,10 @@ def _clean_fields(fields: dict[str, str]) -> list[dict[str, str]]:
 
 def document_issue(
     *,
-    actor,  # noqa: ANN001
+    actor,
     case_ref: str,
     agency: Agency,
-    holder,  # noqa: ANN001
+    holder,
     title_th: str,
     title_en: str,
     fields: dict[str, str],
@@ -120,24 +122,42 @@ def document_issue(
     The caller (the case lifecycle) has already decided that the document may be issued.
     """
     case_ref = _clean_text(
-        case_ref, field="case_ref", code="invalid_case_ref", label_th="เลขอ้างอิงคำขอ", label_en="case reference",
+        case_ref,
+        field="case_ref",
+        code="invalid_case_ref",
+        label_th="เลขอ้างอิงคำขอ",
+        label_en="case reference",
         max_length=64,
     )
     title_th = _clean_text(
-        title_th, field="title_th", code="invalid_title", label_th="ชื่อเอกสารภาษาไทย", label_en="Thai title",
+        title_th,
+        field="title_th",
+        code="invalid_title",
+        label_th="ชื่อเอกสารภาษาไทย",
+        label_en="Thai title",
         max_length=255,
     )
     title_en = _clean_text(
-        title_en, field="title_en", code="invalid_title", label_th="ชื่อเอกสารภาษาอังกฤษ", label_en="English title",
+        title_en,
+        field="title_en",
+        code="invalid_title",
+        label_th="ชื่อเอกสารภาษาอังกฤษ",
+        label_en="English title",
         max_length=255,
     )
     holder_name = _clean_text(
-        holder.full_name, field="holder", code="holder_name_required", label_th="ชื่อผู้ถือเอกสาร",
-        label_en="holder's full name", max_length=200,
+        holder.full_name,
+        field="holder",
+        code="holder_name_required",
+        label_th="ชื่อผู้ถือเอกสาร",
+        label_en="holder's full name",
+        max_length=200,
     )
     body_fields = _clean_fields(fields)
     if valid_days is not None and (
-        isinstance(valid_days, bool) or not isinstance(valid_days, int) or not 1 <= valid_days <= MAX_VALID_DAYS
+        isinstance(valid_days, bool)
+        or not isinstance(valid_days, int)
+        or not 1 <= valid_days <= MAX_VALID_DAYS
     ):
         raise ValidationFailed(
             "invalid_valid_days",
@@ -223,12 +243,14 @@ def _discard(stored_name: str) -> None:
 
 
 @transaction.atomic
-def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDocument:  # noqa: ANN001
+def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDocument:
     """Revoke a valid document. Only an approver or administrator of the issuing agency may."""
     reason = _clean_text(
         reason, field="reason", code="reason_required", label_th="เหตุผล", label_en="reason", max_length=1000
     )
-    if not any(staff_has_role(user=actor, agency_id=document.agency_id, role=role) for role in REVOKING_ROLES):
+    if not any(
+        staff_has_role(user=actor, agency_id=document.agency_id, role=role) for role in REVOKING_ROLES
+    ):
         raise PermissionDenied(
             "เฉพาะผู้อนุมัติหรือผู้ดูแลของหน่วยงานที่ออกเอกสารเท่านั้นที่เพิกถอนเอกสารได้",
             "Only an approver or administrator of the issuing agency may revoke this document",
@@ -236,7 +258,10 @@ def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDo
     locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     if locked.status == DocumentStatus.REVOKED:
         raise ApplicationError(
-            "document_already_revoked", "เอกสารนี้ถูกเพิกถอนแล้ว", "This document has already been revoked", status=409
+            "document_already_revoked",
+            "เอกสารนี้ถูกเพิกถอนแล้ว",
+            "This document has already been revoked",
+            status=409,
         )
     locked.status = DocumentStatus.REVOKED
     locked.revoked_at = timezone.now()
@@ -342,7 +367,7 @@ def document_verify_pdf(*, pdf_bytes: bytes) -> VerificationResult:
 
 
 @transaction.atomic
-def document_pdf_download(*, actor, document: IssuedDocument) -> bytes:  # noqa: ANN001
+def document_pdf_download(*, actor, document: IssuedDocument) -> bytes:
     """The PDF for someone `access_document_for_user` has let in; the read is logged against the holder."""
     content = document_pdf_content(document=document)
     audit_record(

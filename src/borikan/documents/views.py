@@ -14,13 +14,21 @@ from .forms import VerifyPdfForm
 from .httpkit import pdf_response
 
 
+def _not_for_search_engines(response: HttpResponse) -> HttpResponse:
+    """Verification pages show a holder's name: never index or cache them."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_not_required
 @require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     result = services.document_verify(code=code)
-    return render(
+    response = render(
         request, "documents/verify.html", {"result": result}, status=200 if result.found else 404
     )
+    return _not_for_search_engines(response)
 
 
 @login_not_required
@@ -34,7 +42,8 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
             result = services.document_verify_pdf(pdf_bytes=upload.read(services.MAX_VERIFY_PDF_BYTES + 1))
         except ApplicationError as error:
             form.add_error("file", error.message)
-    return render(request, "documents/verify_upload.html", {"form": form, "result": result})
+    response = render(request, "documents/verify_upload.html", {"form": form, "result": result})
+    return _not_for_search_engines(response)
 
 
 @require_GET

@@ -16,5 +16,15 @@ class BearerToken(HttpBearer):
         return user
 
 
+class BrowserSession(SessionAuth):
+    """The browser's session cookie, with Django's CSRF check. Without a session cookie there is nothing to
+    check, so a request with a bad bearer token gets a plain 401 rather than a CSRF error."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
 # Every protected endpoint accepts either; anonymous endpoints say auth=None explicitly.
-api_auth = [BearerToken(), SessionAuth()]
+api_auth = [BearerToken(), BrowserSession()]

@@ -16,10 +16,13 @@ router = Router(tags=["payments"])
     auth=None,
     response=WebhookOut,
     url_name="payments_gateway_webhook",
-    summary="Payment notification from the gateway (HMAC-signed; 400 bad_signature, stale_webhook, malformed_webhook)",
+    summary="Payment notification from the gateway (HMAC-signed)",
+    description="400: bad_signature, stale_webhook or malformed_webhook. 200: posted, held or duplicate.",
 )
 def gateway_webhook(request: HttpRequest) -> dict:
-    result = services.webhook_receive(body=request.body, signature_header=request.headers.get(SIGNATURE_HEADER, ""))
+    result = services.webhook_receive(
+        body=request.body, signature_header=request.headers.get(SIGNATURE_HEADER, "")
+    )
     return {"outcome": result.outcome}
 
 

@@ -28,7 +28,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 
 @dataclass(frozen=True)
 class ChargeRequest:
-    """Ask the gateway to expect a payment. The idempotency key makes a retried request return the same charge."""
+    """Ask the gateway to expect a payment. A retry with the same idempotency key gets the same charge."""
 
     idempotency_key: str
     amount_satang: int
@@ -71,7 +71,7 @@ class GatewayError(Exception):
 
 
 class NotificationRejected(Exception):
-    """A notification that must not be processed. `code` is bad_signature, stale_webhook or malformed_webhook."""
+    """Do not process: `code` is bad_signature, stale_webhook or malformed_webhook."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -196,7 +196,9 @@ class HttpGateway:
             tolerance_seconds=settings.BORIKAN_WEBHOOK_TOLERANCE_SECONDS,
         )
 
-    def _call(self, method: str, path: str, *, payload: dict | None = None, headers: dict | None = None) -> dict:
+    def _call(
+        self, method: str, path: str, *, payload: dict | None = None, headers: dict | None = None
+    ) -> dict:
         all_headers = {"Authorization": f"Bearer {self.api_key}", **(headers or {})}
         try:
             with httpx.Client(base_url=self.base_url, timeout=self.timeout) as client:

@@ -61,7 +61,9 @@ class Invoice(TimeStampedModel):
             ),
             # Reconciliation on (ref1, ref2) must be unambiguous among invoices that can still be paid.
             models.UniqueConstraint(
-                fields=["ref1", "ref2"], condition=Q(status=InvoiceStatus.OPEN), name="one_open_invoice_per_refs"
+                fields=["ref1", "ref2"],
+                condition=Q(status=InvoiceStatus.OPEN),
+                name="one_open_invoice_per_refs",
             ),
         ]
 
@@ -107,7 +109,9 @@ class WebhookReceipt(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(outcome__in=WebhookOutcome.values), name="webhook_outcome_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=WebhookOutcome.values), name="webhook_outcome_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +143,9 @@ class HeldPayment(models.Model):
     class Meta:
         ordering = ["-held_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(reason__in=HoldReason.values), name="held_payment_reason_valid"),
+            models.CheckConstraint(
+                condition=Q(reason__in=HoldReason.values), name="held_payment_reason_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -103,7 +103,10 @@ def invoice_create(
     """
     if isinstance(amount_satang, bool) or not isinstance(amount_satang, int) or amount_satang <= 0:
         raise ValidationFailed(
-            "invalid_amount", "จำนวนเงินต้องมากกว่าศูนย์", "The amount must be greater than zero", field="amount_satang"
+            "invalid_amount",
+            "จำนวนเงินต้องมากกว่าศูนย์",
+            "The amount must be greater than zero",
+            field="amount_satang",
         )
     try:
         promptpay.validate_reference(ref1, name="ref1", required=True)
@@ -349,6 +352,8 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
         data=audit_data,
     )
     publish(
-        PaymentSettled(case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang)
+        PaymentSettled(
+            case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang
+        )
     )
     return WebhookResult(WebhookOutcome.POSTED, invoice.number)

@@ -94,7 +94,9 @@ class SandboxError(Exception):
 class Gateway:
     """The in-memory bank. One lock guards every charge; deliveries run on their own threads."""
 
-    def __init__(self, *, api_key: str, webhook_secret: str, max_attempts: int, backoff_seconds: float) -> None:
+    def __init__(
+        self, *, api_key: str, webhook_secret: str, max_attempts: int, backoff_seconds: float
+    ) -> None:
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.max_attempts = max_attempts
@@ -208,7 +210,13 @@ class Gateway:
                 status, detail = 0, f"{exc.__class__.__name__}: {exc}"
             with self.lock:
                 charge.deliveries.append(
-                    {"event_id": charge.event_id, "attempt": attempt, "status": status, "detail": detail, "at": _now()}
+                    {
+                        "event_id": charge.event_id,
+                        "attempt": attempt,
+                        "status": status,
+                        "detail": detail,
+                        "at": _now(),
+                    }
                 )
             if 200 <= status < 300:
                 return
@@ -220,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
     server: SandboxServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- the base class names it so
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             sys.stderr.write(f"bank_gateway: {format % args}\n")
 

@@ -1,10 +1,18 @@
-"""On PostgreSQL, refuse UPDATE and DELETE of audit entries in the database itself."""
+"""On PostgreSQL, enforce append-only in the database: no DELETE, and no UPDATE except sealing an unsealed entry."""
 
 from django.db import migrations
 
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND NEW.hash IS NOT NULL
+       AND (NEW.id, NEW.created_at, NEW.actor_id, NEW.actor_label, NEW.action, NEW.object_type,
+            NEW.object_id, NEW.subject_user_id, NEW.data)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.created_at, OLD.actor_id, OLD.actor_label, OLD.action, OLD.object_type,
+            OLD.object_id, OLD.subject_user_id, OLD.data) THEN
+        RETURN NEW;  -- sealing: sets seq, prev_hash and hash once
+    END IF;
     RAISE EXCEPTION 'audit entries are append-only';
 END;
 $$ LANGUAGE plpgsql;

@@ -4,13 +4,48 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from borikan.audit.models import AuditEntry
-from borikan.audit.services import GENESIS_HASH, audit_record, audit_verify_chain
+from borikan.audit.services import GENESIS_HASH, audit_record, audit_seal, audit_verify_chain
 
 
 def _three_entries() -> list[AuditEntry]:
-    return [
+    """Three entries, sealed (in tests the surrounding transaction never commits, so seal explicitly)."""
+    entries = [
         audit_record(actor=None, action=f"test.{n}", object_type="thing", object_id=n, data={"n": n}) for n in range(3)
     ]
+    audit_seal()
+    return list(AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).order_by("seq"))
+
+
+@pytest.mark.django_db
+def test_entry_is_unsealed_until_sealed_after_commit():
+    entry = audit_record(actor=None, action="test", object_type="thing", object_id=1)
+    assert entry.seq is None
+    assert entry.hash is None
+    assert audit_seal() == 1
+    entry.refresh_from_db()
+    assert entry.seq == 1
+    assert entry.prev_hash == GENESIS_HASH
+    assert audit_seal() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_transaction_seals_its_entries():
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(actor=None, action="test.a", object_type="thing", object_id=1)
+        audit_record(actor=None, action="test.b", object_type="thing", object_id=2)
+    assert list(AuditEntry.objects.order_by("seq").values_list("seq", "action")) == [(1, "test.a"), (2, "test.b")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_transaction_leaves_no_entry():
+    from django.db import transaction
+
+    with pytest.raises(ValueError), transaction.atomic():
+        audit_record(actor=None, action="test.a", object_type="thing", object_id=1)
+        raise ValueError
+    assert not AuditEntry.objects.exists()
 
 
 @pytest.mark.django_db
@@ -90,5 +125,18 @@ def test_database_trigger_refuses_update():
     from django.db import DatabaseError, transaction
 
     audit_record(actor=None, action="test", object_type="thing", object_id=1)
+    audit_seal()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEntry.objects.filter(seq=1).update(action="changed")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(seq=1).delete()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
+def test_database_trigger_refuses_changing_content_of_unsealed_entry():
+    from django.db import DatabaseError, transaction
+
+    audit_record(actor=None, action="test", object_type="thing", object_id=1)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(action="test").update(action="changed", hash="f" * 64)

@@ -6,121 +6,239 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0002_initial'),
+        ("agencies", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('number', models.CharField(max_length=40, unique=True)),
-                ('case_ref', models.CharField(db_index=True, max_length=64)),
-                ('description', models.CharField(max_length=255)),
-                ('amount_satang', models.BigIntegerField()),
-                ('ref1', models.CharField(max_length=20)),
-                ('ref2', models.CharField(max_length=20)),
-                ('due_date', models.DateField()),
-                ('status', models.CharField(choices=[('open', 'open'), ('paid', 'paid'), ('cancelled', 'cancelled')], default='open', max_length=20)),
-                ('qr_payload', models.CharField(max_length=512)),
-                ('gateway_charge_id', models.CharField(max_length=64, unique=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='agencies.agency')),
-                ('payer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("number", models.CharField(max_length=40, unique=True)),
+                ("case_ref", models.CharField(db_index=True, max_length=64)),
+                ("description", models.CharField(max_length=255)),
+                ("amount_satang", models.BigIntegerField()),
+                ("ref1", models.CharField(max_length=20)),
+                ("ref2", models.CharField(max_length=20)),
+                ("due_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "open"), ("paid", "paid"), ("cancelled", "cancelled")],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("qr_payload", models.CharField(max_length=512)),
+                ("gateway_charge_id", models.CharField(max_length=64, unique=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "payer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='HeldPayment',
+            name="HeldPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gateway_txn_id', models.CharField(max_length=64, unique=True)),
-                ('charge_id', models.CharField(max_length=64)),
-                ('reason', models.CharField(choices=[('unknown_charge', 'unknown charge'), ('reference_mismatch', 'reference mismatch'), ('amount_mismatch', 'amount mismatch'), ('invoice_cancelled', 'invoice cancelled'), ('invoice_already_paid', 'invoice already paid')], max_length=30)),
-                ('amount_satang', models.BigIntegerField()),
-                ('paid_at', models.DateTimeField()),
-                ('raw_notification', models.JSONField()),
-                ('held_at', models.DateTimeField(auto_now_add=True)),
-                ('invoice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='held_payments', to='payments.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("gateway_txn_id", models.CharField(max_length=64, unique=True)),
+                ("charge_id", models.CharField(max_length=64)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("unknown_charge", "unknown charge"),
+                            ("reference_mismatch", "reference mismatch"),
+                            ("amount_mismatch", "amount mismatch"),
+                            ("invoice_cancelled", "invoice cancelled"),
+                            ("invoice_already_paid", "invoice already paid"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("amount_satang", models.BigIntegerField()),
+                ("paid_at", models.DateTimeField()),
+                ("raw_notification", models.JSONField()),
+                ("held_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="held_payments",
+                        to="payments.invoice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-held_at'],
+                "ordering": ["-held_at"],
             },
         ),
         migrations.CreateModel(
-            name='InvoiceCounter',
+            name="InvoiceCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('be_year', models.PositiveIntegerField()),
-                ('last_seq', models.PositiveIntegerField(default=0)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("be_year", models.PositiveIntegerField()),
+                ("last_seq", models.PositiveIntegerField(default=0)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gateway_txn_id', models.CharField(max_length=64, unique=True)),
-                ('amount_satang', models.BigIntegerField()),
-                ('paid_at', models.DateTimeField()),
-                ('raw_notification', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='payments.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("gateway_txn_id", models.CharField(max_length=64, unique=True)),
+                ("amount_satang", models.BigIntegerField()),
+                ("paid_at", models.DateTimeField()),
+                ("raw_notification", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="payments.invoice",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WebhookReceipt',
+            name="WebhookReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=64, unique=True)),
-                ('gateway_txn_id', models.CharField(db_index=True, max_length=64)),
-                ('charge_id', models.CharField(max_length=64)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('outcome', models.CharField(choices=[('posted', 'posted'), ('duplicate', 'duplicate'), ('held', 'held')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=64, unique=True)),
+                ("gateway_txn_id", models.CharField(db_index=True, max_length=64)),
+                ("charge_id", models.CharField(max_length=64)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("posted", "posted"), ("duplicate", "duplicate"), ("held", "held")],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('outcome__in', ['posted', 'duplicate', 'held'])), name='webhook_outcome_valid')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("outcome__in", ["posted", "duplicate", "held"])),
+                        name="webhook_outcome_valid",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_satang__gt', 0)), name='invoice_amount_positive'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_satang__gt", 0)), name="invoice_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'paid', 'cancelled'])), name='invoice_status_valid'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "paid", "cancelled"])), name="invoice_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'paid'), _negated=True), ('paid_at__isnull', False), _connector='OR'), name='invoice_paid_has_paid_at'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "paid"), _negated=True), ("paid_at__isnull", False), _connector="OR"
+                ),
+                name="invoice_paid_has_paid_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('ref1', 'ref2'), name='one_open_invoice_per_refs'),
+            model_name="invoice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")),
+                fields=("ref1", "ref2"),
+                name="one_open_invoice_per_refs",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='heldpayment',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__in', ['unknown_charge', 'reference_mismatch', 'amount_mismatch', 'invoice_cancelled', 'invoice_already_paid'])), name='held_payment_reason_valid'),
+            model_name="heldpayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "reason__in",
+                        [
+                            "unknown_charge",
+                            "reference_mismatch",
+                            "amount_mismatch",
+                            "invoice_cancelled",
+                            "invoice_already_paid",
+                        ],
+                    )
+                ),
+                name="held_payment_reason_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoicecounter',
-            constraint=models.UniqueConstraint(fields=('agency', 'be_year'), name='unique_invoice_counter'),
+            model_name="invoicecounter",
+            constraint=models.UniqueConstraint(fields=("agency", "be_year"), name="unique_invoice_counter"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_satang__gt', 0)), name='payment_amount_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_satang__gt", 0)), name="payment_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(fields=('invoice',), name='one_payment_per_invoice'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(fields=("invoice",), name="one_payment_per_invoice"),
         ),
     ]

@@ -1,0 +1,151 @@
+"""Test helpers: start and drive the sandbox gateway process, and sign notifications.
+
+The signer here is written independently of `payments.gateway`, so a test that passes proves the
+verifier agrees with an outside implementation of the signature scheme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from django.conf import settings as django_settings
+
+import borikan
+
+SRC_DIR = Path(borikan.__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate: Any, *, timeout: float = 15.0, interval: float = 0.1) -> Any:
+    """Poll until `predicate()` is truthy; return its value, or fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
+
+
+@dataclass(frozen=True)
+class SandboxProcess:
+    url: str
+    api_key: str
+    webhook_secret: str
+    process: subprocess.Popen
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.api_key}", **kwargs.pop("headers", {})}
+        return httpx.request(method, self.url + path, headers=headers, timeout=5.0, **kwargs)
+
+    def charge(self, charge_id: str) -> dict:
+        response = self.call("GET", f"/v1/charges/{charge_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def pay(self, charge_id: str, **body: Any) -> dict:
+        response = self.call("POST", f"/v1/charges/{charge_id}/pay", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def resend(self, charge_id: str) -> dict:
+        response = self.call("POST", f"/v1/charges/{charge_id}/resend")
+        assert response.status_code == 202, response.text
+        return response.json()
+
+
+def start_sandbox(*, api_key: str, webhook_secret: str, extra_args: tuple[str, ...] = ()) -> SandboxProcess:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC_DIR), os.environ.get("PYTHONPATH")])),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "borikan.sandboxes.bank_gateway",
+            "--port",
+            str(port),
+            "--api-key",
+            api_key,
+            "--webhook-secret",
+            webhook_secret,
+            *extra_args,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"sandbox gateway exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return SandboxProcess(url, api_key, webhook_secret, process)
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.05)
+    process.kill()
+    pytest.fail("sandbox gateway did not answer /healthz within 15 s")
+
+
+def stop_sandbox(sandbox: SandboxProcess) -> None:
+    sandbox.process.terminate()
+    try:
+        sandbox.process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        sandbox.process.kill()
+        sandbox.process.wait(timeout=5)
+    if sandbox.process.stderr:
+        sandbox.process.stderr.close()
+
+
+def sign(body: bytes, *, secret: str | None = None, timestamp: int | None = None) -> str:
+    """`t=<unix>,v1=<hex HMAC-SHA256("<t>.<body>")>`, computed here independently of the code under test."""
+    key = (secret if secret is not None else django_settings.BORIKAN_GATEWAY_WEBHOOK_SECRET).encode()
+    moment = int(time.time()) if timestamp is None else timestamp
+    return f"t={moment},v1={hmac.new(key, f'{moment}.'.encode() + body, hashlib.sha256).hexdigest()}"
+
+
+def notification_for(invoice: Any, **overrides: Any) -> bytes:
+    body = {
+        "event_id": "evt_" + uuid.uuid4().hex,
+        "charge_id": invoice.gateway_charge_id,
+        "ref1": invoice.ref1,
+        "ref2": invoice.ref2,
+        "amount_satang": invoice.amount_satang,
+        "paid_at": "2026-11-25T03:15:00+00:00",
+        "txn_id": "txn_" + uuid.uuid4().hex,
+    } | overrides
+    return json.dumps(body).encode()
+
+
+WEBHOOK_URL = "/api/v1/payments/webhooks/gateway"
+
+
+def post_webhook(client: Any, body: bytes, signature: str | None) -> Any:
+    headers = {} if signature is None else {"X-Gateway-Signature": signature}
+    return client.post(WEBHOOK_URL, data=body, content_type="application/json", headers=headers)
