@@ -12,7 +12,7 @@ PYTHON_FOUND := $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.
 	p=$$(command -v $$c 2>/dev/null) || continue; \
 	$$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: help run test demo bench lint format setup messages migrate clean
+.PHONY: help run test demo bench lint format setup messages migrate clean docs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -58,3 +58,6 @@ format: setup
 
 clean:
 	rm -rf $(VENV) var
+
+docs: setup  ## regenerate docs/workflows/application.md from the transition table
+	$(PY) -c "from borikan.applications.workflow import write_diagram; write_diagram()"

@@ -119,3 +119,20 @@ def mermaid() -> str:
     lines += [f"    {src} --> {dst}: {act}" for (src, act), dst in TRANSITIONS.items()]
     lines += [f"    {t} --> [*]" for t in sorted(TERMINAL)]
     return "\n".join(lines)
+
+
+DIAGRAM_HEADER = (
+    "# The application lifecycle\n\n"
+    "Generated from `src/borikan/applications/workflow.py` (`TRANSITIONS`) by `make docs`; a test fails when it drifts.\n\n"
+)
+
+
+def diagram_document() -> str:
+    return f"{DIAGRAM_HEADER}```mermaid\n{mermaid()}\n```\n"
+
+
+def write_diagram() -> None:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "docs" / "workflows" / "application.md"
+    path.write_text(diagram_document(), encoding="utf-8")

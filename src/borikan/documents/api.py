@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import File, Router
 from ninja.files import UploadedFile
 
@@ -55,7 +56,9 @@ def _document_out(request: HttpRequest, document: IssuedDocument) -> dict:
         "status": document.current_status,
         "sha256": document.sha256,
         "verification_url": document.verification_url,
-        "pdf_url": request.build_absolute_uri(f"/api/v1/documents/{document.pk}/pdf"),
+        "pdf_url": request.build_absolute_uri(
+            reverse("api:download_pdf", kwargs={"document_id": document.pk})
+        ),
     }
 
 

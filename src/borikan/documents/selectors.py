@@ -43,3 +43,8 @@ def document_pdf_content(*, document: IssuedDocument) -> bytes:
             status=500,
         )
     return content
+
+
+def document_for_case(*, case_ref: str) -> IssuedDocument | None:
+    """The document issued for a case (the case lifecycle checks who may see the case before asking)."""
+    return IssuedDocument.objects.select_related("agency").filter(case_ref=case_ref).first()

@@ -25,8 +25,11 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -35,6 +38,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 DELIVERY_TIMEOUT_SECONDS = 5
@@ -302,6 +306,55 @@ class SandboxServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.gateway = gateway
         self.verbose = verbose
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def spawn(
+    *,
+    api_key: str,
+    webhook_secret: str,
+    port: int | None = None,
+    extra_args: tuple[str, ...] = (),
+    timeout: float = 15,
+) -> tuple[subprocess.Popen, str]:
+    """Start the sandbox as a child process (for tests and the demo); return it and its base URL once /healthz
+    answers. Raises RuntimeError if it exits or stays silent for `timeout` seconds. Stop it with `stop()`."""
+    port = port or free_port()
+    src_dir = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src_dir, os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "borikan.sandboxes.bank_gateway", "--port", str(port)]
+    command += ["--api-key", api_key, "--webhook-secret", webhook_secret, *extra_args]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            detail = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+            raise RuntimeError(f"sandbox gateway exited with {process.returncode}: {detail}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310 -- our own URL
+                if response.status == 200:
+                    return process, url
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.05)
+    stop(process)
+    raise RuntimeError(f"sandbox gateway did not answer {url}/healthz within {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    if process.stderr:
+        process.stderr.close()
 
 
 def main(argv: list[str] | None = None) -> None:

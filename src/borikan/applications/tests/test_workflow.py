@@ -191,3 +191,12 @@ def test_mermaid_diagram_lists_every_transition():
 
     diagram = mermaid()
     assert diagram.count("-->") == len(TRANSITIONS) + 1 + len(TERMINAL)
+
+
+def test_lifecycle_diagram_in_docs_is_current():
+    from pathlib import Path
+
+    from borikan.applications.workflow import diagram_document
+
+    path = Path(__file__).resolve().parents[4] / "docs" / "workflows" / "application.md"
+    assert path.read_text(encoding="utf-8") == diagram_document(), "run `make docs`"

@@ -6,15 +6,18 @@ from collections.abc import Callable
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from borikan.agencies.models import Agency
 from borikan.audit.models import AuditEntry
 from borikan.documents.models import IssuedDocument
 from borikan.documents.services import document_revoke
 from borikan.identity.models import User
 
-from .conftest import LICENCE_FIELDS
+from .conftest import LICENCE_FIELDS, issue
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +201,18 @@ def test_wallet_of_another_person_is_empty(document: IssuedDocument, other_citiz
 
 def test_wallet_needs_sign_in():
     assert Client().get("/api/v1/documents/wallet").status_code == 401
+
+
+def test_wallet_query_count_does_not_grow_with_the_documents(
+    document: IssuedDocument, citizen: User, agency: Agency, api_as: ApiAs, django_assert_num_queries
+):
+    client = api_as(citizen)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/documents/wallet")
+    issue(agency=agency, holder=citizen)
+    issue(agency=agency, holder=citizen)
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get("/api/v1/documents/wallet")
+
+    assert len(response.json()) == 3

@@ -9,31 +9,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from django.conf import settings as django_settings
 
-import borikan
+from borikan.sandboxes import bank_gateway
+from borikan.sandboxes.bank_gateway import free_port
 
-SRC_DIR = Path(borikan.__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["free_port"]
 
 
 def wait_until(predicate: Any, *, timeout: float = 15.0, interval: float = 0.1) -> Any:
@@ -75,52 +64,17 @@ class SandboxProcess:
 
 
 def start_sandbox(*, api_key: str, webhook_secret: str, extra_args: tuple[str, ...] = ()) -> SandboxProcess:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC_DIR), os.environ.get("PYTHONPATH")])),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "borikan.sandboxes.bank_gateway",
-            "--port",
-            str(port),
-            "--api-key",
-            api_key,
-            "--webhook-secret",
-            webhook_secret,
-            *extra_args,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"sandbox gateway exited: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return SandboxProcess(url, api_key, webhook_secret, process)
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
-    process.kill()
-    pytest.fail("sandbox gateway did not answer /healthz within 15 s")
+    try:
+        process, url = bank_gateway.spawn(
+            api_key=api_key, webhook_secret=webhook_secret, extra_args=extra_args
+        )
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    return SandboxProcess(url, api_key, webhook_secret, process)
 
 
 def stop_sandbox(sandbox: SandboxProcess) -> None:
-    sandbox.process.terminate()
-    try:
-        sandbox.process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        sandbox.process.kill()
-        sandbox.process.wait(timeout=5)
-    if sandbox.process.stderr:
-        sandbox.process.stderr.close()
+    bank_gateway.stop(sandbox.process)
 
 
 def sign(body: bytes, *, secret: str | None = None, timestamp: int | None = None) -> str:

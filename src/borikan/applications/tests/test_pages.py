@@ -1,0 +1,86 @@
+"""The citizen and office pages, driven as a person would: search, read the manual, apply, review."""
+
+import pytest
+from django.test import Client
+
+from borikan.applications.models import Application
+from borikan.conftest import VALID_FORM
+
+from .factories import make_application
+
+
+@pytest.mark.django_db
+def test_search_page_finds_service_by_thai_keyword(service):  # noqa: ANN001
+    response = Client().get("/", {"q": "สุรา"})
+    assert response.status_code == 200
+    assert "ใบอนุญาตขายสุรา" in response.text
+
+
+@pytest.mark.django_db
+def test_service_page_shows_citizen_manual_in_thai_and_english(service):  # noqa: ANN001
+    thai = Client().get("/services/liquor-sale-licence/")
+    assert "พระราชบัญญัติภาษีสรรพสามิต" in thai.text
+    assert "การชำระค่าธรรมเนียม" in thai.text
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/services/liquor-sale-licence/")
+    assert "Liquor sale licence" in english.text
+    assert "Fee payment" in english.text
+
+
+@pytest.mark.django_db
+def test_unknown_service_page_is_404(service):  # noqa: ANN001
+    assert Client().get("/services/no-such-thing/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_citizen_applies_through_the_pages(free_service, citizen):  # noqa: ANN001
+    client = Client()
+    client.force_login(citizen)
+    started = client.post(f"/applications/start/{free_service.slug}/")
+    app = Application.objects.get()
+    assert started["Location"] == f"/applications/{app.pk}/edit/"
+    bad = client.post(f"/applications/{app.pk}/edit/", {**VALID_FORM, "citizen_id": "1234567890123", "submit": "1"})
+    assert bad.status_code == 400
+    assert "รูปแบบเลขประจำตัวประชาชนไม่ถูกต้อง" in bad.text
+    app.refresh_from_db()
+    assert app.status == "draft"
+    good = client.post(f"/applications/{app.pk}/edit/", {**VALID_FORM, "submit": "1"})
+    assert good.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "submitted"
+    detail = client.get(f"/applications/{app.pk}/")
+    assert app.tracking_number in detail.text
+
+
+@pytest.mark.django_db
+def test_officer_queue_and_case_page(free_service, citizen, officer):  # noqa: ANN001
+    app = make_application(service=free_service, applicant=citizen, status="submitted")
+    client = Client()
+    client.force_login(officer)
+    queue = client.get("/office/")
+    assert app.tracking_number in queue.text
+    client.post(f"/office/cases/{app.pk}/act/", {"action": "start_review"})
+    app.refresh_from_db()
+    assert app.status == "in_review"
+    page = client.get(f"/office/cases/{app.pk}/")
+    assert VALID_FORM["citizen_id"] in page.text
+    assert "ขอข้อมูลเพิ่มเติม" in page.text
+
+
+@pytest.mark.django_db
+def test_citizen_has_no_officer_queue(citizen):  # noqa: ANN001
+    client = Client()
+    client.force_login(citizen)
+    assert client.get("/office/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_foreign_officer_cannot_open_case_page(service, citizen, foreign_officer):  # noqa: ANN001
+    app = make_application(service=service, applicant=citizen, status="submitted")
+    client = Client()
+    client.force_login(foreign_officer)
+    assert client.get(f"/office/cases/{app.pk}/").status_code == 404
+    assert client.post(f"/office/cases/{app.pk}/act/", {"action": "start_review"}).status_code == 404
+    app.refresh_from_db()
+    assert app.status == "submitted"
