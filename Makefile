@@ -49,12 +49,12 @@ bench: setup  ## benchmarks: make bench [ONLY=name]
 	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY))
 
 lint: setup  ## ruff
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src bench
+	$(VENV)/bin/ruff format --check src bench
 
 format: setup
-	$(VENV)/bin/ruff format src tests bench
-	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src bench
+	$(VENV)/bin/ruff check --fix src bench
 
 clean:
 	rm -rf $(VENV) var

@@ -65,15 +65,25 @@ def manage(env: dict[str, str], *args: str) -> str:
 def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "borikan.config.wsgi:application", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],  # fmt: skip
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "borikan.config.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
         env=env,
         cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"{url}/api/v1/services?limit=1", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"{url}/api/v1/services?limit=1", timeout=2)
             return server, url
         except OSError:
             time.sleep(0.2)
@@ -84,8 +94,20 @@ def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen,
 def load(url: str, scenario: str, seconds: float, tokens_file: str = "", concurrency: int = 8) -> dict:
     """The load comes from a second process on 127.0.0.1."""
     done = subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "load.py"), "--url", url, "--scenario", scenario, "--seconds", str(seconds),
-         "--concurrency", str(concurrency), "--tokens", tokens_file],  # fmt: skip
+        [
+            PYTHON,
+            str(ROOT / "bench" / "load.py"),
+            "--url",
+            url,
+            "--scenario",
+            scenario,
+            "--seconds",
+            str(seconds),
+            "--concurrency",
+            str(concurrency),
+            "--tokens",
+            tokens_file,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -103,13 +125,18 @@ def scenario_submissions() -> list[dict]:
     manage(env, "migrate", "--noinput")
     manage(env, "load_catalogue")
     tokens_file = tempfile.NamedTemporaryFile("w", suffix=".tokens", delete=False)  # noqa: SIM115
-    tokens = manage(env, "shell", "-c", (
-        "from borikan.identity.models import User\n"
-        "from borikan.identity.services import api_token_issue\n"
-        "for i in range(8):\n"
-        "    u = User.objects.create_user(f'bench{i}@example.com', None, full_name='ผู้ทดสอบ ภาระงาน')\n"
-        "    print(api_token_issue(user=u)[0])\n"
-    ))  # fmt: skip
+    tokens = manage(
+        env,
+        "shell",
+        "-c",
+        (
+            "from borikan.identity.models import User\n"
+            "from borikan.identity.services import api_token_issue\n"
+            "for i in range(8):\n"
+            "    u = User.objects.create_user(f'bench{i}@example.com', None, full_name='ผู้ทดสอบ ภาระงาน')\n"
+            "    print(api_token_issue(user=u)[0])\n"
+        ),
+    )
     tokens_file.write("\n".join(t for t in tokens.split() if len(t) >= 40))
     tokens_file.close()
     workers = 2 * (os.cpu_count() or 1)
@@ -165,7 +192,11 @@ def main() -> None:
         for figure in SCENARIOS[name]():
             results.append(figure)
             cmp = ">=" if figure["better"] == "higher" else "<="
-            met = figure["value"] >= figure["target"] if figure["better"] == "higher" else figure["value"] <= figure["target"]
+            met = (
+                figure["value"] >= figure["target"]
+                if figure["better"] == "higher"
+                else figure["value"] <= figure["target"]
+            )
             print(
                 f"{figure['name']:32} {figure['value']:>10} {figure['unit']:16} target {cmp} {figure['target']:<8} "
                 f"floor {figure['floor']:<8} {'met' if met else 'NOT MET'}\n    {figure.get('detail', '')}"

@@ -20,9 +20,13 @@ VALID_FORM = {
 }
 
 
-def make_agency(code: str = "EXCISE", **extra) -> Agency:  # noqa: ANN003
+def make_agency(code: str = "EXCISE", **extra) -> Agency:
     return Agency.objects.create(
-        code=code, name_th=f"หน่วยงาน {code}", name_en=f"Agency {code}", email=f"saraban@{code.lower()}.go.th", **extra
+        code=code,
+        name_th=f"หน่วยงาน {code}",
+        name_en=f"Agency {code}",
+        email=f"saraban@{code.lower()}.go.th",
+        **extra,
     )
 
 
@@ -73,12 +77,12 @@ def make_staff(email: str, agency: Agency, *roles: str) -> User:
 
 
 @pytest.fixture
-def agency(db) -> Agency:  # noqa: ANN001
+def agency(db) -> Agency:
     return make_agency("EXCISE")
 
 
 @pytest.fixture
-def other_agency(db) -> Agency:  # noqa: ANN001
+def other_agency(db) -> Agency:
     return make_agency("DBD")
 
 
@@ -93,12 +97,12 @@ def free_service(agency: Agency) -> Service:
 
 
 @pytest.fixture
-def citizen(db) -> User:  # noqa: ANN001
+def citizen(db) -> User:
     return make_user("citizen@example.com", "สมชาย ใจดี")
 
 
 @pytest.fixture
-def other_citizen(db) -> User:  # noqa: ANN001
+def other_citizen(db) -> User:
     return make_user("other@example.com", "สมศรี มีสุข")
 
 
@@ -123,6 +127,6 @@ def api_client_for(user: User) -> Client:
 
 
 @pytest.fixture
-def api_as():  # noqa: ANN201
+def api_as():
     """api_as(user) → a test client that calls the API with that user's bearer token."""
     return api_client_for

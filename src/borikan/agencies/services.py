@@ -8,7 +8,7 @@ from .models import Agency, StaffMembership, StaffRole
 
 
 @transaction.atomic
-def staff_membership_grant(*, actor, user, agency: Agency, role: StaffRole | str) -> StaffMembership:  # noqa: ANN001
+def staff_membership_grant(*, actor, user, agency: Agency, role: StaffRole | str) -> StaffMembership:
     membership, created = StaffMembership.objects.get_or_create(user=user, agency=agency, role=role)
     if created:
         audit_record(

@@ -26,7 +26,11 @@ class Application(TimeStampedModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
     )
 
     class Meta:
@@ -84,6 +88,9 @@ class Attachment(models.Model):
             models.UniqueConstraint(fields=["application", "field_name"], name="one_attachment_per_field"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.field_name}: {self.original_name}"
+
 
 class TrackingCounter(models.Model):
     """Sequence of tracking numbers per agency per Buddhist-Era year, locked while incremented."""
@@ -94,3 +101,6 @@ class TrackingCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "year_be"], name="one_counter_per_agency_year")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.year_be}: {self.last}"

@@ -37,6 +37,18 @@ class AttachmentOut(Schema):
     sha256: str
 
 
+class InvoiceRefOut(Schema):
+    number: str
+    amount_satang: int
+    status: str
+
+
+class DocumentRefOut(Schema):
+    id: int
+    number: str
+    verification_url: str
+
+
 class ApplicationSummaryOut(Schema):
     id: uuid.UUID
     tracking_number: str | None
@@ -48,11 +60,11 @@ class ApplicationSummaryOut(Schema):
     created_at: dt.datetime
 
     @staticmethod
-    def resolve_service(obj) -> str:  # noqa: ANN001
+    def resolve_service(obj) -> str:
         return obj.service.slug
 
     @staticmethod
-    def resolve_agency(obj) -> str:  # noqa: ANN001
+    def resolve_agency(obj) -> str:
         return obj.agency.code
 
 
@@ -62,17 +74,31 @@ class ApplicationOut(ApplicationSummaryOut):
     events: list[EventOut]
     attachments: list[AttachmentOut]
     allowed_actions: list[str]
+    invoice: InvoiceRefOut | None
+    document: DocumentRefOut | None
 
     @staticmethod
-    def resolve_allowed_actions(obj, context) -> list[str]:  # noqa: ANN001
+    def resolve_invoice(obj):
+        from borikan.payments.selectors import invoice_for_case
+
+        return invoice_for_case(case_ref=obj.case_ref)
+
+    @staticmethod
+    def resolve_document(obj):
+        from borikan.documents.selectors import document_for_case
+
+        return document_for_case(case_ref=obj.case_ref)
+
+    @staticmethod
+    def resolve_allowed_actions(obj, context) -> list[str]:
         from .services import application_available_actions
 
         return application_available_actions(actor=context["request"].auth, app=obj)
 
     @staticmethod
-    def resolve_events(obj) -> list:  # noqa: ANN001
+    def resolve_events(obj) -> list:
         return list(obj.events.all())
 
     @staticmethod
-    def resolve_attachments(obj) -> list:  # noqa: ANN001
+    def resolve_attachments(obj) -> list:
         return list(obj.attachments.all())

@@ -50,7 +50,11 @@ def _guard(app: Application, action: Action, reason: str) -> Guard:
         return Guard(False, "reason_required", "กรุณาระบุเหตุผล", "A reason is required for this action")
     if action == Action.START_REVIEW and status == Status.SUBMITTED and _fee_due(service, PaymentTiming.BEFORE_REVIEW):
         return Guard(False, "payment_required", "ต้องชำระค่าธรรมเนียมก่อนการพิจารณา", "The fee must be paid before review")
-    if action == Action.START_REVIEW and status == Status.PAID and service.payment_timing != PaymentTiming.BEFORE_REVIEW:
+    if (
+        action == Action.START_REVIEW
+        and status == Status.PAID
+        and service.payment_timing != PaymentTiming.BEFORE_REVIEW
+    ):
         return Guard(False, "already_reviewed", "คำขอนี้ผ่านการพิจารณาแล้ว", "This application has already been reviewed")
     if action == Action.WITHDRAW and status == Status.PAID and service.payment_timing != PaymentTiming.BEFORE_REVIEW:
         return Guard(False, "already_decided", "คำขอได้รับการอนุมัติแล้ว ถอนไม่ได้", "The application is already approved")
@@ -91,7 +95,12 @@ def _lock(application_id: Any) -> Application:
 
 
 def application_transition(
-    *, application_id: Any, action: Action | str, actor: Any, reason: str = "", expected_version: int | None = None
+    *,
+    application_id: Any,
+    action: Action | str,
+    actor: Any,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> Application:
     """Move a case one step. Locks the row, checks table, role and guards; writes status, event and audit together."""
     try:
@@ -252,7 +261,10 @@ def application_attach(*, actor: Any, application_id: Any, upload: UploadedFile)
         if not spec:
             raise ValidationFailed("no_attachment_field", "แบบคำขอนี้ไม่รับไฟล์แนบ", "This form takes no attachment")
         content_type = check_upload(
-            head=head, size=upload.size or 0, declared_type=upload.content_type or "", allowed=spec["content_types"]
+            head=head,
+            size=upload.size or 0,
+            declared_type=upload.content_type or "",
+            allowed=spec["content_types"],
         )
         digest = hashlib.sha256()
         for chunk in upload.chunks():
@@ -296,7 +308,10 @@ def application_submit(*, actor: Any, application_id: Any) -> Application:
         spec = app.service.form_schema.get("x-attachment") or {}
         if spec.get("required") and not app.attachments.exists():
             raise ValidationFailed(
-                "attachment_required", "กรุณาแนบเอกสารประกอบ", "Please attach the supporting document", field="file"
+                "attachment_required",
+                "กรุณาแนบเอกสารประกอบ",
+                "Please attach the supporting document",
+                field="file",
             )
         app = _transition(app, action=Action.SUBMIT, actor=actor)
         if _fee_due(app.service, PaymentTiming.BEFORE_REVIEW):

@@ -19,19 +19,22 @@ from .models import Attachment
 from .workflow import Status
 
 
-def _load(request: HttpRequest, application_id: Any, purpose: str = "view"):  # noqa: ANN202
+def _load(request: HttpRequest, application_id: Any, purpose: str = "view"):
     try:
         return selectors.access_application_for_user(user=request.user, application_id=application_id, purpose=purpose)
     except NotFound:
         raise Http404 from None
 
 
-def _case_extras(app) -> dict[str, Any]:  # noqa: ANN001
+def _case_extras(app) -> dict[str, Any]:
     """What the common services hold for this case: its invoice and its issued document."""
     from borikan.documents.selectors import document_for_case
     from borikan.payments.selectors import invoice_for_case
 
-    return {"invoice": invoice_for_case(case_ref=app.case_ref), "document": document_for_case(case_ref=app.case_ref)}
+    return {
+        "invoice": invoice_for_case(case_ref=app.case_ref),
+        "document": document_for_case(case_ref=app.case_ref),
+    }
 
 
 @require_POST
@@ -66,7 +69,11 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
             messages.success(request, _("Draft saved."))
             return redirect("applications:edit", application_id=app.pk)
         except ApplicationError as error:
-            errors = error.details if error.code == "invalid_form" else {error.field or "form": {"th": error.message_th, "en": error.message_en}}
+            errors = (
+                error.details
+                if error.code == "invalid_form"
+                else {error.field or "form": {"th": error.message_th, "en": error.message_en}}
+            )
             messages.error(request, error.message)
             status = 400
     context = {

@@ -123,7 +123,8 @@ def mermaid() -> str:
 
 DIAGRAM_HEADER = (
     "# The application lifecycle\n\n"
-    "Generated from `src/borikan/applications/workflow.py` (`TRANSITIONS`) by `make docs`; a test fails when it drifts.\n\n"
+    "Generated from `src/borikan/applications/workflow.py` (`TRANSITIONS`) by `make docs`; "
+    "a test fails when it drifts.\n\n"
 )
 
 

@@ -17,6 +17,9 @@ class AuditChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq}"
+
 
 class AuditEntry(models.Model):
     # Set once, when the entry is sealed into the chain after its transaction commits.
@@ -30,12 +33,15 @@ class AuditEntry(models.Model):
     # Whose personal data the action touched: the citizen's access log reads this.
     subject_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL means "not sealed yet"
     hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq or '-'} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
@@ -44,6 +50,3 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[override]
         raise RuntimeError("audit entries are append-only")
-
-    def __str__(self) -> str:
-        return f"#{self.seq or '-'} {self.action} {self.object_type}:{self.object_id}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from django.db import transaction
@@ -128,5 +128,3 @@ def audit_verify_chain(*, batch_size: int = 2000) -> ChainReport:
     if head and (head.last_seq != checked or head.last_hash != expected_prev):
         return ChainReport(checked, checked + 1, f"the chain head says {head.last_seq} entries, found {checked}")
     return ChainReport(checked)
-
-

@@ -17,7 +17,11 @@ FIELD_SPECS: dict[str, tuple[dict[str, Any], str, str]] = {
     "phone": ({"type": "string", "pattern": r"^0[0-9]{8,9}$"}, "หมายเลขโทรศัพท์", "Phone number"),
     "email": ({"type": "string", "format": "email", "maxLength": 254}, "อีเมล", "E-mail"),
     "nationality": ({"type": "string", "maxLength": 100}, "สัญชาติ", "Nationality"),
-    "passport_number": ({"type": "string", "pattern": r"^[A-Z0-9]{6,12}$"}, "เลขที่หนังสือเดินทาง", "Passport number"),
+    "passport_number": (
+        {"type": "string", "pattern": r"^[A-Z0-9]{6,12}$"},
+        "เลขที่หนังสือเดินทาง",
+        "Passport number",
+    ),
     "marital_status": (
         {"type": "string", "enum": ["single", "married", "divorced", "widowed"]},
         "สถานภาพสมรส",
@@ -26,7 +30,11 @@ FIELD_SPECS: dict[str, tuple[dict[str, Any], str, str]] = {
     "family_relations": ({"type": "string", "maxLength": 1000}, "ข้อมูลบุคคลในครอบครัว", "Family members"),
     "income": ({"type": "number", "minimum": 0}, "รายได้ต่อเดือน (บาท)", "Monthly income (baht)"),
     "financial_info": ({"type": "string", "maxLength": 1000}, "ข้อมูลทางการเงิน", "Financial information"),
-    "bank_account": ({"type": "string", "pattern": r"^[0-9]{10,12}$"}, "เลขที่บัญชีธนาคาร", "Bank account number"),
+    "bank_account": (
+        {"type": "string", "pattern": r"^[0-9]{10,12}$"},
+        "เลขที่บัญชีธนาคาร",
+        "Bank account number",
+    ),
     "tax_id": ({"type": "string", "pattern": r"^[0-9]{13}$"}, "เลขประจำตัวผู้เสียภาษี", "Tax ID"),
     "health_info": ({"type": "string", "maxLength": 1000}, "ข้อมูลสุขภาพ", "Health information"),
     "disability_info": ({"type": "string", "maxLength": 1000}, "ข้อมูลความพิการ", "Disability information"),
@@ -46,7 +54,7 @@ ALWAYS = ("full_name", "email")
 
 
 def build_default_form_schema(personal_data_fields: list[str]) -> dict[str, Any]:
-    names = [f for f in ALWAYS] + [f for f in personal_data_fields if f in FIELD_SPECS and f not in ALWAYS]
+    names = list(ALWAYS) + [f for f in personal_data_fields if f in FIELD_SPECS and f not in ALWAYS]
     properties: dict[str, Any] = {}
     for name in names:
         schema, label_th, label_en = FIELD_SPECS[name]

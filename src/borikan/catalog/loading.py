@@ -167,7 +167,7 @@ def _service_defaults(record: dict[str, Any], agency: Agency) -> dict[str, Any]:
     }
 
 
-def load_catalogue(*, data: Any, actor=None) -> LoadReport:  # noqa: ANN001
+def load_catalogue(*, data: Any, actor=None) -> LoadReport:
     """Validate the whole file first; load it in one transaction only when every record is valid."""
     report = LoadReport(errors=validate_catalogue(data))
     if not report.ok:

@@ -87,10 +87,12 @@ class Service(TimeStampedModel):
         ordering = ["slug"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(transaction_type__in=TransactionType.values), name="service_transaction_type_valid"
+                condition=models.Q(transaction_type__in=TransactionType.values),
+                name="service_transaction_type_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(fee_satang__isnull=True) | models.Q(fee_satang__gte=0), name="service_fee_non_negative"
+                condition=models.Q(fee_satang__isnull=True) | models.Q(fee_satang__gte=0),
+                name="service_fee_non_negative",
             ),
         ]
 

@@ -65,7 +65,8 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return _problem(
-        request, ApplicationError("request_too_large", "ข้อมูลที่ส่งมีขนาดใหญ่เกินไป", "The request is too large", status=413)
+        request,
+        ApplicationError("request_too_large", "ข้อมูลที่ส่งมีขนาดใหญ่เกินไป", "The request is too large", status=413),
     )
 
 

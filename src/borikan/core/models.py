@@ -13,3 +13,6 @@ class BenchRow(models.Model):
     """Target of the benchmark floor (a bare insert). Not used by the product."""
 
     payload = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"bench row {self.pk}"

@@ -21,9 +21,7 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(TimeStampedModel):
     # The case the document was issued for (opaque to this app), repeated for reporting back.
     case_ref = models.CharField(max_length=64, db_index=True)
-    document = models.ForeignKey(
-        "documents.IssuedDocument", on_delete=models.PROTECT, related_name="deliveries"
-    )
+    document = models.ForeignKey("documents.IssuedDocument", on_delete=models.PROTECT, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=DeliveryChannel.choices)
     # The e-mail address for the email channel, fixed when the delivery is requested; empty for the wallet.
     recipient = models.CharField(max_length=254, blank=True)
@@ -40,9 +38,7 @@ class Delivery(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(channel__in=DeliveryChannel.values), name="delivery_channel_valid"
             ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=DeliveryStatus.values), name="delivery_status_valid"),
             models.CheckConstraint(
                 condition=~models.Q(channel=DeliveryChannel.EMAIL) | ~models.Q(recipient=""),
                 name="delivery_email_has_recipient",

@@ -52,9 +52,7 @@ def _mark_sent(*, delivery: Delivery, provider_message_id: str = "") -> None:
     delivery.sent_at = timezone.now()
     delivery.provider_message_id = provider_message_id
     delivery.last_error = ""
-    delivery.save(
-        update_fields=["status", "attempts", "sent_at", "provider_message_id", "last_error", "updated_at"]
-    )
+    delivery.save(update_fields=["status", "attempts", "sent_at", "provider_message_id", "last_error", "updated_at"])
     audit_record(
         actor=None,
         action="delivery.sent",
@@ -160,11 +158,7 @@ def delivery_email_send(*, delivery_id: int) -> Delivery | None:
             .filter(pk=delivery_id, channel=DeliveryChannel.EMAIL)
             .first()
         )
-        if (
-            delivery is None
-            or delivery.status == DeliveryStatus.SENT
-            or delivery.attempts >= MAX_EMAIL_ATTEMPTS
-        ):
+        if delivery is None or delivery.status == DeliveryStatus.SENT or delivery.attempts >= MAX_EMAIL_ATTEMPTS:
             return delivery
         delivery.attempts += 1
         message_id = make_msgid(domain=str(DNS_NAME))

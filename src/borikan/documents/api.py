@@ -56,31 +56,21 @@ def _document_out(request: HttpRequest, document: IssuedDocument) -> dict:
         "status": document.current_status,
         "sha256": document.sha256,
         "verification_url": document.verification_url,
-        "pdf_url": request.build_absolute_uri(
-            reverse("api:download_pdf", kwargs={"document_id": document.pk})
-        ),
+        "pdf_url": request.build_absolute_uri(reverse("api:download_pdf", kwargs={"document_id": document.pk})),
     }
 
 
-@router.get(
-    "/wallet", response=list[DocumentOut], auth=api_auth, summary="My documents (the document wallet)"
-)
+@router.get("/wallet", response=list[DocumentOut], auth=api_auth, summary="My documents (the document wallet)")
 def wallet(request: HttpRequest):
-    return [
-        _document_out(request, document) for document in selectors.document_list_for_holder(user=request.auth)
-    ]
+    return [_document_out(request, document) for document in selectors.document_list_for_holder(user=request.auth)]
 
 
-@router.get(
-    "/verify/{code}", response=VerificationOut, auth=None, summary="Verify a document by the code in its QR"
-)
+@router.get("/verify/{code}", response=VerificationOut, auth=None, summary="Verify a document by the code in its QR")
 def verify_code(request: HttpRequest, code: str):
     return _verification_out(services.document_verify(code=code))
 
 
-@router.post(
-    "/verify-pdf", response=VerificationOut, auth=None, summary="Check that a PDF was issued here, unaltered"
-)
+@router.post("/verify-pdf", response=VerificationOut, auth=None, summary="Check that a PDF was issued here, unaltered")
 def verify_pdf(request: HttpRequest, file: File[UploadedFile]):
     # Read one byte past the limit at most: the service refuses anything larger.
     pdf_bytes = file.read(services.MAX_VERIFY_PDF_BYTES + 1)

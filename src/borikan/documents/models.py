@@ -52,9 +52,7 @@ class IssuedDocument(TimeStampedModel):
     # The case this document was issued for (the application's UUID as text); opaque to this app.
     case_ref = models.CharField(max_length=64, unique=True)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="issued_documents")
-    holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_documents"
-    )
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_documents")
     # The name as printed on the document, kept even if the account's name changes later.
     holder_name = models.CharField(max_length=200)
     title_th = models.CharField(max_length=255)
@@ -75,17 +73,14 @@ class IssuedDocument(TimeStampedModel):
     class Meta:
         ordering = ["-issued_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=DocumentStatus.values), name="document_status_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=DocumentStatus.values), name="document_status_valid"),
             models.CheckConstraint(
                 condition=models.Q(status=DocumentStatus.VALID, revoked_at__isnull=True)
                 | models.Q(status=DocumentStatus.REVOKED, revoked_at__isnull=False),
                 name="document_revoked_at_matches_status",
             ),
             models.CheckConstraint(
-                condition=models.Q(valid_until__isnull=True)
-                | models.Q(valid_until__gte=models.F("valid_from")),
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
                 name="document_validity_ordered",
             ),
         ]

@@ -44,23 +44,20 @@ _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def document_number(*, agency: Agency, year_be: int, seq: int) -> str:
-    """`<AGENCY>-<B.E. year>-<6-digit sequence>`, e.g. `DLT-2568-000042`."""
-    return f"{agency.code.upper()}-{year_be}-{seq:06d}"
+    """`<AGENCY>-DOC-<B.E. year>-<6-digit sequence>`, e.g. `DLT-DOC-2568-000042` ("DOC" keeps it apart from the
+    application's tracking number, `DLT-2568-000042`)."""
+    return f"{agency.code.upper()}-DOC-{year_be}-{seq:06d}"
 
 
 def _next_number(*, agency: Agency, year_be: int) -> str:
     """Take the next number of the agency's year, holding the counter row locked until commit."""
-    counter, _ = DocumentNumberCounter.objects.select_for_update().get_or_create(
-        agency=agency, be_year=year_be
-    )
+    counter, _ = DocumentNumberCounter.objects.select_for_update().get_or_create(agency=agency, be_year=year_be)
     counter.last_seq += 1
     counter.save(update_fields=["last_seq"])
     return document_number(agency=agency, year_be=year_be, seq=counter.last_seq)
 
 
-def _clean_text(
-    value: object, *, field: str, code: str, label_th: str, label_en: str, max_length: int
-) -> str:
+def _clean_text(value: object, *, field: str, code: str, label_th: str, label_en: str, max_length: int) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not text or len(text) > max_length:
         raise ValidationFailed(
@@ -155,9 +152,7 @@ def document_issue(
     )
     body_fields = _clean_fields(fields)
     if valid_days is not None and (
-        isinstance(valid_days, bool)
-        or not isinstance(valid_days, int)
-        or not 1 <= valid_days <= MAX_VALID_DAYS
+        isinstance(valid_days, bool) or not isinstance(valid_days, int) or not 1 <= valid_days <= MAX_VALID_DAYS
     ):
         raise ValidationFailed(
             "invalid_valid_days",
@@ -248,9 +243,7 @@ def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDo
     reason = _clean_text(
         reason, field="reason", code="reason_required", label_th="เหตุผล", label_en="reason", max_length=1000
     )
-    if not any(
-        staff_has_role(user=actor, agency_id=document.agency_id, role=role) for role in REVOKING_ROLES
-    ):
+    if not any(staff_has_role(user=actor, agency_id=document.agency_id, role=role) for role in REVOKING_ROLES):
         raise PermissionDenied(
             "เฉพาะผู้อนุมัติหรือผู้ดูแลของหน่วยงานที่ออกเอกสารเท่านั้นที่เพิกถอนเอกสารได้",
             "Only an approver or administrator of the issuing agency may revoke this document",

@@ -25,9 +25,7 @@ def _not_for_search_engines(response: HttpResponse) -> HttpResponse:
 @require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     result = services.document_verify(code=code)
-    response = render(
-        request, "documents/verify.html", {"result": result}, status=200 if result.found else 404
-    )
+    response = render(request, "documents/verify.html", {"result": result}, status=200 if result.found else 404)
     return _not_for_search_engines(response)
 
 

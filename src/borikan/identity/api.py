@@ -9,7 +9,7 @@ router = Router(tags=["auth"])
 
 
 @router.post("/signup", response={201: UserOut}, auth=None, summary="Sign up as a citizen (e-mail and password)")
-def sign_up(request: HttpRequest, payload: SignUpIn):  # noqa: ANN201
+def sign_up(request: HttpRequest, payload: SignUpIn):
     user = services.user_sign_up(
         email=payload.email, password=payload.password, full_name=payload.full_name, phone=payload.phone
     )
@@ -17,12 +17,12 @@ def sign_up(request: HttpRequest, payload: SignUpIn):  # noqa: ANN201
 
 
 @router.post("/token", response=TokenOut, auth=None, summary="Log in with a password; get a bearer token")
-def log_in(request: HttpRequest, payload: LogInIn):  # noqa: ANN201
+def log_in(request: HttpRequest, payload: LogInIn):
     user = services.user_log_in(email=payload.email, password=payload.password, request=request)
     key, token = services.api_token_issue(user=user)
     return {"token": key, "expires_at": token.expires_at, "user": user}
 
 
 @router.get("/me", response=UserOut, auth=api_auth, summary="The signed-in person")
-def me(request: HttpRequest):  # noqa: ANN201
+def me(request: HttpRequest):
     return request.auth

@@ -7,7 +7,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):  # noqa: ANN201
+    def authenticate(self, request: HttpRequest, token: str):
         from borikan.identity.services import api_token_user
 
         user = api_token_user(key=token)

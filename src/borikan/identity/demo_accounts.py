@@ -9,10 +9,8 @@ from django.db import transaction
 from borikan.agencies.models import Agency, StaffRole
 from borikan.agencies.services import staff_membership_grant
 
+from .demo_credentials import DEMO_PASSWORD
 from .models import User
-
-# Local development only: printed by `make run`, never valid on a production deployment (see seed command).
-DEMO_PASSWORD = "borikan-demo-2569"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,10 @@ DEMO_ACCOUNTS = (
     DemoAccount("approver.excise@demo.borikan.localhost", "ประเสริฐ อนุมัติ", "EXCISE", (StaffRole.APPROVER,)),
     DemoAccount("officer.rtp@demo.borikan.localhost", "วิชัย สอบสวน", "RTP", (StaffRole.OFFICER, StaffRole.APPROVER)),
     DemoAccount(
-        "admin.excise@demo.borikan.localhost", "อำนวย ผู้ดูแล", "EXCISE", (StaffRole.AGENCY_ADMIN, StaffRole.OFFICER)
+        "admin.excise@demo.borikan.localhost",
+        "อำนวย ผู้ดูแล",
+        "EXCISE",
+        (StaffRole.AGENCY_ADMIN, StaffRole.OFFICER),
     ),
 )
 

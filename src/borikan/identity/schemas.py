@@ -23,6 +23,6 @@ class UserOut(Schema):
 
 class TokenOut(Schema):
     token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
     expires_at: dt.datetime
     user: UserOut

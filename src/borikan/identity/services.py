@@ -56,7 +56,7 @@ def user_sign_up(*, email: str, password: str, full_name: str, phone: str = "") 
     return user
 
 
-def user_log_in(*, email: str, password: str, request=None) -> User:  # noqa: ANN001
+def user_log_in(*, email: str, password: str, request=None) -> User:
     """Check a password. Failures are audited and answered with one message that reveals nothing."""
     email = (email or "").strip().lower()
     user = authenticate(request, username=email, password=password)

@@ -20,9 +20,7 @@ router = Router(tags=["payments"])
     description="400: bad_signature, stale_webhook or malformed_webhook. 200: posted, held or duplicate.",
 )
 def gateway_webhook(request: HttpRequest) -> dict:
-    result = services.webhook_receive(
-        body=request.body, signature_header=request.headers.get(SIGNATURE_HEADER, "")
-    )
+    result = services.webhook_receive(body=request.body, signature_header=request.headers.get(SIGNATURE_HEADER, ""))
     return {"outcome": result.outcome}
 
 

@@ -28,9 +28,7 @@ def thai_id_check_digit(first_twelve: str) -> int:
 def biller_tax_id() -> str:
     tax_id = getattr(settings, "BORIKAN_BILLER_TAX_ID", DEFAULT_BILLER_TAX_ID)
     if not (len(tax_id) == 13 and tax_id.isdigit() and thai_id_check_digit(tax_id[:12]) == int(tax_id[12])):
-        raise ImproperlyConfigured(
-            "BORIKAN_BILLER_TAX_ID must be a 13-digit Thai tax ID with a valid check digit"
-        )
+        raise ImproperlyConfigured("BORIKAN_BILLER_TAX_ID must be a 13-digit Thai tax ID with a valid check digit")
     return tax_id
 
 

@@ -196,9 +196,7 @@ class HttpGateway:
             tolerance_seconds=settings.BORIKAN_WEBHOOK_TOLERANCE_SECONDS,
         )
 
-    def _call(
-        self, method: str, path: str, *, payload: dict | None = None, headers: dict | None = None
-    ) -> dict:
+    def _call(self, method: str, path: str, *, payload: dict | None = None, headers: dict | None = None) -> dict:
         all_headers = {"Authorization": f"Bearer {self.api_key}", **(headers or {})}
         try:
             with httpx.Client(base_url=self.base_url, timeout=self.timeout) as client:

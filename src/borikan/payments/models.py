@@ -109,9 +109,7 @@ class WebhookReceipt(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(outcome__in=WebhookOutcome.values), name="webhook_outcome_valid"
-            ),
+            models.CheckConstraint(condition=Q(outcome__in=WebhookOutcome.values), name="webhook_outcome_valid"),
         ]
 
     def __str__(self) -> str:
@@ -129,9 +127,7 @@ class HoldReason(models.TextChoices):
 class HeldPayment(models.Model):
     """Money the gateway says was paid but that cannot be posted to an invoice; an officer settles it."""
 
-    invoice = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="held_payments"
-    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="held_payments")
     gateway_txn_id = models.CharField(max_length=64, unique=True)
     charge_id = models.CharField(max_length=64)
     reason = models.CharField(max_length=30, choices=HoldReason.choices)
@@ -143,9 +139,7 @@ class HeldPayment(models.Model):
     class Meta:
         ordering = ["-held_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(reason__in=HoldReason.values), name="held_payment_reason_valid"
-            ),
+            models.CheckConstraint(condition=Q(reason__in=HoldReason.values), name="held_payment_reason_valid"),
         ]
 
     def __str__(self) -> str:

@@ -124,9 +124,7 @@ def validate_biller_id(biller_id: str) -> None:
         raise ValueError(f"biller ID must be exactly 15 digits, got {biller_id!r}")
 
 
-def bill_payment_payload(
-    *, biller_id: str, ref1: str, ref2: str = "", amount_satang: int | None = None
-) -> str:
+def bill_payment_payload(*, biller_id: str, ref1: str, ref2: str = "", amount_satang: int | None = None) -> str:
     """Tag 30: a bill payment to a registered biller, reconciled on ref1 and ref2 by the bank."""
     validate_biller_id(biller_id)
     validate_reference(ref1, name="ref1", required=True)

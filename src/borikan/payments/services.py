@@ -352,8 +352,6 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
         data=audit_data,
     )
     publish(
-        PaymentSettled(
-            case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang
-        )
+        PaymentSettled(case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang)
     )
     return WebhookResult(WebhookOutcome.POSTED, invoice.number)

@@ -33,9 +33,7 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
             "due_date_th": thai_date(invoice.due_date),
             "status_label": status_labels[InvoiceStatus(invoice.status)],
             "qr_data_uri": (
-                promptpay.qr_svg_data_uri(invoice.qr_payload)
-                if invoice.status == InvoiceStatus.OPEN
-                else None
+                promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
             ),
         },
     )

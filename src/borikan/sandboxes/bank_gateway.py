@@ -11,6 +11,9 @@ Standard library only (no Django). State lives in memory and is lost on exit.
     POST /v1/charges/{id}/pay          simulate the citizen paying in a banking app; optional
                                        {"amount_satang": n} pays a different amount. Delivers the webhook.
     POST /v1/charges/{id}/resend       deliver the same notification again (same event id: a replay)
+    POST /v1/qr-payments               simulate a banking app scanning a Thai QR (tag 30 bill payment):
+                                       {"qr_payload": "..."}; checks the CRC, finds the pending charge with
+                                       the same ref1, ref2 and amount, and pays it as /pay does.
 
 Every /v1 call needs `Authorization: Bearer <api key>`.
 The webhook is a JSON POST {event_id, charge_id, ref1, ref2, amount_satang, paid_at, txn_id} to the
@@ -88,6 +91,46 @@ class Charge:
         }
 
 
+def _crc16_ccitt(data: bytes) -> int:
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def _tlv(text: str) -> dict[str, str]:
+    fields, i = {}, 0
+    while i < len(text):
+        tag, length = text[i : i + 2], text[i + 2 : i + 4]
+        if len(tag) < 2 or not length.isdigit():
+            raise SandboxError(400, "malformed QR payload")
+        fields[tag] = text[i + 4 : i + 4 + int(length)]
+        i += 4 + int(length)
+    return fields
+
+
+def parse_bill_payment_qr(payload: str) -> dict[str, Any]:
+    """What a banking app reads from an EMVCo Thai QR bill payment (tag 30); independent of borikan's builder."""
+    if len(payload) < 8 or payload[-8:-4] != "6304":
+        raise SandboxError(400, "QR payload has no CRC")
+    if f"{_crc16_ccitt(payload[:-4].encode()):04X}" != payload[-4:].upper():
+        raise SandboxError(400, "QR payload CRC does not match")
+    top = _tlv(payload[:-8])
+    if "30" not in top:
+        raise SandboxError(400, "not a bill-payment QR (tag 30)")
+    bill = _tlv(top["30"])
+    amount = top.get("54")
+    return {
+        "biller_id": bill.get("01", ""),
+        "ref1": bill.get("02", ""),
+        "ref2": bill.get("03", ""),
+        "amount_satang": round(float(amount) * 100) if amount else None,
+    }
+
+
 class SandboxError(Exception):
     def __init__(self, status: int, code: str) -> None:
         super().__init__(code)
@@ -98,9 +141,7 @@ class SandboxError(Exception):
 class Gateway:
     """The in-memory bank. One lock guards every charge; deliveries run on their own threads."""
 
-    def __init__(
-        self, *, api_key: str, webhook_secret: str, max_attempts: int, backoff_seconds: float
-    ) -> None:
+    def __init__(self, *, api_key: str, webhook_secret: str, max_attempts: int, backoff_seconds: float) -> None:
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.max_attempts = max_attempts
@@ -181,6 +222,24 @@ class Gateway:
             ).encode()
         self.deliver(charge)
         return charge
+
+    def pay_by_qr(self, data: dict[str, Any]) -> Charge:
+        payload = data.get("qr_payload")
+        if not isinstance(payload, str):
+            raise SandboxError(400, "qr_payload must be a string")
+        fields = parse_bill_payment_qr(payload)
+        with self.lock:
+            matches = [
+                c
+                for c in self.charges.values()
+                if c.status == "pending" and (c.ref1, c.ref2) == (fields["ref1"], fields["ref2"])
+            ]
+        if not matches:
+            raise SandboxError(404, "no pending charge for these references")
+        charge = matches[-1]
+        if fields["amount_satang"] is not None and fields["amount_satang"] != charge.amount_satang:
+            raise SandboxError(409, "the QR amount differs from the charge")
+        return self.pay(charge.id, {})
 
     def resend(self, charge_id: str) -> Charge:
         with self.lock:
@@ -269,6 +328,11 @@ class Handler(BaseHTTPRequestHandler):
                 raise SandboxError(404, "not found")
             if not gateway.authorised(self.headers.get("Authorization")):
                 raise SandboxError(401, "missing or wrong API key")
+            if self.path == "/v1/qr-payments" and method == "POST":
+                charge = gateway.pay_by_qr(body)
+                with gateway.lock:
+                    document = charge.document()
+                return self._send(200, document)
             if self.path == "/v1/charges" and method == "POST":
                 charge, created = gateway.create(body, self.headers.get("Idempotency-Key"))
                 with gateway.lock:

@@ -6,26 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staffmembership',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL),
+            model_name="staffmembership",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffmembership',
-            constraint=models.UniqueConstraint(fields=('user', 'agency', 'role'), name='unique_membership_role'),
+            model_name="staffmembership",
+            constraint=models.UniqueConstraint(fields=("user", "agency", "role"), name="unique_membership_role"),
         ),
         migrations.AddConstraint(
-            model_name='staffmembership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['officer', 'approver', 'agency_admin'])), name='membership_role_valid'),
+            model_name="staffmembership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["officer", "approver", "agency_admin"])),
+                name="membership_role_valid",
+            ),
         ),
     ]

@@ -9,13 +9,15 @@ from borikan.conftest import VALID_FORM
 from borikan.identity.models import User
 
 
-def make_application(*, service: Service, applicant: User, status: str = "draft", **extra) -> Application:  # noqa: ANN003
+def make_application(*, service: Service, applicant: User, status: str = "draft", **extra) -> Application:
     return Application.objects.create(
         service=service,
         agency=service.agency,
         applicant=applicant,
         status=status,
         form_data=dict(VALID_FORM),
-        tracking_number=None if status == "draft" else f"{service.agency.code}-2569-{Application.objects.count() + 1:06d}",
+        tracking_number=None
+        if status == "draft"
+        else f"{service.agency.code}-2569-{Application.objects.count() + 1:06d}",
         **extra,
     )

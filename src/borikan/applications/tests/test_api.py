@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -16,14 +15,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
 
 
-def _create(client, slug: str = "liquor-sale-licence", form: dict | None = None):  # noqa: ANN001, ANN202
+def _create(client, slug: str = "liquor-sale-licence", form: dict | None = None):
     return client.post(
         "/api/v1/applications", {"service": slug, "form_data": form or {}}, content_type="application/json"
     )
 
 
 @pytest.mark.django_db
-def test_anonymous_request_gets_401_problem(service):  # noqa: ANN001
+def test_anonymous_request_gets_401_problem(service):
     from django.test import Client
 
     response = Client().get("/api/v1/applications")
@@ -32,7 +31,7 @@ def test_anonymous_request_gets_401_problem(service):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_unknown_service_is_404_with_code_and_both_languages(service, citizen, api_as):  # noqa: ANN001
+def test_unknown_service_is_404_with_code_and_both_languages(service, citizen, api_as):
     response = _create(api_as(citizen), slug="no-such-service")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
@@ -44,7 +43,7 @@ def test_unknown_service_is_404_with_code_and_both_languages(service, citizen, a
 
 
 @pytest.mark.django_db
-def test_malformed_form_data_is_422_per_field_and_nothing_stored(service, citizen, api_as):  # noqa: ANN001
+def test_malformed_form_data_is_422_per_field_and_nothing_stored(service, citizen, api_as):
     response = _create(api_as(citizen), form={"citizen_id": "1101700230709", "phone": "12"})
     assert response.status_code == 422
     body = response.json()
@@ -55,14 +54,14 @@ def test_malformed_form_data_is_422_per_field_and_nothing_stored(service, citize
 
 
 @pytest.mark.django_db
-def test_request_body_of_wrong_shape_is_422(service, citizen, api_as):  # noqa: ANN001
+def test_request_body_of_wrong_shape_is_422(service, citizen, api_as):
     response = api_as(citizen).post("/api/v1/applications", {"form_data": []}, content_type="application/json")
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_request"
 
 
 @pytest.mark.django_db
-def test_submit_with_missing_fields_is_refused_and_stays_draft(service, citizen, api_as):  # noqa: ANN001
+def test_submit_with_missing_fields_is_refused_and_stays_draft(service, citizen, api_as):
     client = api_as(citizen)
     app_id = _create(client, form={"full_name": "สมชาย ใจดี"}).json()["id"]
     response = client.post(f"/api/v1/applications/{app_id}/submit")
@@ -74,7 +73,7 @@ def test_submit_with_missing_fields_is_refused_and_stays_draft(service, citizen,
 
 
 @pytest.mark.django_db
-def test_submit_complete_form_gives_tracking_number(free_service, citizen, api_as):  # noqa: ANN001
+def test_submit_complete_form_gives_tracking_number(free_service, citizen, api_as):
     client = api_as(citizen)
     app_id = _create(client, slug=free_service.slug, form=VALID_FORM).json()["id"]
     response = client.post(f"/api/v1/applications/{app_id}/submit")
@@ -86,7 +85,7 @@ def test_submit_complete_form_gives_tracking_number(free_service, citizen, api_a
 
 
 @pytest.mark.django_db
-def test_wrong_state_transition_is_409(free_service, citizen, api_as):  # noqa: ANN001
+def test_wrong_state_transition_is_409(free_service, citizen, api_as):
     app = make_application(service=free_service, applicant=citizen, status="submitted")
     response = api_as(citizen).post(f"/api/v1/applications/{app.pk}/submit")
     assert response.status_code == 409
@@ -96,7 +95,7 @@ def test_wrong_state_transition_is_409(free_service, citizen, api_as):  # noqa: 
 
 
 @pytest.mark.django_db
-def test_staff_action_in_wrong_state_is_409(free_service, citizen, approver, api_as):  # noqa: ANN001
+def test_staff_action_in_wrong_state_is_409(free_service, citizen, approver, api_as):
     app = make_application(service=free_service, applicant=citizen, status="in_review")
     response = api_as(approver).post(
         f"/api/v1/applications/{app.pk}/actions/approve", {"reason": ""}, content_type="application/json"
@@ -107,13 +106,13 @@ def test_staff_action_in_wrong_state_is_409(free_service, citizen, approver, api
 
 
 @pytest.mark.django_db
-def test_another_citizen_cannot_read_my_application(service, citizen, other_citizen, api_as):  # noqa: ANN001
+def test_another_citizen_cannot_read_my_application(service, citizen, other_citizen, api_as):
     app = make_application(service=service, applicant=citizen, status="submitted")
     assert api_as(other_citizen).get(f"/api/v1/applications/{app.pk}").status_code == 404
 
 
 @pytest.mark.django_db
-def test_officer_of_another_agency_cannot_read_or_act(service, citizen, foreign_officer, api_as):  # noqa: ANN001
+def test_officer_of_another_agency_cannot_read_or_act(service, citizen, foreign_officer, api_as):
     app = make_application(service=service, applicant=citizen, status="submitted")
     client = api_as(foreign_officer)
     assert client.get(f"/api/v1/applications/{app.pk}").status_code == 404
@@ -125,7 +124,7 @@ def test_officer_of_another_agency_cannot_read_or_act(service, citizen, foreign_
 
 
 @pytest.mark.django_db
-def test_officer_queue_lists_only_own_agency_cases(service, citizen, officer, other_agency, api_as):  # noqa: ANN001
+def test_officer_queue_lists_only_own_agency_cases(service, citizen, officer, other_agency, api_as):
     from borikan.conftest import make_service
 
     mine = make_application(service=service, applicant=citizen, status="submitted")
@@ -136,7 +135,7 @@ def test_officer_queue_lists_only_own_agency_cases(service, citizen, officer, ot
 
 
 @pytest.mark.django_db
-def test_every_read_of_a_case_is_audited_with_the_applicant_as_subject(service, citizen, officer, api_as):  # noqa: ANN001
+def test_every_read_of_a_case_is_audited_with_the_applicant_as_subject(service, citizen, officer, api_as):
     app = make_application(service=service, applicant=citizen, status="submitted")
     api_as(officer).get(f"/api/v1/applications/{app.pk}")
     entry = AuditEntry.objects.get(action="application.personal_data_read")
@@ -145,13 +144,13 @@ def test_every_read_of_a_case_is_audited_with_the_applicant_as_subject(service, 
     assert entry.object_id == str(app.pk)
 
 
-def _upload(client, app_id, content: bytes, name: str, content_type: str):  # noqa: ANN001, ANN202
+def _upload(client, app_id, content: bytes, name: str, content_type: str):
     file = SimpleUploadedFile(name, content, content_type=content_type)
     return client.post(f"/api/v1/applications/{app_id}/attachments", {"file": file})
 
 
 @pytest.mark.django_db
-def test_pdf_attachment_is_stored_with_hash(service, citizen, api_as, settings, tmp_path):  # noqa: ANN001
+def test_pdf_attachment_is_stored_with_hash(service, citizen, api_as, settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                                                           "OPTIONS": {"location": str(tmp_path)}}}  # fmt: skip
     client = api_as(citizen)
@@ -167,7 +166,7 @@ def test_pdf_attachment_is_stored_with_hash(service, citizen, api_as, settings, 
 
 
 @pytest.mark.django_db
-def test_mislabelled_file_is_415_and_not_stored(service, citizen, api_as):  # noqa: ANN001
+def test_mislabelled_file_is_415_and_not_stored(service, citizen, api_as):
     client = api_as(citizen)
     app_id = _create(client).json()["id"]
     response = _upload(client, app_id, PNG, "scan.pdf", "application/pdf")
@@ -177,7 +176,7 @@ def test_mislabelled_file_is_415_and_not_stored(service, citizen, api_as):  # no
 
 
 @pytest.mark.django_db
-def test_executable_is_refused(service, citizen, api_as):  # noqa: ANN001
+def test_executable_is_refused(service, citizen, api_as):
     client = api_as(citizen)
     app_id = _create(client).json()["id"]
     response = _upload(client, app_id, b"MZ\x90\x00" + b"\x00" * 60, "form.pdf", "application/pdf")
@@ -186,7 +185,7 @@ def test_executable_is_refused(service, citizen, api_as):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_oversized_file_is_413_and_not_stored(service, citizen, api_as, settings):  # noqa: ANN001
+def test_oversized_file_is_413_and_not_stored(service, citizen, api_as, settings):
     settings.BORIKAN_ATTACHMENT_MAX_BYTES = 1024
     client = api_as(citizen)
     app_id = _create(client).json()["id"]
@@ -197,10 +196,8 @@ def test_oversized_file_is_413_and_not_stored(service, citizen, api_as, settings
 
 
 @pytest.mark.django_db
-def test_other_citizen_cannot_attach_to_my_application(service, citizen, other_citizen, api_as):  # noqa: ANN001
+def test_other_citizen_cannot_attach_to_my_application(service, citizen, other_citizen, api_as):
     app_id = _create(api_as(citizen)).json()["id"]
     response = _upload(api_as(other_citizen), app_id, PDF, "x.pdf", "application/pdf")
     assert response.status_code == 404
     assert not Attachment.objects.exists()
-
-

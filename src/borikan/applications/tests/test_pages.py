@@ -10,14 +10,14 @@ from .factories import make_application
 
 
 @pytest.mark.django_db
-def test_search_page_finds_service_by_thai_keyword(service):  # noqa: ANN001
+def test_search_page_finds_service_by_thai_keyword(service):
     response = Client().get("/", {"q": "สุรา"})
     assert response.status_code == 200
     assert "ใบอนุญาตขายสุรา" in response.text
 
 
 @pytest.mark.django_db
-def test_service_page_shows_citizen_manual_in_thai_and_english(service):  # noqa: ANN001
+def test_service_page_shows_citizen_manual_in_thai_and_english(service):
     thai = Client().get("/services/liquor-sale-licence/")
     assert "พระราชบัญญัติภาษีสรรพสามิต" in thai.text
     assert "การชำระค่าธรรมเนียม" in thai.text
@@ -29,12 +29,12 @@ def test_service_page_shows_citizen_manual_in_thai_and_english(service):  # noqa
 
 
 @pytest.mark.django_db
-def test_unknown_service_page_is_404(service):  # noqa: ANN001
+def test_unknown_service_page_is_404(service):
     assert Client().get("/services/no-such-thing/").status_code == 404
 
 
 @pytest.mark.django_db
-def test_citizen_applies_through_the_pages(free_service, citizen):  # noqa: ANN001
+def test_citizen_applies_through_the_pages(free_service, citizen):
     client = Client()
     client.force_login(citizen)
     started = client.post(f"/applications/start/{free_service.slug}/")
@@ -54,7 +54,7 @@ def test_citizen_applies_through_the_pages(free_service, citizen):  # noqa: ANN0
 
 
 @pytest.mark.django_db
-def test_officer_queue_and_case_page(free_service, citizen, officer):  # noqa: ANN001
+def test_officer_queue_and_case_page(free_service, citizen, officer):
     app = make_application(service=free_service, applicant=citizen, status="submitted")
     client = Client()
     client.force_login(officer)
@@ -69,14 +69,14 @@ def test_officer_queue_and_case_page(free_service, citizen, officer):  # noqa: A
 
 
 @pytest.mark.django_db
-def test_citizen_has_no_officer_queue(citizen):  # noqa: ANN001
+def test_citizen_has_no_officer_queue(citizen):
     client = Client()
     client.force_login(citizen)
     assert client.get("/office/").status_code == 404
 
 
 @pytest.mark.django_db
-def test_foreign_officer_cannot_open_case_page(service, citizen, foreign_officer):  # noqa: ANN001
+def test_foreign_officer_cannot_open_case_page(service, citizen, foreign_officer):
     app = make_application(service=service, applicant=citizen, status="submitted")
     client = Client()
     client.force_login(foreign_officer)

@@ -47,7 +47,7 @@ LEGAL = [
 
 
 @pytest.fixture
-def services(agency):  # noqa: ANN001, ANN201
+def services(agency):
     return {
         "free": make_service(agency, slug="free", fee_satang=None),
         "before_review": make_service(agency, slug="before", payment_timing=PaymentTiming.BEFORE_REVIEW),
@@ -63,13 +63,17 @@ def test_the_legal_table_is_exactly_the_tested_one():
 @pytest.mark.parametrize(("source", "action", "who", "service_key", "reason"), LEGAL)
 def test_legal_transition_moves_and_records_event(
     source, action, who, service_key, reason, services, citizen, officer, approver
-):  # noqa: ANN001
+):
     actors = {"applicant": citizen, "officer": officer, "approver": approver, "system": None}
     app = make_application(service=services[service_key], applicant=citizen, status=source)
     moved = application_transition(application_id=app.pk, action=action, actor=actors[who], reason=reason)
     assert moved.status == TRANSITIONS[(source, action)]
     event = ApplicationEvent.objects.get(application=app)
-    assert (event.from_status, event.to_status, event.action) == (source, TRANSITIONS[(source, action)], action)
+    assert (event.from_status, event.to_status, event.action) == (
+        source,
+        TRANSITIONS[(source, action)],
+        action,
+    )
     assert event.reason == reason
     assert event.actor_id == (actors[who].pk if actors[who] else None)
     assert AuditEntry.objects.filter(action=f"application.{action.value}", object_id=str(app.pk)).count() == 1
@@ -80,7 +84,7 @@ ILLEGAL = [(s, a) for s in Status for a in Action if (s, a) not in TRANSITIONS]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("source", "action"), ILLEGAL)
-def test_illegal_transition_is_refused_and_changes_nothing(source, action, free_service, agency, citizen):  # noqa: ANN001
+def test_illegal_transition_is_refused_and_changes_nothing(source, action, free_service, agency, citizen):
     # The applicant also holds every staff role, so only the table can refuse.
     for role in StaffRole.values:
         StaffMembership.objects.create(user=citizen, agency=agency, role=role)
@@ -111,7 +115,7 @@ def test_terminal_statuses_have_no_exit():
 
 
 @pytest.mark.django_db
-def test_citizen_cannot_approve_own_application(free_service, citizen):  # noqa: ANN001
+def test_citizen_cannot_approve_own_application(free_service, citizen):
     app = make_application(service=free_service, applicant=citizen, status=S.PENDING_APPROVAL)
     with pytest.raises(ApplicationError) as caught:
         application_transition(application_id=app.pk, action=A.APPROVE, actor=citizen)
@@ -122,7 +126,7 @@ def test_citizen_cannot_approve_own_application(free_service, citizen):  # noqa:
 
 
 @pytest.mark.django_db
-def test_officer_cannot_approve_without_approver_role(free_service, citizen, officer):  # noqa: ANN001
+def test_officer_cannot_approve_without_approver_role(free_service, citizen, officer):
     app = make_application(service=free_service, applicant=citizen, status=S.PENDING_APPROVAL)
     with pytest.raises(ApplicationError) as caught:
         application_transition(application_id=app.pk, action=A.APPROVE, actor=officer)
@@ -130,7 +134,7 @@ def test_officer_cannot_approve_without_approver_role(free_service, citizen, off
 
 
 @pytest.mark.django_db
-def test_officer_of_another_agency_sees_not_found(free_service, citizen, foreign_officer):  # noqa: ANN001
+def test_officer_of_another_agency_sees_not_found(free_service, citizen, foreign_officer):
     app = make_application(service=free_service, applicant=citizen, status=S.SUBMITTED)
     with pytest.raises(ApplicationError) as caught:
         application_transition(application_id=app.pk, action=A.START_REVIEW, actor=foreign_officer)
@@ -140,7 +144,7 @@ def test_officer_of_another_agency_sees_not_found(free_service, citizen, foreign
 
 
 @pytest.mark.django_db
-def test_reject_without_reason_is_refused(free_service, citizen, approver):  # noqa: ANN001
+def test_reject_without_reason_is_refused(free_service, citizen, approver):
     app = make_application(service=free_service, applicant=citizen, status=S.PENDING_APPROVAL)
     with pytest.raises(ApplicationError) as caught:
         application_transition(application_id=app.pk, action=A.REJECT, actor=approver, reason="   ")
@@ -150,7 +154,7 @@ def test_reject_without_reason_is_refused(free_service, citizen, approver):  # n
 
 
 @pytest.mark.django_db
-def test_review_cannot_start_before_fee_paid_when_fee_due_first(agency, citizen, officer):  # noqa: ANN001
+def test_review_cannot_start_before_fee_paid_when_fee_due_first(agency, citizen, officer):
     service = make_service(agency, slug="pay-first", payment_timing=PaymentTiming.BEFORE_REVIEW)
     app = make_application(service=service, applicant=citizen, status=S.SUBMITTED)
     with pytest.raises(ApplicationError) as caught:
@@ -159,7 +163,7 @@ def test_review_cannot_start_before_fee_paid_when_fee_due_first(agency, citizen,
 
 
 @pytest.mark.django_db
-def test_issue_refused_while_fee_after_approval_is_unpaid(service, citizen):  # noqa: ANN001
+def test_issue_refused_while_fee_after_approval_is_unpaid(service, citizen):
     app = make_application(service=service, applicant=citizen, status=S.APPROVED)
     with pytest.raises(ApplicationError) as caught:
         application_transition(application_id=app.pk, action=A.ISSUE, actor=None)
@@ -167,7 +171,7 @@ def test_issue_refused_while_fee_after_approval_is_unpaid(service, citizen):  # 
 
 
 @pytest.mark.django_db
-def test_stale_version_is_refused(free_service, citizen, officer):  # noqa: ANN001
+def test_stale_version_is_refused(free_service, citizen, officer):
     app = make_application(service=free_service, applicant=citizen, status=S.SUBMITTED)
     with pytest.raises(ApplicationError) as caught:
         application_transition(application_id=app.pk, action=A.START_REVIEW, actor=officer, expected_version=7)
@@ -175,7 +179,7 @@ def test_stale_version_is_refused(free_service, citizen, officer):  # noqa: ANN0
 
 
 @pytest.mark.django_db
-def test_submit_gives_sequential_tracking_numbers(free_service, citizen):  # noqa: ANN001
+def test_submit_gives_sequential_tracking_numbers(free_service, citizen):
     first = make_application(service=free_service, applicant=citizen)
     second = make_application(service=free_service, applicant=citizen)
     a = application_transition(application_id=first.pk, action=A.SUBMIT, actor=citizen)

@@ -35,7 +35,10 @@ def test_committed_transaction_seals_its_entries():
     with transaction.atomic():
         audit_record(actor=None, action="test.a", object_type="thing", object_id=1)
         audit_record(actor=None, action="test.b", object_type="thing", object_id=2)
-    assert list(AuditEntry.objects.order_by("seq").values_list("seq", "action")) == [(1, "test.a"), (2, "test.b")]
+    assert list(AuditEntry.objects.order_by("seq").values_list("seq", "action")) == [
+        (1, "test.a"),
+        (2, "test.b"),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

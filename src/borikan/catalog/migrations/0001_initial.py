@@ -5,56 +5,204 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name_th', models.CharField(max_length=300)),
-                ('name_en', models.CharField(max_length=300)),
-                ('description_th', models.TextField()),
-                ('description_en', models.TextField(blank=True)),
-                ('category', models.CharField(db_index=True, max_length=60)),
-                ('transaction_type', models.CharField(choices=[('information', 'information'), ('registration', 'registration'), ('licence-new', 'new licence'), ('licence-renewal', 'licence renewal'), ('permit', 'permit'), ('certificate-request', 'certificate request'), ('benefit-claim', 'benefit claim'), ('tax-filing', 'tax filing'), ('payment', 'payment'), ('amendment', 'amendment'), ('complaint', 'complaint')], max_length=30)),
-                ('life_events', models.JSONField(blank=True, default=list)),
-                ('keywords_th', models.JSONField(blank=True, default=list)),
-                ('legal_basis_th', models.TextField()),
-                ('required_documents', models.JSONField(blank=True, default=list)),
-                ('fee_satang', models.BigIntegerField(blank=True, null=True)),
-                ('fee_note', models.CharField(blank=True, max_length=500)),
-                ('processing_time_days', models.PositiveIntegerField()),
-                ('steps', models.JSONField(blank=True, default=list)),
-                ('channels', models.JSONField(blank=True, default=list)),
-                ('personal_data_fields', models.JSONField(blank=True, default=list)),
-                ('risk_notes', models.TextField(blank=True)),
-                ('form_schema', models.JSONField(blank=True, default=dict)),
-                ('mode_search', models.CharField(choices=[('online', 'online'), ('counter', 'counter'), ('not_applicable', 'not applicable')], default='online', max_length=20)),
-                ('mode_identity', models.CharField(choices=[('online', 'online'), ('counter', 'counter'), ('not_applicable', 'not applicable')], default='counter', max_length=20)),
-                ('mode_application', models.CharField(choices=[('online', 'online'), ('counter', 'counter'), ('not_applicable', 'not applicable')], default='counter', max_length=20)),
-                ('mode_review', models.CharField(choices=[('online', 'online'), ('counter', 'counter'), ('not_applicable', 'not applicable')], default='counter', max_length=20)),
-                ('mode_approval', models.CharField(choices=[('online', 'online'), ('counter', 'counter'), ('not_applicable', 'not applicable')], default='counter', max_length=20)),
-                ('mode_payment', models.CharField(choices=[('online', 'online'), ('counter', 'counter'), ('not_applicable', 'not applicable')], default='not_applicable', max_length=20)),
-                ('mode_issuance', models.CharField(choices=[('online', 'online'), ('counter', 'counter'), ('not_applicable', 'not applicable')], default='counter', max_length=20)),
-                ('mode_delivery', models.CharField(choices=[('online', 'online'), ('counter', 'counter'), ('not_applicable', 'not applicable')], default='counter', max_length=20)),
-                ('payment_timing', models.CharField(choices=[('before_review', 'before review'), ('after_approval', 'after approval')], default='after_approval', max_length=20)),
-                ('document_title_th', models.CharField(blank=True, max_length=300)),
-                ('document_validity_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('is_published', models.BooleanField(default=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='services', to='agencies.agency')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name_th", models.CharField(max_length=300)),
+                ("name_en", models.CharField(max_length=300)),
+                ("description_th", models.TextField()),
+                ("description_en", models.TextField(blank=True)),
+                ("category", models.CharField(db_index=True, max_length=60)),
+                (
+                    "transaction_type",
+                    models.CharField(
+                        choices=[
+                            ("information", "information"),
+                            ("registration", "registration"),
+                            ("licence-new", "new licence"),
+                            ("licence-renewal", "licence renewal"),
+                            ("permit", "permit"),
+                            ("certificate-request", "certificate request"),
+                            ("benefit-claim", "benefit claim"),
+                            ("tax-filing", "tax filing"),
+                            ("payment", "payment"),
+                            ("amendment", "amendment"),
+                            ("complaint", "complaint"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("life_events", models.JSONField(blank=True, default=list)),
+                ("keywords_th", models.JSONField(blank=True, default=list)),
+                ("legal_basis_th", models.TextField()),
+                ("required_documents", models.JSONField(blank=True, default=list)),
+                ("fee_satang", models.BigIntegerField(blank=True, null=True)),
+                ("fee_note", models.CharField(blank=True, max_length=500)),
+                ("processing_time_days", models.PositiveIntegerField()),
+                ("steps", models.JSONField(blank=True, default=list)),
+                ("channels", models.JSONField(blank=True, default=list)),
+                ("personal_data_fields", models.JSONField(blank=True, default=list)),
+                ("risk_notes", models.TextField(blank=True)),
+                ("form_schema", models.JSONField(blank=True, default=dict)),
+                (
+                    "mode_search",
+                    models.CharField(
+                        choices=[
+                            ("online", "online"),
+                            ("counter", "counter"),
+                            ("not_applicable", "not applicable"),
+                        ],
+                        default="online",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "mode_identity",
+                    models.CharField(
+                        choices=[
+                            ("online", "online"),
+                            ("counter", "counter"),
+                            ("not_applicable", "not applicable"),
+                        ],
+                        default="counter",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "mode_application",
+                    models.CharField(
+                        choices=[
+                            ("online", "online"),
+                            ("counter", "counter"),
+                            ("not_applicable", "not applicable"),
+                        ],
+                        default="counter",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "mode_review",
+                    models.CharField(
+                        choices=[
+                            ("online", "online"),
+                            ("counter", "counter"),
+                            ("not_applicable", "not applicable"),
+                        ],
+                        default="counter",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "mode_approval",
+                    models.CharField(
+                        choices=[
+                            ("online", "online"),
+                            ("counter", "counter"),
+                            ("not_applicable", "not applicable"),
+                        ],
+                        default="counter",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "mode_payment",
+                    models.CharField(
+                        choices=[
+                            ("online", "online"),
+                            ("counter", "counter"),
+                            ("not_applicable", "not applicable"),
+                        ],
+                        default="not_applicable",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "mode_issuance",
+                    models.CharField(
+                        choices=[
+                            ("online", "online"),
+                            ("counter", "counter"),
+                            ("not_applicable", "not applicable"),
+                        ],
+                        default="counter",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "mode_delivery",
+                    models.CharField(
+                        choices=[
+                            ("online", "online"),
+                            ("counter", "counter"),
+                            ("not_applicable", "not applicable"),
+                        ],
+                        default="counter",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "payment_timing",
+                    models.CharField(
+                        choices=[("before_review", "before review"), ("after_approval", "after approval")],
+                        default="after_approval",
+                        max_length=20,
+                    ),
+                ),
+                ("document_title_th", models.CharField(blank=True, max_length=300)),
+                ("document_validity_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("is_published", models.BooleanField(default=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="services",
+                        to="agencies.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('transaction_type__in', ['information', 'registration', 'licence-new', 'licence-renewal', 'permit', 'certificate-request', 'benefit-claim', 'tax-filing', 'payment', 'amendment', 'complaint'])), name='service_transaction_type_valid'), models.CheckConstraint(condition=models.Q(('fee_satang__isnull', True), ('fee_satang__gte', 0), _connector='OR'), name='service_fee_non_negative')],
+                "ordering": ["slug"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "transaction_type__in",
+                                [
+                                    "information",
+                                    "registration",
+                                    "licence-new",
+                                    "licence-renewal",
+                                    "permit",
+                                    "certificate-request",
+                                    "benefit-claim",
+                                    "tax-filing",
+                                    "payment",
+                                    "amendment",
+                                    "complaint",
+                                ],
+                            )
+                        ),
+                        name="service_transaction_type_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("fee_satang__isnull", True), ("fee_satang__gte", 0), _connector="OR"),
+                        name="service_fee_non_negative",
+                    ),
+                ],
             },
         ),
     ]

@@ -16,7 +16,7 @@ def catalogue() -> dict:
 
 
 @pytest.mark.django_db
-def test_sample_catalogue_loads_completely(catalogue):  # noqa: ANN001
+def test_sample_catalogue_loads_completely(catalogue):
     report = load_catalogue(data=catalogue)
     assert report.ok, report.errors
     assert Service.objects.count() == len(catalogue["services"]) == 102
@@ -24,7 +24,7 @@ def test_sample_catalogue_loads_completely(catalogue):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_loading_twice_updates_instead_of_duplicating(catalogue):  # noqa: ANN001
+def test_loading_twice_updates_instead_of_duplicating(catalogue):
     load_catalogue(data=catalogue)
     report = load_catalogue(data=catalogue)
     assert report.services_created == 0
@@ -32,7 +32,7 @@ def test_loading_twice_updates_instead_of_duplicating(catalogue):  # noqa: ANN00
 
 
 @pytest.mark.django_db
-def test_step_modes_follow_channels_and_fee(catalogue):  # noqa: ANN001
+def test_step_modes_follow_channels_and_fee(catalogue):
     load_catalogue(data=catalogue)
     liquor = Service.objects.get(slug="liquor-sale-licence")
     assert liquor.fee_satang == 165000
@@ -46,7 +46,7 @@ def test_step_modes_follow_channels_and_fee(catalogue):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_file_with_bad_records_loads_nothing_and_names_each(catalogue):  # noqa: ANN001
+def test_file_with_bad_records_loads_nothing_and_names_each(catalogue):
     broken = copy.deepcopy(catalogue)
     broken["services"][3]["agency_code"] = "NOPE"
     broken["services"][7]["fee_thb"] = -5
@@ -62,7 +62,7 @@ def test_file_with_bad_records_loads_nothing_and_names_each(catalogue):  # noqa:
 
 
 @pytest.mark.django_db
-def test_command_reports_bad_file_and_keeps_existing_data(tmp_path, catalogue):  # noqa: ANN001
+def test_command_reports_bad_file_and_keeps_existing_data(tmp_path, catalogue):
     load_catalogue(data=catalogue)
     broken = copy.deepcopy(catalogue)
     broken["services"][0]["name_th"] = "CHANGED"
@@ -75,7 +75,7 @@ def test_command_reports_bad_file_and_keeps_existing_data(tmp_path, catalogue): 
 
 
 @pytest.mark.django_db
-def test_command_refuses_invalid_json(tmp_path):  # noqa: ANN001
+def test_command_refuses_invalid_json(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text("{not json")
     with pytest.raises(CommandError, match="not valid JSON"):

@@ -100,12 +100,17 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = env.path("BORIKAN_MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {
     # Private files (attachments, issued PDFs) are never served by URL: views stream them after an access check.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 # Background jobs: Django's Tasks API. Embedded default runs them in-process after commit.
-TASKS = {"default": {"BACKEND": env("BORIKAN_TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend")}}
+TASKS = {
+    "default": {"BACKEND": env("BORIKAN_TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend")}
+}
 
 # E-mail through Django's MAILERS (6.1). Local default writes messages to var/mail; production sets
 # BORIKAN_MAIL_BACKEND=smtp and the SMTP_* variables.
@@ -157,6 +162,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    # Task state changes are for a worker's log, not for every request served with in-process tasks.
+    "loggers": {"django.tasks": {"level": "WARNING"}},
 }
 
 # --- borikan knobs -------------------------------------------------------------------------------
@@ -166,6 +173,7 @@ BORIKAN_PUBLIC_BASE_URL = env("BORIKAN_PUBLIC_BASE_URL", default="http://127.0.0
 BORIKAN_GATEWAY_URL = env("BORIKAN_GATEWAY_URL", default="http://127.0.0.1:8081")
 BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="")
 BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="")
+BORIKAN_BILLER_TAX_ID = env("BORIKAN_BILLER_TAX_ID", default="0994000000006")  # + "00" suffix = Biller ID
 BORIKAN_WEBHOOK_TOLERANCE_SECONDS = env.int("BORIKAN_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # Attachments
 BORIKAN_ATTACHMENT_MAX_BYTES = env.int("BORIKAN_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)

@@ -11,7 +11,10 @@ SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("BORIKAN_GATEWAY_WEBHOOK_SECRET", BORIKAN_GATEWAY_WEBHOOK_SECRET)):
+for _name, _value in (
+    ("DJANGO_SECRET_KEY", SECRET_KEY),
+    ("BORIKAN_GATEWAY_WEBHOOK_SECRET", BORIKAN_GATEWAY_WEBHOOK_SECRET),
+):
     if not _value:
         raise ImproperlyConfigured(f"{_name} must be set in production")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -100,6 +100,7 @@ def be_date(value: dt.date | dt.datetime | None) -> str:
         return f"{value:%d %b %Y} {clock}" if _english() else f"{thai_date(day)} {clock} น."
     return f"{value:%d %b %Y}" if _english() else thai_date(value)
 
+
 ACTION_LABELS = {
     "start_review": ("รับเรื่องพิจารณา", "Start review"),
     "request_info": ("ขอข้อมูลเพิ่มเติม", "Request more information"),

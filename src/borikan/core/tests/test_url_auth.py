@@ -24,7 +24,7 @@ SAMPLE_KWARGS = {
 }
 
 
-def _named_pages(resolver: URLResolver = None, namespace: str = "") -> list[tuple[str, URLPattern]]:  # noqa: RUF013
+def _named_pages(resolver: URLResolver = None, namespace: str = "") -> list[tuple[str, URLPattern]]:
     resolver = resolver or get_resolver()
     found = []
     for entry in resolver.url_patterns:

@@ -17,9 +17,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
@@ -53,9 +51,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name_plural": "deliveries",
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("document", "channel"), name="unique_delivery_per_channel"
-                    ),
+                    models.UniqueConstraint(fields=("document", "channel"), name="unique_delivery_per_channel"),
                     models.CheckConstraint(
                         condition=models.Q(("channel__in", ["wallet", "email"])),
                         name="delivery_channel_valid",

@@ -74,9 +74,7 @@ def test_email_delivery_arrives_through_smtp_with_the_pdf(
     [(recipients, message)] = smtp_server.sink.messages
     assert recipients == [citizen.email]
     assert message["To"] == citizen.email
-    assert message["Subject"] == (
-        f"ใบอนุญาตขับรถ เลขที่ {document.number} / Your Driving licence no. {document.number}"
-    )
+    assert message["Subject"] == (f"ใบอนุญาตขับรถ เลขที่ {document.number} / Your Driving licence no. {document.number}")
     assert message["Reply-To"] == "saraban@excise.go.th"
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == f"{document.number}.pdf"

@@ -21,9 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("be_year", models.PositiveIntegerField()),
                 ("last_seq", models.PositiveIntegerField(default=0)),
@@ -36,9 +34,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("agency", "be_year"), name="unique_document_counter_per_year"
-                    )
+                    models.UniqueConstraint(fields=("agency", "be_year"), name="unique_document_counter_per_year")
                 ],
             },
         ),
@@ -47,9 +43,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
@@ -97,9 +91,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-issued_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["holder", "-issued_at"], name="documents_i_holder__afdec1_idx")
-                ],
+                "indexes": [models.Index(fields=["holder", "-issued_at"], name="documents_i_holder__afdec1_idx")],
                 "constraints": [
                     models.CheckConstraint(
                         condition=models.Q(("status__in", ["valid", "revoked"])), name="document_status_valid"

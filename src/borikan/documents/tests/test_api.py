@@ -122,9 +122,7 @@ def test_verify_pdf_upload_of_something_else_is_rejected(document: IssuedDocumen
     assert response.json()["code"] == "not_a_pdf"
 
 
-def test_holder_downloads_the_pdf_and_the_read_is_audited(
-    document: IssuedDocument, citizen: User, api_as: ApiAs
-):
+def test_holder_downloads_the_pdf_and_the_read_is_audited(document: IssuedDocument, citizen: User, api_as: ApiAs):
     response = api_as(citizen).get(f"/api/v1/documents/{document.pk}/pdf")
 
     assert response.status_code == 200
@@ -186,9 +184,7 @@ def test_wallet_lists_the_holders_documents(document: IssuedDocument, citizen: U
     assert item["number"] == document.number
     assert item["status"] == "valid"
     assert item["agency"] == {"code": "EXCISE", "name_th": "หน่วยงาน EXCISE", "name_en": "Agency EXCISE"}
-    assert (
-        item["verification_url"] == f"{settings.BORIKAN_PUBLIC_BASE_URL}/verify/{document.verification_code}"
-    )
+    assert item["verification_url"] == f"{settings.BORIKAN_PUBLIC_BASE_URL}/verify/{document.verification_code}"
     assert item["pdf_url"] == f"http://testserver/api/v1/documents/{document.pk}/pdf"
 
 

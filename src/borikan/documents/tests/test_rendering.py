@@ -73,9 +73,7 @@ def test_issued_pdf_declares_pdf_a_3(document):
     metadata = pypdf.PdfReader(io.BytesIO(document.pdf.read())).xmp_metadata
 
     assert metadata is not None
-    assert [attr.value for attr in metadata.get_element("", "http://www.aiim.org/pdfa/ns/id/", "part")] == [
-        "3"
-    ]
+    assert [attr.value for attr in metadata.get_element("", "http://www.aiim.org/pdfa/ns/id/", "part")] == ["3"]
 
 
 def test_qr_helper_png_decodes_to_the_url():

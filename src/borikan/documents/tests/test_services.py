@@ -61,9 +61,9 @@ def test_issue_numbers_per_agency_and_buddhist_era_year(agency: Agency, other_ag
 
     year = _this_be_year()
     assert [first.number, second.number, elsewhere.number] == [
-        f"EXCISE-{year}-000001",
-        f"EXCISE-{year}-000002",
-        f"DBD-{year}-000001",
+        f"EXCISE-DOC-{year}-000001",
+        f"EXCISE-DOC-{year}-000002",
+        f"DBD-DOC-{year}-000001",
     ]
     assert DocumentNumberCounter.objects.get(agency=agency, be_year=year).last_seq == 2
 
@@ -282,9 +282,7 @@ def test_stored_pdf_that_was_changed_is_never_handed_out(document: IssuedDocumen
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL row locks (SELECT ... FOR UPDATE)"
-)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks (SELECT ... FOR UPDATE)")
 def test_concurrent_issues_get_consecutive_numbers(agency: Agency, citizen: User):
     numbers: list[str] = []
     errors: list[BaseException] = []

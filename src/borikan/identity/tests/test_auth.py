@@ -5,8 +5,12 @@ from borikan.audit.models import AuditEntry
 from borikan.identity.models import ApiToken, User
 
 
-def _signup(client: Client, **overrides):  # noqa: ANN003, ANN202
-    payload = {"email": "Somchai@Example.com", "password": "long enough passphrase 2569", "full_name": "สมชาย ใจดี"}
+def _signup(client: Client, **overrides):
+    payload = {
+        "email": "Somchai@Example.com",
+        "password": "long enough passphrase 2569",
+        "full_name": "สมชาย ใจดี",
+    }
     return client.post("/api/v1/auth/signup", payload | overrides, content_type="application/json")
 
 
@@ -56,7 +60,9 @@ def test_bad_email_is_refused():
 def test_wrong_password_is_401_and_audited():
     _signup(Client())
     response = Client().post(
-        "/api/v1/auth/token", {"email": "somchai@example.com", "password": "wrong"}, content_type="application/json"
+        "/api/v1/auth/token",
+        {"email": "somchai@example.com", "password": "wrong"},
+        content_type="application/json",
     )
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_credentials"
@@ -76,14 +82,16 @@ def test_password_login_page_rotates_session_and_redirects():
     client = Client()
     client.get("/account/login/")
     before = client.session.session_key
-    response = client.post("/account/login/", {"email": "somchai@example.com", "password": "long enough passphrase 2569"})
+    response = client.post(
+        "/account/login/", {"email": "somchai@example.com", "password": "long enough passphrase 2569"}
+    )
     assert response.status_code == 302
     assert client.session.session_key != before
     assert client.get("/applications/").status_code == 200
 
 
 @pytest.mark.django_db
-def test_session_api_call_without_csrf_token_is_refused(citizen):  # noqa: ANN001
+def test_session_api_call_without_csrf_token_is_refused(citizen):
     client = Client(enforce_csrf_checks=True)
     client.force_login(citizen)
     response = client.post("/api/v1/applications", {"service": "x"}, content_type="application/json")

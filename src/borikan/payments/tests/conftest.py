@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from borikan.agencies.models import Agency
 from borikan.core import events
 from borikan.identity.models import User
+from borikan.payments.services import invoice_create
 
 from .gatewaykit import SandboxProcess, start_sandbox, stop_sandbox
 
@@ -64,8 +65,6 @@ def payer(citizen: User) -> User:
 
 @pytest.fixture
 def make_invoice(bank_gateway: SandboxProcess, agency: Agency, payer: User, officer: User) -> Any:
-    from borikan.payments.services import invoice_create
-
     def make(**overrides: Any) -> Any:
         arguments = {
             "actor": officer,

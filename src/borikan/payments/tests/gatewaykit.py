@@ -20,9 +20,6 @@ import pytest
 from django.conf import settings as django_settings
 
 from borikan.sandboxes import bank_gateway
-from borikan.sandboxes.bank_gateway import free_port
-
-__all__ = ["free_port"]
 
 
 def wait_until(predicate: Any, *, timeout: float = 15.0, interval: float = 0.1) -> Any:
@@ -65,9 +62,7 @@ class SandboxProcess:
 
 def start_sandbox(*, api_key: str, webhook_secret: str, extra_args: tuple[str, ...] = ()) -> SandboxProcess:
     try:
-        process, url = bank_gateway.spawn(
-            api_key=api_key, webhook_secret=webhook_secret, extra_args=extra_args
-        )
+        process, url = bank_gateway.spawn(api_key=api_key, webhook_secret=webhook_secret, extra_args=extra_args)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     return SandboxProcess(url, api_key, webhook_secret, process)

@@ -14,9 +14,7 @@ from .gatewaykit import notification_for, post_webhook, sign
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL row locks (SELECT ... FOR UPDATE)"
-    ),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks (SELECT ... FOR UPDATE)"),
 ]
 
 
@@ -68,9 +66,7 @@ def test_simultaneous_events_for_one_transaction_post_once(make_invoice):
     invoice = make_invoice()
     txn_id = "txn_shared_between_events"
     bodies = [notification_for(invoice, txn_id=txn_id) for _ in range(5)]
-    results, errors = run_together(
-        lambda index: post_webhook(Client(), bodies[index], sign(bodies[index])).json(), 5
-    )
+    results, errors = run_together(lambda index: post_webhook(Client(), bodies[index], sign(bodies[index])).json(), 5)
     assert errors == []
     assert sorted(result["outcome"] for result in results) == ["duplicate"] * 4 + ["posted"]
     assert (Payment.objects.count(), HeldPayment.objects.count(), WebhookReceipt.objects.count()) == (1, 0, 5)

@@ -64,9 +64,7 @@ def test_paying_at_the_gateway_marks_the_invoice_paid_through_the_webhook(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_gateway_resending_the_notification_does_not_post_twice(
-    portal_on_live_server, make_invoice, settled_events
-):
+def test_gateway_resending_the_notification_does_not_post_twice(portal_on_live_server, make_invoice, settled_events):
     sandbox = portal_on_live_server
     invoice = make_invoice()
     sandbox.pay(invoice.gateway_charge_id)
@@ -87,9 +85,7 @@ def test_gateway_resending_the_notification_does_not_post_twice(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_paying_a_different_amount_at_the_gateway_is_held(
-    portal_on_live_server, make_invoice, settled_events
-):
+def test_paying_a_different_amount_at_the_gateway_is_held(portal_on_live_server, make_invoice, settled_events):
     sandbox = portal_on_live_server
     invoice = make_invoice()
     sandbox.pay(invoice.gateway_charge_id, amount_satang=20_000)
@@ -142,9 +138,7 @@ def test_sandbox_retries_the_webhook_until_it_is_accepted(sandbox_process, flaky
     )
     callback = f"http://127.0.0.1:{flaky_receiver.server_address[1]}/hook"
     charge = gateway.create_charge(
-        ChargeRequest(
-            idempotency_key="retry-test", amount_satang=5_000, ref1="BK1", ref2="X1", callback_url=callback
-        )
+        ChargeRequest(idempotency_key="retry-test", amount_satang=5_000, ref1="BK1", ref2="X1", callback_url=callback)
     )
     sandbox_process.pay(charge.charge_id)
 

@@ -13,8 +13,7 @@ from borikan.payments.gateway import HttpGateway
 from borikan.payments.models import Invoice, InvoiceCounter, InvoiceStatus
 from borikan.payments.selectors import invoice_for_case
 from borikan.payments.services import invoice_cancel, invoice_create, ref2_for
-
-from .gatewaykit import free_port
+from borikan.sandboxes.bank_gateway import free_port
 
 pytestmark = pytest.mark.django_db
 THIS_BE_YEAR = timezone.localdate().year + 543
@@ -98,9 +97,7 @@ def test_invoice_creation_is_audited(make_invoice, officer, payer):
 
 
 @pytest.mark.parametrize("amount", [0, -100, 10.5, True])
-def test_invoice_with_a_non_positive_or_non_integer_amount_is_refused_and_nothing_is_written(
-    make_invoice, amount
-):
+def test_invoice_with_a_non_positive_or_non_integer_amount_is_refused_and_nothing_is_written(make_invoice, amount):
     with pytest.raises(ApplicationError) as caught:
         make_invoice(amount_satang=amount)
     assert (caught.value.code, caught.value.status, caught.value.field) == (

@@ -66,10 +66,7 @@ def test_bill_payment_with_ref2_and_amount_matches_the_public_vector():
 
 def test_static_bill_payment_without_ref2_matches_the_public_vector():
     payload = promptpay.bill_payment_payload(biller_id="099999999999990", ref1="111222333444")
-    assert (
-        payload
-        == "00020101021130550016A0000006770101120115099999999999990021211122233344453037645802TH63043EE7"
-    )
+    assert payload == "00020101021130550016A0000006770101120115099999999999990021211122233344453037645802TH63043EE7"
 
 
 def test_static_payload_for_0812345678_has_an_independently_checked_crc():
@@ -80,9 +77,7 @@ def test_static_payload_for_0812345678_has_an_independently_checked_crc():
 
 def test_parse_reads_a_payload_with_another_field_order():
     # 58 before 53, as the promptpay-qr library emits it; EMVCo fixes only 00 first and 63 last.
-    parsed = promptpay.parse_payload(
-        "00020101021129370016A000000677010111011300668123456785802TH530376463045D82"
-    )
+    parsed = promptpay.parse_payload("00020101021129370016A000000677010111011300668123456785802TH530376463045D82")
     assert parsed == {
         "00": "01",
         "01": "11",
@@ -161,9 +156,7 @@ def test_bill_payment_rejects_bad_input(kwargs, message):
         promptpay.bill_payment_payload(**kwargs)
 
 
-@pytest.mark.parametrize(
-    "proxy", ["", "081234567", "1812345678", "08123456789", "12345678901234", "0812-345678"]
-)
+@pytest.mark.parametrize("proxy", ["", "081234567", "1812345678", "08123456789", "12345678901234", "0812-345678"])
 def test_credit_transfer_rejects_an_unrecognised_promptpay_id(proxy):
     with pytest.raises(ValueError, match="PromptPay ID must"):
         promptpay.credit_transfer_payload(proxy=proxy)

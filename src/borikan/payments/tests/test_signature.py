@@ -24,9 +24,7 @@ BODY = json.dumps(
 
 
 def verify(body: bytes, header: str, *, now: int = NOW):
-    return verify_notification(
-        body=body, signature_header=header, secret=SECRET, tolerance_seconds=300, now=now
-    )
+    return verify_notification(body=body, signature_header=header, secret=SECRET, tolerance_seconds=300, now=now)
 
 
 def rejection_code(body: bytes, header: str, *, now: int = NOW) -> str:

@@ -9,7 +9,7 @@ from borikan.catalog.loading import DEFAULT_CATALOGUE, load_catalogue, read_cata
 class Command(BaseCommand):
     help = "Validate a service catalogue (JSON) and load it; a file with any bad record loads nothing."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("path", nargs="?", default=str(DEFAULT_CATALOGUE))
 
     def handle(self, *args, path: str, **options) -> None:

@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from borikan.identity.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
+from borikan.identity.demo_accounts import seed_demo_accounts
+from borikan.identity.demo_credentials import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
     help = "Create the demo citizen and agency staff accounts (local development only)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="seed even when DEBUG is off (tests, benchmarks)")
 
     def handle(self, *args, force: bool, **options) -> None:
