@@ -1,4 +1,8 @@
-"""Applications API: thin handlers; each authorises through a selector and calls one service."""
+"""Applications API: thin handlers.
+
+Reads authorise through `selectors.access_application_for_user` (which audits the read). Writes call one
+service, which loads the case under a row lock and refuses anyone who is not its applicant or staff of its
+agency with the same 404; the response is the case as that service left it (the change is audited)."""
 
 from django.http import HttpRequest
 from ninja import File, Router, Status
@@ -19,22 +23,10 @@ from .schemas import (
 router = Router(tags=["applications"], auth=api_auth)
 
 
-def _load_for_change(request: HttpRequest, application_id: str, purpose: str):
-    """Authorise a change. The read is not audited separately: the service audits the change itself."""
-    return selectors.access_application_for_user(
-        user=request.auth, application_id=application_id, purpose=purpose, audit_read=False
-    )
-
-
-def _reload(request: HttpRequest, application_id):
-    """The case as it is after a change this same person just made (and that was audited)."""
-    return _load_for_change(request, application_id, "respond")
-
-
 @router.post("", response={201: ApplicationOut}, summary="Start an application (a draft) for a service")
 def application_create(request: HttpRequest, payload: ApplicationCreateIn):
     app = services.application_create(actor=request.auth, service_slug=payload.service, form_data=payload.form_data)
-    return Status(201, _reload(request, app.pk))
+    return Status(201, app)
 
 
 @router.get("", response=list[ApplicationSummaryOut], summary="My applications")
@@ -56,20 +48,14 @@ def application_detail(request: HttpRequest, application_id: str):
 
 @router.put("/{application_id}/form", response=ApplicationOut, summary="Save the form of a draft")
 def application_update(request: HttpRequest, application_id: str, payload: ApplicationUpdateIn):
-    app = _load_for_change(request, application_id, "edit")
-    services.application_update(
-        actor=request.auth,
-        application_id=app.pk,
-        form_data=payload.form_data,
-        expected_version=payload.version,
+    return services.application_update(
+        actor=request.auth, application_id=application_id, form_data=payload.form_data, expected_version=payload.version
     )
-    return _reload(request, app.pk)
 
 
 @router.post("/{application_id}/attachments", response={201: AttachmentOut}, summary="Attach the supporting file")
 def application_attach(request: HttpRequest, application_id: str, file: File[UploadedFile]):
-    app = _load_for_change(request, application_id, "attach")
-    return Status(201, services.application_attach(actor=request.auth, application_id=app.pk, upload=file))
+    return Status(201, services.application_attach(actor=request.auth, application_id=application_id, upload=file))
 
 
 @router.post(
@@ -78,23 +64,17 @@ def application_attach(request: HttpRequest, application_id: str, file: File[Upl
     summary="Submit: validates and gives a tracking number",
 )
 def application_submit(request: HttpRequest, application_id: str):
-    app = _load_for_change(request, application_id, "submit")
-    services.application_submit(actor=request.auth, application_id=app.pk)
-    return _reload(request, app.pk)
+    return services.application_submit(actor=request.auth, application_id=application_id)
 
 
 @router.post("/{application_id}/resubmit", response=ApplicationOut, summary="Answer a request for information")
 def application_resubmit(request: HttpRequest, application_id: str, payload: ApplicationUpdateIn):
-    app = _load_for_change(request, application_id, "resubmit")
-    services.application_resubmit(actor=request.auth, application_id=app.pk, form_data=payload.form_data)
-    return _reload(request, app.pk)
+    return services.application_resubmit(actor=request.auth, application_id=application_id, form_data=payload.form_data)
 
 
 @router.post("/{application_id}/withdraw", response=ApplicationOut, summary="Withdraw my application")
 def application_withdraw(request: HttpRequest, application_id: str, payload: ReasonIn):
-    app = _load_for_change(request, application_id, "withdraw")
-    services.application_withdraw(actor=request.auth, application_id=app.pk, reason=payload.reason)
-    return _reload(request, app.pk)
+    return services.application_withdraw(actor=request.auth, application_id=application_id, reason=payload.reason)
 
 
 @router.post(
@@ -103,6 +83,6 @@ def application_withdraw(request: HttpRequest, application_id: str, payload: Rea
     summary="Officer or approver action: start_review, request_info, forward, approve, reject, return",
 )
 def application_staff_act(request: HttpRequest, application_id: str, action: str, payload: ReasonIn):
-    app = _load_for_change(request, application_id, action)
-    services.application_staff_act(actor=request.auth, application_id=app.pk, action=action, reason=payload.reason)
-    return _reload(request, app.pk)
+    return services.application_staff_act(
+        actor=request.auth, application_id=application_id, action=action, reason=payload.reason
+    )

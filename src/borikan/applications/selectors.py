@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -24,15 +25,6 @@ QUEUE_STATUSES = (
 )
 
 
-def _uuid_or_404(value: Any) -> str:
-    import uuid
-
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise NotFound("application", "คำขอ") from None
-
-
 def access_application_for_user(
     *, user: Any, application_id: Any, purpose: str = "view", audit_read: bool = True
 ) -> Application:
@@ -42,7 +34,10 @@ def access_application_for_user(
     applicant as the data subject (their access log reads it). Callers that load a case only to change it
     pass audit_read=False: the change itself is audited, in the same transaction as the change.
     """
-    application_id = _uuid_or_404(application_id)
+    try:
+        application_id = uuid.UUID(str(application_id))
+    except ValueError:
+        raise NotFound("application", "คำขอ") from None
     visible = Q(applicant=user) | Q(staff_of_row_agency(user=user))
     app = (
         Application.objects.select_related("service", "agency", "applicant", "assigned_to")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,15 @@ def _roles_of(actor: Any, app: Application) -> set[Role]:
     return roles
 
 
+def _uuid_or_404(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("application", "คำขอ") from None
+
+
 def _lock(application_id: Any) -> Application:
+    application_id = _uuid_or_404(application_id)
     app = (
         Application.objects.select_for_update(of=("self",))
         .select_related("service", "agency")

@@ -95,6 +95,8 @@ def audit_seal() -> int:
             head.last_seq, head.last_hash = seq, prev
             head.save(update_fields=["last_seq", "last_hash"])
             sealed += len(batch)
+        if len(batch) < SEAL_BATCH:
+            return sealed
 
 
 @dataclass(frozen=True)
