@@ -14,6 +14,7 @@ def test_search_page_finds_service_by_thai_keyword(service):
     response = Client().get("/", {"q": "สุรา"})
     assert response.status_code == 200
     assert "ใบอนุญาตขายสุรา" in response.text
+    assert "ค้นหาบริการภาครัฐ" in response.text  # the page itself is Thai first
 
 
 @pytest.mark.django_db
