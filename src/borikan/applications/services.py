@@ -338,7 +338,21 @@ def application_resubmit(*, actor: Any, application_id: Any, form_data: dict[str
 
 
 def application_withdraw(*, actor: Any, application_id: Any, reason: str = "") -> Application:
-    return application_transition(application_id=application_id, action=Action.WITHDRAW, actor=actor, reason=reason)
+    """Withdraw, and cancel an unpaid invoice so that a late payment is held for an officer, not accepted.
+
+    The invoice is locked before the case, the same order as a payment notification takes them, so the two
+    cannot deadlock; if the withdrawal is refused, the cancellation rolls back with it.
+    """
+    from borikan.payments.models import InvoiceStatus
+    from borikan.payments.selectors import invoice_for_case
+    from borikan.payments.services import invoice_cancel
+
+    case_ref = str(_uuid_or_404(application_id))
+    with transaction.atomic():
+        invoice = invoice_for_case(case_ref=case_ref)
+        if invoice is not None and invoice.status == InvoiceStatus.OPEN:
+            invoice_cancel(actor=actor, invoice=invoice, reason="application withdrawn")
+        return application_transition(application_id=case_ref, action=Action.WITHDRAW, actor=actor, reason=reason)
 
 
 # --- staff actions ---------------------------------------------------------------------------------

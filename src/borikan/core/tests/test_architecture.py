@@ -1,0 +1,71 @@
+"""Architecture checks: migrations match the models, the API document is served, dependencies point one way."""
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+SRC = Path(__file__).resolve().parents[2]  # src/borikan
+COMMON_SERVICES = ("catalog", "identity", "payments", "documents", "delivery", "agencies", "audit", "core")
+IMPORT = re.compile(r"^\s*(?:from|import)\s+borikan\.(\w+)", re.MULTILINE)
+
+
+def _imports(app: str) -> set[str]:
+    found: set[str] = set()
+    for path in (SRC / app).rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        found |= set(IMPORT.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.parametrize("app", COMMON_SERVICES)
+def test_common_services_never_import_the_case_lifecycle(app):  # noqa: ANN001
+    assert "applications" not in _imports(app)
+
+
+@pytest.mark.parametrize("app", ["core", "audit"])
+def test_core_and_audit_import_no_other_app(app):  # noqa: ANN001
+    assert _imports(app) <= {"core", "audit", "config"}
+
+
+def test_openapi_document_is_served_at_a_stable_url():
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/services",
+        "/api/v1/applications",
+        "/api/v1/applications/{application_id}/submit",
+        "/api/v1/payments/webhooks/gateway",
+        "/api/v1/documents/verify/{code}",
+    ):
+        assert path in paths
+
+
+def test_every_api_operation_declares_auth_unless_listed_public():
+    public = {
+        ("get", "/api/v1/services"),
+        ("get", "/api/v1/services/{slug}"),
+        ("post", "/api/v1/auth/signup"),
+        ("post", "/api/v1/auth/token"),
+        ("post", "/api/v1/payments/webhooks/gateway"),
+        ("get", "/api/v1/documents/verify/{code}"),
+        ("post", "/api/v1/documents/verify-pdf"),
+    }
+    for path, operations in Client().get("/api/v1/openapi.json").json()["paths"].items():
+        for method, operation in operations.items():
+            if (method, path) in public:
+                assert not operation.get("security"), (method, path)
+            else:
+                assert operation.get("security"), f"{method} {path} has no auth"
