@@ -21,13 +21,13 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_approvers_deciding_at_once_only_one_wins(free_service, citizen, approver):  # noqa: ANN001
+def test_two_approvers_deciding_at_once_only_one_wins(free_service, citizen, approver):
     second = make_staff("approver2@excise.go.th", free_service.agency, StaffRole.APPROVER)
     app = make_application(service=free_service, applicant=citizen, status="pending_approval")
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def decide(actor, action: str, reason: str) -> None:  # noqa: ANN001
+    def decide(actor, action: str, reason: str) -> None:
         barrier.wait()
         try:
             application_transition(application_id=app.pk, action=action, actor=actor, reason=reason)

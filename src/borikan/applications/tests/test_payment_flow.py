@@ -26,7 +26,7 @@ from .factories import make_application
 pytestmark = pytest.mark.slow
 
 
-def _pay(invoice) -> dict:  # noqa: ANN001
+def _pay(invoice) -> dict:
     body = notification_for(invoice)
     response = post_webhook(Client(), body, sign(body))
     assert response.status_code == 200, response.content
@@ -40,7 +40,7 @@ def test_approval_asks_for_the_fee_and_payment_moves_the_case_on(
     citizen,
     approver,
     django_capture_on_commit_callbacks,
-):  # noqa: ANN001
+):
     app = make_application(service=service, applicant=citizen, status="pending_approval")
     approved = application_approve(actor=approver, application_id=app.pk)
     assert approved.status == "awaiting_payment"
@@ -54,7 +54,7 @@ def test_approval_asks_for_the_fee_and_payment_moves_the_case_on(
 
 
 @pytest.mark.django_db
-def test_fee_before_review_is_invoiced_on_submit_and_review_waits_for_it(bank_gateway, agency, citizen, officer):  # noqa: ANN001, F811
+def test_fee_before_review_is_invoiced_on_submit_and_review_waits_for_it(bank_gateway, agency, citizen, officer):  # noqa: F811
     service = make_service(agency, slug="police-check", payment_timing=PaymentTiming.BEFORE_REVIEW, fee_satang=10000)
     app = make_application(service=service, applicant=citizen)
     submitted = application_submit(actor=citizen, application_id=app.pk)
@@ -67,7 +67,7 @@ def test_fee_before_review_is_invoiced_on_submit_and_review_waits_for_it(bank_ga
 
 
 @pytest.mark.django_db
-def test_withdrawing_cancels_the_unpaid_invoice_and_a_late_payment_is_held(bank_gateway, service, citizen, approver):  # noqa: ANN001, F811
+def test_withdrawing_cancels_the_unpaid_invoice_and_a_late_payment_is_held(bank_gateway, service, citizen, approver):  # noqa: F811
     app = make_application(service=service, applicant=citizen, status="pending_approval")
     application_approve(actor=approver, application_id=app.pk)
     invoice = invoice_for_case(case_ref=app.case_ref)
@@ -81,7 +81,7 @@ def test_withdrawing_cancels_the_unpaid_invoice_and_a_late_payment_is_held(bank_
 
 
 @pytest.mark.django_db
-def test_refused_withdrawal_leaves_the_invoice_open(bank_gateway, service, citizen, other_citizen, approver):  # noqa: ANN001, F811
+def test_refused_withdrawal_leaves_the_invoice_open(bank_gateway, service, citizen, other_citizen, approver):  # noqa: F811
     app = make_application(service=service, applicant=citizen, status="pending_approval")
     application_approve(actor=approver, application_id=app.pk)
     events_before = ApplicationEvent.objects.count()

@@ -30,12 +30,12 @@ def test_models_and_migrations_agree():
 
 
 @pytest.mark.parametrize("app", COMMON_SERVICES)
-def test_common_services_never_import_the_case_lifecycle(app):  # noqa: ANN001
+def test_common_services_never_import_the_case_lifecycle(app):
     assert "applications" not in _imports(app)
 
 
 @pytest.mark.parametrize("app", ["core", "audit"])
-def test_core_and_audit_import_no_other_app(app):  # noqa: ANN001
+def test_core_and_audit_import_no_other_app(app):
     assert _imports(app) <= {"core", "audit", "config"}
 
 

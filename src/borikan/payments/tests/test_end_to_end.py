@@ -245,3 +245,19 @@ def test_notification_signed_by_the_sandbox_verifies_with_our_code(sandbox_proce
         "txn_id",
     }
     assert (notification.ref2, notification.amount_satang) == ("Z9", 777)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sandbox_pay_command_pays_through_the_qr_and_the_webhook(portal_on_live_server, make_invoice, settled_events):
+    from django.core.management import call_command
+
+    invoice = make_invoice()
+    call_command("sandbox_pay", invoice.number)
+    wait_until(lambda: Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAID)
+    assert [e.invoice_number for e in settled_events] == [invoice.number]
+
+
+def test_sandbox_refuses_a_qr_with_a_broken_crc(sandbox_process):
+    response = sandbox_process.call("POST", "/v1/qr-payments", json={"qr_payload": "0002010102123004ABCD6304FFFF"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "QR payload CRC does not match"
