@@ -303,4 +303,4 @@ def test_concurrent_issues_get_consecutive_numbers(agency: Agency, citizen: User
 
     year = _this_be_year()
     assert errors == []
-    assert sorted(numbers) == [f"EXCISE-{year}-{seq:06d}" for seq in range(1, 5)]
+    assert sorted(numbers) == [f"EXCISE-DOC-{year}-{seq:06d}" for seq in range(1, 5)]
