@@ -43,6 +43,14 @@ def _ministry(name: str, marker: str) -> str:
     return name[index:].strip(" ,()") if index >= 0 else ""
 
 
+def _document_title(service_name: str) -> str:
+    """The title printed on what the service issues: 'การขอใบอนุญาตขายสุรา' (applying for …) → 'ใบอนุญาตขายสุรา'."""
+    for prefix in ("การขอ", "การยื่นขอ"):
+        if service_name.startswith(prefix) and len(service_name) > len(prefix) + 2:
+            return service_name[len(prefix) :]
+    return service_name
+
+
 def _check_service(record: Any, index: int, lists: dict[str, set[str]]) -> list[str]:
     where = f"services[{index}]"
     if not isinstance(record, dict):
@@ -163,7 +171,7 @@ def _service_defaults(record: dict[str, Any], agency: Agency) -> dict[str, Any]:
             if record["transaction_type"] in PAY_BEFORE_REVIEW
             else PaymentTiming.AFTER_APPROVAL
         ),
-        "document_title_th": record["name_th"],
+        "document_title_th": _document_title(record["name_th"]),
     }
 
 

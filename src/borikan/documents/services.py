@@ -192,8 +192,9 @@ def document_issue(
                 fields=document.field_pairs,
                 agency_name_th=agency.name_th,
                 agency_name_en=agency.name_en,
-                ministry_th=agency.ministry_th,
-                ministry_en=agency.ministry_en,
+                # Agency names often already end with their ministry; print it once.
+                ministry_th="" if agency.ministry_th in agency.name_th else agency.ministry_th,
+                ministry_en="" if agency.ministry_en in agency.name_en else agency.ministry_en,
                 issued_on=today,
                 valid_from=document.valid_from,
                 valid_until=document.valid_until,

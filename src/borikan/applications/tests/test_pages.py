@@ -85,3 +85,10 @@ def test_foreign_officer_cannot_open_case_page(service, citizen, foreign_officer
     assert client.post(f"/office/cases/{app.pk}/act/", {"action": "start_review"}).status_code == 404
     app.refresh_from_db()
     assert app.status == "submitted"
+
+
+@pytest.mark.django_db
+def test_pages_are_thai_even_when_the_browser_asks_for_english(service):
+    response = Client(headers={"Accept-Language": "en-US,en;q=0.9"}).get("/")
+    assert response["Content-Language"] == "th"
+    assert "ค้นหาบริการภาครัฐ" in response.text

@@ -39,6 +39,7 @@ def test_step_modes_follow_channels_and_fee(catalogue):
     assert liquor.mode_application == StepMode.ONLINE
     assert liquor.mode_payment == StepMode.ONLINE
     assert liquor.payment_timing == PaymentTiming.AFTER_APPROVAL
+    assert liquor.document_title_th == "ใบอนุญาตขายสุรา"
     first_id_card = Service.objects.get(slug="id-card-first-issue")
     assert first_id_card.mode_application == StepMode.COUNTER
     assert first_id_card.mode_payment == StepMode.NOT_APPLICABLE

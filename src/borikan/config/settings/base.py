@@ -32,7 +32,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "borikan.core.middleware.ThaiFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,6 +96,8 @@ TIME_ZONE = "Asia/Bangkok"
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The Sarabun font shipped for PDFs is also the pages' web font (SIL OFL), served from /static/fonts/.
+STATICFILES_DIRS = [("fonts", BASE_DIR / "documents" / "fonts")]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = env.path("BORIKAN_MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {
