@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "borikan.documents",
     "borikan.delivery",
     "borikan.applications",
+    "django_tasks_redis",  # the worker command and task admin, used when BORIKAN_TASKS=redis
 ]
 
 MIDDLEWARE = [
@@ -109,10 +110,27 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Background jobs: Django's Tasks API. Embedded default runs them in-process after commit.
-TASKS = {
-    "default": {"BACKEND": env("BORIKAN_TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend")}
-}
+# Background jobs: Django's Tasks API (ADR 0005). The embedded default runs each task in-process right after
+# the commit that enqueued it; BORIKAN_TASKS=redis puts them on Redis streams for `manage.py run_redis_tasks`
+# workers (django-tasks-redis).
+BORIKAN_TASKS = env("BORIKAN_TASKS", default="immediate")
+if BORIKAN_TASKS == "redis":
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_redis.RedisTaskBackend",
+            "QUEUES": [],
+            "OPTIONS": {
+                "REDIS_URL": env("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+                "REDIS_KEY_PREFIX": env("BORIKAN_TASKS_KEY_PREFIX", default="borikan"),
+            },
+        }
+    }
+elif BORIKAN_TASKS == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"BORIKAN_TASKS must be 'immediate' or 'redis', not {BORIKAN_TASKS!r}")
 
 # E-mail through Django's MAILERS (6.1). Local default writes messages to var/mail; production sets
 # BORIKAN_MAIL_BACKEND=smtp and the SMTP_* variables.
