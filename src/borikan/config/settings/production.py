@@ -3,12 +3,13 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BORIKAN_GATEWAY_WEBHOOK_SECRET, DATABASES, SECRET_KEY
+from .base import BORIKAN_GATEWAY_WEBHOOK_SECRET, DATABASES, MAILERS, SECRET_KEY
 
 DEBUG = False
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 for _name, _value in (
@@ -19,3 +20,5 @@ for _name, _value in (
         raise ImproperlyConfigured(f"{_name} must be set in production")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise ImproperlyConfigured("production runs on PostgreSQL: set DATABASE_URL")
+if not MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    raise ImproperlyConfigured("production sends e-mail over SMTP: set BORIKAN_MAIL_BACKEND=smtp and SMTP_*")

@@ -69,3 +69,28 @@ def test_every_api_operation_declares_auth_unless_listed_public():
                 assert not operation.get("security"), (method, path)
             else:
                 assert operation.get("security"), f"{method} {path} has no auth"
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "borikan.config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+        "BORIKAN_GATEWAY_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+        "DATABASE_URL": "postgres://borikan@db.invalid:5432/borikan",
+        "BORIKAN_MAIL_BACKEND": "smtp",
+        "PYTHONPATH": str(SRC.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
