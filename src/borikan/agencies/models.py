@@ -12,6 +12,8 @@ class Agency(TimeStampedModel):
     email = models.EmailField(blank=True)
     ministry_th = models.CharField(max_length=255, blank=True)
     ministry_en = models.CharField(max_length=255, blank=True)
+    # Where citizens complain about this agency's services; blank means the Government Complaint Center (1111).
+    complaint_channel = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -74,6 +74,7 @@ def _mount() -> None:
     from borikan.applications.api import router as applications_router
     from borikan.catalog.api import router as catalog_router
     from borikan.documents.api import router as documents_router
+    from borikan.governance.api import router as governance_router
     from borikan.identity.api import router as identity_router
     from borikan.payments.api import router as payments_router
 
@@ -82,6 +83,7 @@ def _mount() -> None:
     api.add_router("/applications", applications_router)
     api.add_router("/payments", payments_router)
     api.add_router("/documents", documents_router)
+    api.add_router("/governance", governance_router)
 
 
 _mount()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("payments/", include("borikan.payments.urls")),
     path("", include("borikan.documents.urls")),
     path("wallet/", include("borikan.delivery.urls")),
+    path("agencies/", include("borikan.governance.urls")),
 ]
 
 if settings.BORIKAN_BENCH_ENDPOINTS:

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "borikan.documents",
     "borikan.delivery",
     "borikan.applications",
+    "borikan.governance",
     "django_tasks_redis",  # the worker command and task admin, used when BORIKAN_TASKS=redis
 ]
 

@@ -11,6 +11,7 @@ PUBLIC_PAGES = {
     "identity:login",
     "documents:verify",
     "documents:verify_upload",
+    "governance:agency",
     "set_language",
 }
 SAMPLE_KWARGS = {
