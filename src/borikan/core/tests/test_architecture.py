@@ -62,6 +62,8 @@ def test_every_api_operation_declares_auth_unless_listed_public():
         ("post", "/api/v1/payments/webhooks/gateway"),
         ("get", "/api/v1/documents/verify/{code}"),
         ("post", "/api/v1/documents/verify-pdf"),
+        ("get", "/api/v1/governance/services/{slug}"),
+        ("get", "/api/v1/governance/agencies/{code}"),
     }
     for path, operations in Client().get("/api/v1/openapi.json").json()["paths"].items():
         for method, operation in operations.items():
