@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from borikan.agencies.models import Agency
 from borikan.audit.services import audit_record
@@ -18,7 +21,7 @@ from .formschema import build_default_form_schema
 from .models import PaymentTiming, Service, StepMode, TransactionType
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "thai-services.json"
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
+CATALOGUE_SCHEMA = Path(__file__).parent / "data" / "catalogue.schema.json"
 ONLINE_CHANNELS = {"online", "mobile-app"}
 # Certificates and filings are paid for when asked for; licences once granted.
 PAY_BEFORE_REVIEW = {"certificate-request", "tax-filing", "payment"}
@@ -57,51 +60,49 @@ def _check_service(record: Any, index: int, lists: dict[str, set[str]]) -> list[
         return [f"{where}: not an object"]
     where = f"services[{index}] ({record.get('id', '?')})"
     errors: list[str] = []
-    for key in ("id", "name_th", "name_en", "agency_code", "category", "transaction_type", "description_th",
-                "legal_basis_th"):  # fmt: skip
-        if not isinstance(record.get(key), str) or not record[key].strip():
-            errors.append(f"{where}: '{key}' must be a non-empty string")
-    if isinstance(record.get("id"), str) and not SLUG_RE.match(record["id"]):
-        errors.append(f"{where}: 'id' must be a lower-case ASCII slug")
     if record.get("agency_code") not in lists["agencies"]:
         errors.append(f"{where}: unknown agency_code {record.get('agency_code')!r}")
     if record.get("category") not in lists["categories"]:
         errors.append(f"{where}: unknown category {record.get('category')!r}")
     if record.get("transaction_type") not in TransactionType.values:
         errors.append(f"{where}: unknown transaction_type {record.get('transaction_type')!r}")
-    fee = record.get("fee_thb")
-    if fee is not None:
-        try:
-            if isinstance(fee, bool) or Decimal(str(fee)) < 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            errors.append(f"{where}: 'fee_thb' must be null or a non-negative number")
-    days = record.get("processing_time_days")
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        errors.append(f"{where}: 'processing_time_days' must be a whole number of days ≥ 1")
     for key, allowed in (("channels", lists["channels"]), ("personal_data_fields", lists["personal_data_fields"]),
                          ("life_events", lists["life_events"])):  # fmt: skip
         values = record.get(key)
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            errors.append(f"{where}: '{key}' must be a list of strings")
-        elif unknown := sorted(set(values) - allowed):
+        if isinstance(values, list) and (unknown := sorted({v for v in values if isinstance(v, str)} - allowed)):
             errors.append(f"{where}: unknown {key} {unknown}")
-    for key in ("required_documents", "steps", "keywords_th"):
-        if not isinstance(record.get(key, []), list):
-            errors.append(f"{where}: '{key}' must be a list")
-    for i, doc in enumerate(record.get("required_documents") or []):
-        if not isinstance(doc, dict) or not isinstance(doc.get("name_th"), str):
-            errors.append(f"{where}: required_documents[{i}] needs 'name_th'")
-    for i, step in enumerate(record.get("steps") or []):
-        if not isinstance(step, dict) or not isinstance(step.get("name_th"), str):
-            errors.append(f"{where}: steps[{i}] needs 'name_th'")
     return errors
+
+
+@functools.cache
+def _schema_validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(CATALOGUE_SCHEMA.read_text(encoding="utf-8")))
+
+
+def _schema_errors(data: Any) -> list[str]:
+    """Structural errors against the published JSON Schema, each with where it is."""
+    errors = []
+    for error in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        errors.append(f"{where or 'file'}: {error.message}")
+    return errors
+
+
+def _platform_errors(record: dict[str, Any], where: str) -> list[str]:
+    platform = record.get("platform")
+    if not isinstance(platform, dict):
+        return []
+    try:
+        Draft202012Validator.check_schema(platform.get("form_schema", {}))
+    except SchemaError as error:
+        return [f"{where}: platform.form_schema is not a valid JSON Schema: {error.message}"]
+    return []
 
 
 def validate_catalogue(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["the file must hold a JSON object"]
-    errors: list[str] = []
+    errors: list[str] = _schema_errors(data)
     lists: dict[str, set[str]] = {}
     for key in ("categories", "channels", "personal_data_fields", "life_events"):
         if not isinstance(data.get(key), list):
@@ -124,6 +125,8 @@ def validate_catalogue(data: Any) -> list[str]:
     seen: set[str] = set()
     for index, record in enumerate(services):
         errors.extend(_check_service(record, index, lists))
+        if isinstance(record, dict):
+            errors.extend(_platform_errors(record, f"services[{index}] ({record.get('id', '?')})"))
         slug = record.get("id") if isinstance(record, dict) else None
         if isinstance(slug, str):
             if slug in seen:
@@ -132,7 +135,27 @@ def validate_catalogue(data: Any) -> list[str]:
     return errors
 
 
+def _platform_values(platform: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """How the service runs on borikan, as exported: taken as it is."""
+    return {
+        **{f"mode_{process}": mode for process, mode in platform["process_modes"].items()},
+        "payment_timing": platform["payment_timing"],
+        "document_title_th": platform.get("document_title_th") or _document_title(record["name_th"]),
+        "document_validity_days": platform.get("document_validity_days"),
+        "form_schema": platform["form_schema"],
+        "is_published": platform["is_published"],
+    }
+
+
 def _service_defaults(record: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    values = _derived_defaults(record, agency)
+    if isinstance(record.get("platform"), dict):
+        values.update(_platform_values(record["platform"], record))
+    return values
+
+
+def _derived_defaults(record: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    """A citizen manual without platform settings: every process online if the manual offers an online channel."""
     online = bool(ONLINE_CHANNELS & set(record["channels"]))
     mode = StepMode.ONLINE if online else StepMode.COUNTER
     fee = record.get("fee_thb")
@@ -183,15 +206,14 @@ def load_catalogue(*, data: Any, actor=None) -> LoadReport:
     with transaction.atomic():
         agencies: dict[str, Agency] = {}
         for code, names in data["agencies"].items():
-            agency, created = Agency.objects.update_or_create(
-                code=code,
-                defaults={
-                    "name_th": names["th"],
-                    "name_en": names["en"],
-                    "ministry_th": _ministry(names["th"], "กระทรวง"),
-                    "ministry_en": _ministry(names["en"], "Ministry"),
-                },
-            )
+            defaults = {
+                "name_th": names["th"],
+                "name_en": names["en"],
+                "ministry_th": names.get("ministry_th", _ministry(names["th"], "กระทรวง")),
+                "ministry_en": names.get("ministry_en", _ministry(names["en"], "Ministry")),
+            }
+            defaults |= {key: names[key] for key in ("email", "complaint_channel") if key in names}
+            agency, created = Agency.objects.update_or_create(code=code, defaults=defaults)
             agencies[code] = agency
             report.agencies_created += created
             report.agencies_updated += not created
