@@ -20,11 +20,14 @@ from .models import PROCESSES, Service, TransactionType
 
 CONTROLLED_LISTS = ("categories", "channels", "personal_data_fields", "life_events")
 # CSV columns: plain text first, then the nested parts as JSON text, then the agency's own columns.
-CSV_TEXT = ("id", "agency_code", "name_th", "name_en", "category", "transaction_type", "description_th",
-            "description_en", "legal_basis_th", "fee_thb", "fee_note", "processing_time_days", "risk_notes")  # fmt: skip
+CSV_TEXT = (
+    "id", "agency_code", "name_th", "name_en", "category", "transaction_type", "description_th", "description_en",
+    "legal_basis_th", "fee_thb", "fee_note", "processing_time_days", "risk_notes",
+)  # fmt: skip
 CSV_JSON = ("life_events", "keywords_th", "required_documents", "steps", "channels", "personal_data_fields", "platform")
-CSV_AGENCY = ("agency_th", "agency_en", "agency_email", "agency_ministry_th", "agency_ministry_en",
-              "agency_complaint_channel")  # fmt: skip
+CSV_AGENCY = (
+    "agency_th", "agency_en", "agency_email", "agency_ministry_th", "agency_ministry_en", "agency_complaint_channel",
+)  # fmt: skip
 
 
 def _fee_thb(satang: int | None) -> int | float | None:

@@ -26,7 +26,7 @@ def _snapshot() -> dict:
 
 
 @pytest.fixture
-def edited_catalogue(db):  # noqa: ARG001
+def edited_catalogue(db):
     """The sample, plus what operators change on the platform (modes, publication, forms, contacts)."""
     assert load_catalogue(data=read_catalogue_file(DEFAULT_CATALOGUE)).ok
     service = Service.objects.get(slug="liquor-sale-licence")

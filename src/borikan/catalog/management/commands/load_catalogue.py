@@ -8,7 +8,10 @@ from borikan.catalog.loading import DEFAULT_CATALOGUE, load_catalogue, read_cata
 
 
 class Command(BaseCommand):
-    help = "Validate a service catalogue (JSON, or CSV from export_catalogue) and load it; a file with any bad record loads nothing."
+    help = (
+        "Validate a service catalogue (JSON, or CSV from export_catalogue) and load it; "
+        "a file with any bad record loads nothing."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", nargs="?", default=str(DEFAULT_CATALOGUE))
