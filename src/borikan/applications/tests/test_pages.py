@@ -92,3 +92,19 @@ def test_pages_are_thai_even_when_the_browser_asks_for_english(service):
     response = Client(headers={"Accept-Language": "en-US,en;q=0.9"}).get("/")
     assert response["Content-Language"] == "th"
     assert "ค้นหาบริการภาครัฐ" in response.text
+
+
+@pytest.mark.django_db
+def test_service_page_embeds_government_service_json_ld(service):
+    import json
+    import re
+
+    page = Client().get("/services/liquor-sale-licence/").text
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    data = json.loads(block.group(1))
+    assert data["@type"] == "GovernmentService"
+    assert data["provider"]["identifier"] == "EXCISE"
+    assert data["offers"] == {"@type": "Offer", "price": "1650.00", "priceCurrency": "THB"}
+    from django.utils import timezone
+
+    assert f" {timezone.localdate().year + 543} " in page  # the manual's last update, in the Buddhist Era

@@ -123,3 +123,34 @@ def action_label(action: str) -> str:
 def bilingual_title(spec: dict[str, Any]) -> str:
     """Label of a JSON-Schema node: `title` is English, `x-title-th` Thai."""
     return spec.get("title", "") if _english() else spec.get("x-title-th") or spec.get("title", "")
+
+
+@register.simple_tag
+def service_jsonld(service: Any) -> str:
+    """schema.org GovernmentService for a service page, as a JSON-LD data block (not executed; CSP-safe)."""
+    import json
+
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    data = {
+        "@context": "https://schema.org",
+        "@type": "GovernmentService",
+        "identifier": service.slug,
+        "name": service.name_th,
+        "alternateName": service.name_en,
+        "description": service.description_th,
+        "serviceType": service.transaction_type,
+        "category": service.category,
+        "provider": {"@type": "GovernmentOrganization", "name": service.agency.name_th,
+                     "alternateName": service.agency.name_en, "identifier": service.agency.code},  # fmt: skip
+        "areaServed": {"@type": "Country", "name": "Thailand"},
+        "availableChannel": [{"@type": "ServiceChannel", "name": channel} for channel in service.channels],
+        "termsOfService": service.legal_basis_th,
+        "dateModified": service.updated_at.date().isoformat(),
+    }
+    if service.fee_satang is not None:
+        data["offers"] = {"@type": "Offer", "price": f"{service.fee_satang / 100:.2f}", "priceCurrency": "THB"}
+    # Escape "<" so the text can never close the script element.
+    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
