@@ -142,8 +142,12 @@ def service_jsonld(service: Any) -> str:
         "description": service.description_th,
         "serviceType": service.transaction_type,
         "category": service.category,
-        "provider": {"@type": "GovernmentOrganization", "name": service.agency.name_th,
-                     "alternateName": service.agency.name_en, "identifier": service.agency.code},  # fmt: skip
+        "provider": {
+            "@type": "GovernmentOrganization",
+            "name": service.agency.name_th,
+            "alternateName": service.agency.name_en,
+            "identifier": service.agency.code,
+        },
         "areaServed": {"@type": "Country", "name": "Thailand"},
         "availableChannel": [{"@type": "ServiceChannel", "name": channel} for channel in service.channels],
         "termsOfService": service.legal_basis_th,
@@ -153,4 +157,4 @@ def service_jsonld(service: Any) -> str:
         data["offers"] = {"@type": "Offer", "price": f"{service.fee_satang / 100:.2f}", "priceCurrency": "THB"}
     # Escape "<" so the text can never close the script element.
     text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
