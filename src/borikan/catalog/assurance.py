@@ -122,3 +122,26 @@ def derive_levels(ratings: dict[str, Impact], *, personal_data_online: bool) -> 
     if ial >= Decimal("2.1") and aal < Decimal("2.1"):
         aal = Decimal("2.1")
     return Derivation(nist_level=level, ial=ial, aal=aal, steps=steps)
+
+
+def _profile(inconvenience: int, financial: int, programs: int, sensitive: int, safety: int, civil: int):
+    values = (inconvenience, financial, programs, sensitive, safety, civil)
+    return {category: Impact(value) for category, value in zip(CATEGORIES, values, strict=True)}
+
+
+# The starting point an agency admin adjusts for each transaction type of the taxonomy (ratings in the order
+# of CATEGORIES: inconvenience, financial, programmes, sensitive information, safety, civil/criminal).
+# Illustrative defaults: what a wrongly granted transaction of that kind typically risks.
+DEFAULT_PROFILES: dict[str, dict[str, Impact]] = {
+    "information": _profile(0, 0, 0, 0, 0, 0),
+    "complaint": _profile(1, 0, 0, 0, 0, 0),
+    "registration": _profile(1, 0, 1, 1, 0, 1),
+    "licence-renewal": _profile(1, 1, 1, 1, 1, 1),
+    "licence-new": _profile(2, 1, 2, 1, 1, 2),
+    "permit": _profile(2, 1, 2, 1, 1, 1),
+    "certificate-request": _profile(1, 1, 1, 2, 0, 2),
+    "benefit-claim": _profile(2, 2, 2, 2, 0, 2),
+    "tax-filing": _profile(1, 2, 1, 2, 0, 2),
+    "payment": _profile(1, 2, 1, 1, 0, 1),
+    "amendment": _profile(2, 1, 1, 2, 0, 2),
+}

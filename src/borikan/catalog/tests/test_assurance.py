@@ -69,3 +69,22 @@ def test_derivation_explains_itself_in_both_languages():
         "ผลกระทบสูงสุดที่ประเมินได้: moderate → ระดับ NIST 2 (ตาราง 6-1)",
         "Highest rated impact: moderate → NIST level 2 (Table 6-1)",
     )
+
+
+def test_every_transaction_type_has_a_complete_default_profile():
+    from borikan.catalog.assurance import DEFAULT_PROFILES
+    from borikan.catalog.models import TransactionType
+
+    assert set(DEFAULT_PROFILES) == set(TransactionType.values)
+    assert all(set(profile) == set(CATEGORIES) for profile in DEFAULT_PROFILES.values())
+
+
+@pytest.mark.parametrize(
+    ("transaction_type", "ial", "aal"),
+    [("information", "1.1", "1"), ("licence-new", "2.3", "2.2"), ("licence-renewal", "2.1", "2.1")],
+)
+def test_default_profiles_give_sensible_levels(transaction_type, ial, aal):
+    from borikan.catalog.assurance import DEFAULT_PROFILES
+
+    derivation = derive_levels(DEFAULT_PROFILES[transaction_type], personal_data_online=False)
+    assert (derivation.ial, derivation.aal) == (Decimal(ial), Decimal(aal))
