@@ -11,7 +11,11 @@ router = Router(tags=["auth"])
 @router.post("/signup", response={201: UserOut}, auth=None, summary="Sign up as a citizen (e-mail and password)")
 def sign_up(request: HttpRequest, payload: SignUpIn):
     user = services.user_sign_up(
-        email=payload.email, password=payload.password, full_name=payload.full_name, phone=payload.phone
+        email=payload.email,
+        password=payload.password,
+        full_name=payload.full_name,
+        phone=payload.phone,
+        citizen_id=payload.citizen_id,
     )
     return Status(201, user)
 

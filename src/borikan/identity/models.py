@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+CITIZEN_ID_PURPOSE = "citizen_id"
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -32,6 +34,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200)
     phone = models.CharField(max_length=20, blank=True)
+    # The 13-digit citizen ID: matched by a keyed hash, readable only by decrypting (identity/pii.py).
+    citizen_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    citizen_id_encrypted = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -44,6 +49,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def citizen_id(self) -> str:
+        from .pii import decrypt
+
+        return decrypt(self.citizen_id_encrypted, purpose=CITIZEN_ID_PURPOSE) if self.citizen_id_encrypted else ""
 
 
 class ApiToken(models.Model):

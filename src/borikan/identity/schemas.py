@@ -8,6 +8,7 @@ class SignUpIn(Schema):
     password: str
     full_name: str
     phone: str = ""
+    citizen_id: str = ""
 
 
 class LogInIn(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -14,14 +15,55 @@ from django.utils import timezone
 
 from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, ValidationFailed
+from borikan.core.thaiid import is_valid_thai_id
 
-from .models import ApiToken, User
+from .models import CITIZEN_ID_PURPOSE, ApiToken, User
+from .pii import encrypt, lookup_hash
 
 API_TOKEN_LIFETIME = dt.timedelta(hours=12)
 
 
+def _normalised_citizen_id(citizen_id: str) -> str:
+    value = (citizen_id or "").replace("-", "").replace(" ", "")
+    if not is_valid_thai_id(value):
+        raise ValidationFailed(
+            "invalid_citizen_id",
+            "เลขประจำตัวประชาชนไม่ถูกต้อง (ตรวจสอบหลักตรวจสอบแล้วไม่ผ่าน)",
+            "The citizen ID is not valid (its check digit does not match)",
+            field="citizen_id",
+        )
+    return value
+
+
 @transaction.atomic
-def user_sign_up(*, email: str, password: str, full_name: str, phone: str = "") -> User:
+def user_set_citizen_id(*, actor: Any, user: User, citizen_id: str) -> User:
+    """Record the person's citizen ID: validated, unique across accounts, never stored in the clear."""
+    value = _normalised_citizen_id(citizen_id)
+    digest = lookup_hash(value, purpose=CITIZEN_ID_PURPOSE)
+    if User.objects.filter(citizen_id_hash=digest).exclude(pk=user.pk).exists():
+        raise ValidationFailed(
+            "citizen_id_taken",
+            "เลขประจำตัวประชาชนนี้ผูกกับบัญชีอื่นแล้ว กรุณาติดต่อเจ้าหน้าที่",
+            "This citizen ID belongs to another account; please contact an officer",
+            field="citizen_id",
+            status=409,
+        )
+    user.citizen_id_hash = digest
+    user.citizen_id_encrypted = encrypt(value, purpose=CITIZEN_ID_PURPOSE)
+    user.save(update_fields=["citizen_id_hash", "citizen_id_encrypted"])
+    audit_record(
+        actor=actor, action="identity.citizen_id_set", object_type="user", object_id=user.pk, subject_user_id=user.pk
+    )
+    return user
+
+
+def user_find_by_citizen_id(*, citizen_id: str) -> User | None:
+    value = _normalised_citizen_id(citizen_id)
+    return User.objects.filter(citizen_id_hash=lookup_hash(value, purpose=CITIZEN_ID_PURPOSE)).first()
+
+
+@transaction.atomic
+def user_sign_up(*, email: str, password: str, full_name: str, phone: str = "", citizen_id: str = "") -> User:
     email = (email or "").strip().lower()
     full_name = (full_name or "").strip()
     try:
@@ -45,6 +87,8 @@ def user_sign_up(*, email: str, password: str, full_name: str, phone: str = "") 
         raise ValidationFailed(
             "email_taken", "อีเมลนี้ลงทะเบียนแล้ว", "This e-mail address is already registered", field="email"
         )
+    if citizen_id:
+        _normalised_citizen_id(citizen_id)  # refuse a bad ID before creating anything
     try:
         with transaction.atomic():
             user = User.objects.create_user(email, password, full_name=full_name, phone=phone.strip())
@@ -53,6 +97,8 @@ def user_sign_up(*, email: str, password: str, full_name: str, phone: str = "") 
             "email_taken", "อีเมลนี้ลงทะเบียนแล้ว", "This e-mail address is already registered", field="email"
         ) from None
     audit_record(actor=user, action="auth.sign_up", object_type="user", object_id=user.pk, subject_user_id=user.pk)
+    if citizen_id:
+        user_set_citizen_id(actor=user, user=user, citizen_id=citizen_id)
     return user
 
 

@@ -196,6 +196,9 @@ BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="
 BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="")
 BORIKAN_BILLER_TAX_ID = env("BORIKAN_BILLER_TAX_ID", default="0994000000006")  # + "00" suffix = Biller ID
 BORIKAN_WEBHOOK_TOLERANCE_SECONDS = env.int("BORIKAN_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Personal identifiers at rest (identity/pii.py): encryption key ring and lookup-hash key. Required in production.
+BORIKAN_PII_KEYS = env("BORIKAN_PII_KEYS", default="")
+BORIKAN_PII_LOOKUP_KEY = env("BORIKAN_PII_LOOKUP_KEY", default="")
 # Attachments
 BORIKAN_ATTACHMENT_MAX_BYTES = env.int("BORIKAN_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Enables the bare insert view that `make bench` measures as its floor. Off everywhere else.

@@ -26,3 +26,11 @@ BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="
     "gateway-webhook-secret"
 )
 BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="") or _local_secret("gateway-api-key")
+BORIKAN_PII_LOOKUP_KEY = env("BORIKAN_PII_LOOKUP_KEY", default="") or _local_secret("pii-lookup-key")
+if not env("BORIKAN_PII_KEYS", default=""):
+    import base64 as _b64
+    import hashlib as _hashlib
+
+    # A 32-byte key derived from the per-checkout secret (the local secret file is random, not the key itself).
+    _pii = _b64.urlsafe_b64encode(_hashlib.sha256(_local_secret("pii-key").encode()).digest()).decode()
+    BORIKAN_PII_KEYS = f"local:{_pii}"

@@ -3,7 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BORIKAN_GATEWAY_WEBHOOK_SECRET, DATABASES, MAILERS, SECRET_KEY
+from .base import (
+    BORIKAN_GATEWAY_WEBHOOK_SECRET,
+    BORIKAN_PII_KEYS,
+    BORIKAN_PII_LOOKUP_KEY,
+    DATABASES,
+    MAILERS,
+    SECRET_KEY,
+)
 
 DEBUG = False
 SECURE_SSL_REDIRECT = True
@@ -15,6 +22,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 for _name, _value in (
     ("DJANGO_SECRET_KEY", SECRET_KEY),
     ("BORIKAN_GATEWAY_WEBHOOK_SECRET", BORIKAN_GATEWAY_WEBHOOK_SECRET),
+    ("BORIKAN_PII_KEYS", BORIKAN_PII_KEYS),
+    ("BORIKAN_PII_LOOKUP_KEY", BORIKAN_PII_LOOKUP_KEY),
 ):
     if not _value:
         raise ImproperlyConfigured(f"{_name} must be set in production")

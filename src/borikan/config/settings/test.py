@@ -1,5 +1,6 @@
 """Test settings: PostgreSQL when DATABASE_URL names one, SQLite otherwise; fast hashing; mail in memory."""
 
+import base64
 import secrets
 
 from .base import *  # noqa: F403
@@ -8,6 +9,8 @@ DEBUG = False
 SECRET_KEY = secrets.token_urlsafe(48)
 BORIKAN_GATEWAY_WEBHOOK_SECRET = secrets.token_urlsafe(32)
 BORIKAN_GATEWAY_API_KEY = secrets.token_urlsafe(32)
+BORIKAN_PII_LOOKUP_KEY = secrets.token_urlsafe(32)
+BORIKAN_PII_KEYS = f"test:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses argon2
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 SESSION_COOKIE_SECURE = False

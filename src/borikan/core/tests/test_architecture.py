@@ -86,6 +86,8 @@ def test_production_settings_pass_the_deployment_checklist():
         "BORIKAN_GATEWAY_WEBHOOK_SECRET": secrets.token_urlsafe(32),
         "DATABASE_URL": "postgres://borikan@db.invalid:5432/borikan",
         "BORIKAN_MAIL_BACKEND": "smtp",
+        "BORIKAN_PII_KEYS": "k1:" + "A" * 43,
+        "BORIKAN_PII_LOOKUP_KEY": secrets.token_urlsafe(32),
         "PYTHONPATH": str(SRC.parent),
     }
     done = subprocess.run(
