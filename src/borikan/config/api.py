@@ -20,6 +20,8 @@ api = NinjaAPI(
 def _problem(request: HttpRequest, error: ApplicationError) -> HttpResponse:
     response = api.create_response(request, error.as_problem(), status=error.status)
     response["Content-Type"] = "application/problem+json"
+    if retry_after := getattr(error, "retry_after", None):
+        response["Retry-After"] = str(retry_after)
     return response
 
 

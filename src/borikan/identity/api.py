@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from . import services
+from . import services, throttle
 from .apiauth import api_auth
 from .schemas import LogInIn, SignUpIn, TokenOut, UserOut
 
@@ -16,6 +16,7 @@ def sign_up(request: HttpRequest, payload: SignUpIn):
         full_name=payload.full_name,
         phone=payload.phone,
         citizen_id=payload.citizen_id,
+        address=throttle.client_address(request),
     )
     return Status(201, user)
 

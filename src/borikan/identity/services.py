@@ -17,6 +17,7 @@ from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, ValidationFailed
 from borikan.core.thaiid import is_valid_thai_id
 
+from . import throttle
 from .models import CITIZEN_ID_PURPOSE, ApiToken, User
 from .pii import encrypt, lookup_hash
 
@@ -63,7 +64,10 @@ def user_find_by_citizen_id(*, citizen_id: str) -> User | None:
 
 
 @transaction.atomic
-def user_sign_up(*, email: str, password: str, full_name: str, phone: str = "", citizen_id: str = "") -> User:
+def user_sign_up(
+    *, email: str, password: str, full_name: str, phone: str = "", citizen_id: str = "", address: str = "unknown"
+) -> User:
+    throttle.check_signup_allowed(address=address)
     email = (email or "").strip().lower()
     full_name = (full_name or "").strip()
     try:
@@ -103,10 +107,18 @@ def user_sign_up(*, email: str, password: str, full_name: str, phone: str = "", 
 
 
 def user_log_in(*, email: str, password: str, request=None) -> User:
-    """Check a password. Failures are audited and answered with one message that reveals nothing."""
+    """Check a password, within the rate limits. Failures are audited and answered with one message that
+    reveals nothing about whether the account exists."""
     email = (email or "").strip().lower()
+    address = throttle.client_address(request)
+    try:
+        throttle.check_login_allowed(email=email, address=address)
+    except throttle.TooManyAttempts:
+        audit_record(actor=None, action="auth.login_throttled", object_type="user", object_id=email[:64])
+        raise
     user = authenticate(request, username=email, password=password)
     if user is None:
+        throttle.record_login_failure(email=email, address=address)
         audit_record(actor=None, action="auth.login_failed", object_type="user", object_id=email[:64])
         raise ApplicationError(
             "invalid_credentials",
@@ -114,6 +126,7 @@ def user_log_in(*, email: str, password: str, request=None) -> User:
             "The e-mail address or password is wrong",
             status=401,
         )
+    throttle.record_login_success(email=email, address=address)
     audit_record(actor=user, action="auth.login", object_type="user", object_id=user.pk, subject_user_id=user.pk)
     return user
 

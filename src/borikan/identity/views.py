@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from borikan.core.errors import ApplicationError
 
-from . import services
+from . import services, throttle
 from .forms import LogInForm, SignUpForm
 
 
@@ -23,7 +23,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_sign_up(**form.cleaned_data)
+            user = services.user_sign_up(**form.cleaned_data, address=throttle.client_address(request))
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:

@@ -133,6 +133,14 @@ else:
 
     raise ImproperlyConfigured(f"BORIKAN_TASKS must be 'immediate' or 'redis', not {BORIKAN_TASKS!r}")
 
+# Shared cache (rate-limit counters): files in var/ on one machine; Redis when REDIS_CACHE_URL is set.
+if env("REDIS_CACHE_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_CACHE_URL")}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+    }
+
 # E-mail through Django's MAILERS (6.1). Local default writes messages to var/mail; production sets
 # BORIKAN_MAIL_BACKEND=smtp and the SMTP_* variables.
 _MAIL_BACKEND = env("BORIKAN_MAIL_BACKEND", default="file")
