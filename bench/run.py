@@ -174,8 +174,21 @@ def scenario_submissions() -> list[dict]:
     ]
 
 
+def _module_scenario(module: str) -> Callable[[], list[dict]]:
+    """A scenario kept in its own file, bench/scenario_<name>.py, exposing run() -> list[dict]."""
+
+    def run() -> list[dict]:
+        import importlib
+
+        sys.path.insert(0, str(ROOT / "bench"))
+        return importlib.import_module(module).run()
+
+    return run
+
+
 SCENARIOS: dict[str, Callable[[], list[dict]]] = {
     "submissions": scenario_submissions,
+    "issuance": _module_scenario("scenario_issuance"),
 }
 
 

@@ -12,7 +12,7 @@ from borikan.identity.apiauth import api_auth
 from . import selectors, services
 from .httpkit import pdf_response
 from .models import IssuedDocument
-from .schemas import DocumentOut, VerificationOut
+from .schemas import DocumentOut, JwksOut, VerificationOut
 
 router = Router(tags=["documents"])
 
@@ -75,6 +75,31 @@ def verify_pdf(request: HttpRequest, file: File[UploadedFile]):
     # Read one byte past the limit at most: the service refuses anything larger.
     pdf_bytes = file.read(services.MAX_VERIFY_PDF_BYTES + 1)
     return _verification_out(services.document_verify_pdf(pdf_bytes=pdf_bytes))
+
+
+@router.get("/keys", response=JwksOut, auth=None, summary="Every agency's public signing keys (JWKS)")
+def keys(request: HttpRequest, response: HttpResponse):
+    response["Cache-Control"] = "public, max-age=300"
+    return selectors.signing_jwks()
+
+
+@router.get("/keys/{agency_code}", response=JwksOut, auth=None, summary="One agency's public signing keys (JWKS)")
+def agency_keys(request: HttpRequest, response: HttpResponse, agency_code: str):
+    response["Cache-Control"] = "public, max-age=300"
+    return selectors.signing_jwks(agency=selectors.agency_for_code(code=agency_code))
+
+
+@router.get(
+    "/revocations/{agency_code}",
+    auth=None,
+    summary="The agency's signed revocation list (a JWS, typ revocations+jwt), cacheable until its exp",
+    openapi_extra={"responses": {200: {"content": {services.STATUS_LIST_MEDIA_TYPE: {}}}}},
+)
+def revocations(request: HttpRequest, agency_code: str) -> HttpResponse:
+    token = services.status_list_issue(agency=selectors.agency_for_code(code=agency_code))
+    response = HttpResponse(token, content_type=services.STATUS_LIST_MEDIA_TYPE)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @router.get(

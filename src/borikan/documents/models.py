@@ -69,6 +69,9 @@ class IssuedDocument(TimeStampedModel):
     pdf = models.FileField(upload_to="documents/", max_length=200)
     sha256 = models.CharField(max_length=64, unique=True)
     verification_code = models.CharField(max_length=64, unique=True, default=new_verification_code)
+    # The compact credential printed in the QR code (a JWS signed with the agency's key) and that key's id.
+    credential = models.TextField(blank=True)
+    signing_kid = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -106,5 +109,29 @@ class IssuedDocument(TimeStampedModel):
         return f"{settings.BORIKAN_PUBLIC_BASE_URL.rstrip('/')}/verify/{self.verification_code}"
 
     @property
+    def qr_payload(self) -> str:
+        """What the QR code holds: the verification URL, with the signed credential in its fragment (never sent
+        to the server when the link is opened; read by offline verifiers)."""
+        return f"{self.verification_url}#{self.credential}" if self.credential else self.verification_url
+
+    @property
     def field_pairs(self) -> list[tuple[str, str]]:
         return [(item["label"], item["value"]) for item in self.body_fields]
+
+
+class SigningCertificate(models.Model):
+    """A certificate (and public key) an agency has signed with. Kept after rotation: the JWKS publishes every key
+    that signed a credential still in circulation, so old documents keep verifying offline."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="signing_certificates")
+    kid = models.CharField(max_length=64, unique=True)
+    public_jwk = models.JSONField()
+    certificate_pem = models.TextField()
+    not_valid_after = models.DateTimeField()
+    first_used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency_id", "-first_used_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.kid}"

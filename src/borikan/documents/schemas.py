@@ -33,6 +33,12 @@ class VerificationOut(Schema):
     sha256: str | None = None
 
 
+class JwksOut(Schema):
+    """A JSON Web Key Set (RFC 7517): each key has kty/crv/x/y (or n/e), kid, alg, use, x5c and agency."""
+
+    keys: list[dict]
+
+
 class DocumentOut(Schema):
     id: int
     number: str

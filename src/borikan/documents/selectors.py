@@ -6,10 +6,13 @@ import hashlib
 
 from django.db.models import QuerySet
 
+from borikan.agencies.models import Agency
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.core.errors import ApplicationError, NotFound
 
-from .models import IssuedDocument
+from .credentials import published_jwk
+from .devpki import normalise_code
+from .models import IssuedDocument, SigningCertificate
 
 
 def document_list_for_holder(*, user) -> QuerySet[IssuedDocument]:
@@ -48,3 +51,27 @@ def document_pdf_content(*, document: IssuedDocument) -> bytes:
 def document_for_case(*, case_ref: str) -> IssuedDocument | None:
     """The document issued for a case (the case lifecycle checks who may see the case before asking)."""
     return IssuedDocument.objects.select_related("agency").filter(case_ref=case_ref).first()
+
+
+def agency_for_code(*, code: str) -> Agency:
+    """The agency with this code (any case), or NotFound."""
+    agency = Agency.objects.filter(code__iexact=code).first() if isinstance(code, str) and len(code) <= 20 else None
+    if agency is None:
+        raise NotFound("agency", "หน่วยงาน")
+    return agency
+
+
+def signing_jwks(*, agency: Agency | None = None) -> dict:
+    """The public keys agencies sign with (every key that has signed, newest first), as a JWKS (RFC 7517).
+
+    Each key carries `kid`, `alg`, `use`, its certificate chain (`x5c`) and the `agency` it speaks for.
+    """
+    certificates = SigningCertificate.objects.select_related("agency").order_by("agency__code", "-first_used_at", "-id")
+    if agency is not None:
+        certificates = certificates.filter(agency=agency)
+    return {
+        "keys": [
+            published_jwk(agency_code=normalise_code(certificate.agency.code), public_jwk=certificate.public_jwk)
+            for certificate in certificates
+        ]
+    }

@@ -13,6 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -24,21 +25,26 @@ from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from borikan.core.thaidate import be_year
 
+from .credentials import content_digest, credential_sign, status_list_sign
 from .models import (
     DocumentNumberCounter,
     DocumentStatus,
     IssuedDocument,
+    SigningCertificate,
     VerificationStatus,
     new_verification_code,
 )
 from .rendering import render_document_pdf
 from .selectors import document_pdf_content
+from .signing import SigningIdentity, sign_pdf, signing_identity
 
 MAX_FIELDS = 20
 MAX_LABEL_LENGTH = 100
 MAX_VALUE_LENGTH = 500
 MAX_VALID_DAYS = 100 * 366
 MAX_VERIFY_PDF_BYTES = 10 * 1024 * 1024
+DEFAULT_STATUS_LIST_TTL_SECONDS = 24 * 60 * 60
+STATUS_LIST_MEDIA_TYPE = "application/revocations+jwt"
 REVOKING_ROLES = (StaffRole.APPROVER, StaffRole.AGENCY_ADMIN)
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -55,6 +61,31 @@ def _next_number(*, agency: Agency, year_be: int) -> str:
     counter.last_seq += 1
     counter.save(update_fields=["last_seq"])
     return document_number(agency=agency, year_be=year_be, seq=counter.last_seq)
+
+
+def _agency_identity(agency: Agency) -> SigningIdentity:
+    """The agency's signing identity (kept in memory per process; raises `SigningUnavailable`)."""
+    return signing_identity(agency_code=agency.code, agency_name=agency.name_en)
+
+
+def _record_signing_certificate(*, agency: Agency, identity: SigningIdentity) -> None:
+    """Publish the key in the agency's JWKS the first time it signs (kept after rotation for older documents)."""
+    certificate, _ = SigningCertificate.objects.get_or_create(
+        kid=identity.kid,
+        defaults={
+            "agency": agency,
+            "public_jwk": identity.public_jwk,
+            "certificate_pem": identity.certificate_pem,
+            "not_valid_after": identity.certificate.not_valid_after_utc,
+        },
+    )
+    if certificate.agency_id != agency.pk:
+        raise ApplicationError(
+            "signing_key_shared",
+            "กุญแจลงลายมือชื่อนี้เป็นของหน่วยงานอื่น แต่ละหน่วยงานต้องมีกุญแจของตนเอง",
+            "This signing key belongs to another agency; each agency must have its own key",
+            status=503,
+        )
 
 
 def _clean_text(value: object, *, field: str, code: str, label_th: str, label_en: str, max_length: int) -> str:
@@ -162,6 +193,8 @@ def document_issue(
         )
     if IssuedDocument.objects.filter(case_ref=case_ref).exists():
         raise _already_issued()
+    # Loaded (or, in development, created) before the number is taken: a missing key stores nothing.
+    identity = _agency_identity(agency)
 
     stored_name = ""
     try:
@@ -184,22 +217,8 @@ def document_issue(
                 valid_until=today + dt.timedelta(days=valid_days - 1) if valid_days else None,
                 verification_code=verification_code,
             )
-            pdf = render_document_pdf(
-                number=number,
-                title_th=title_th,
-                title_en=title_en,
-                holder_name=holder_name,
-                fields=document.field_pairs,
-                agency_name_th=agency.name_th,
-                agency_name_en=agency.name_en,
-                # Agency names often already end with their ministry; print it once.
-                ministry_th="" if agency.ministry_th in agency.name_th else agency.ministry_th,
-                ministry_en="" if agency.ministry_en in agency.name_en else agency.ministry_en,
-                issued_on=today,
-                valid_from=document.valid_from,
-                valid_until=document.valid_until,
-                verification_url=document.verification_url,
-            )
+            _record_signing_certificate(agency=agency, identity=identity)
+            pdf = document_render_signed(document=document, identity=identity)
             document.sha256 = hashlib.sha256(pdf).hexdigest()
             document.pdf.save(f"{agency.code}/{number}.pdf", ContentFile(pdf), save=False)
             stored_name = document.pdf.name
@@ -210,7 +229,12 @@ def document_issue(
                 object_type="document",
                 object_id=document.number,
                 subject_user_id=holder.pk,
-                data={"case_ref": case_ref, "agency": agency.code, "sha256": document.sha256},
+                data={
+                    "case_ref": case_ref,
+                    "agency": agency.code,
+                    "sha256": document.sha256,
+                    "kid": identity.kid,
+                },
             )
     except IntegrityError:
         _discard(stored_name)
@@ -221,6 +245,64 @@ def document_issue(
         _discard(stored_name)
         raise
     return document
+
+
+def _document_pdf_arguments(document: IssuedDocument) -> dict:
+    """What `render_document_pdf` prints for a document (all of it already on the unsaved model)."""
+    agency = document.agency
+    return {
+        "number": document.number,
+        "title_th": document.title_th,
+        "title_en": document.title_en,
+        "holder_name": document.holder_name,
+        "fields": document.field_pairs,
+        "agency_name_th": agency.name_th,
+        "agency_name_en": agency.name_en,
+        # Agency names often already end with their ministry; print it once.
+        "ministry_th": "" if agency.ministry_th in agency.name_th else agency.ministry_th,
+        "ministry_en": "" if agency.ministry_en in agency.name_en else agency.ministry_en,
+        "issued_on": timezone.localdate(document.issued_at),
+        "valid_from": document.valid_from,
+        "valid_until": document.valid_until,
+        "verification_url": document.verification_url,
+    }
+
+
+def document_render_unsigned(*, document: IssuedDocument) -> bytes:
+    """The document drawn as it would be without signing: the QR holds only the URL. No I/O, no database.
+
+    Not used to issue anything; it is the floor the signed issuance is measured against (bench/).
+    """
+    return render_document_pdf(**_document_pdf_arguments(document))
+
+
+def document_render_signed(*, document: IssuedDocument, identity: SigningIdentity) -> bytes:
+    """Sign the credential (set on `document` with its key id), draw the PDF with it in the QR code, and sign the
+    PDF (PAdES) with the agency's key. No database access: the caller saves."""
+    arguments = _document_pdf_arguments(document)
+    digest = content_digest(
+        agency_code=identity.agency_code,
+        number=document.number,
+        title_th=document.title_th,
+        title_en=document.title_en,
+        holder_name=document.holder_name,
+        fields=arguments["fields"],
+        issued_on=arguments["issued_on"],
+        valid_from=document.valid_from,
+        valid_until=document.valid_until,
+    )
+    document.credential = credential_sign(
+        identity=identity,
+        number=document.number,
+        holder_name=document.holder_name,
+        issued_at=document.issued_at,
+        valid_from=document.valid_from,
+        valid_until=document.valid_until,
+        digest=digest,
+    )
+    document.signing_kid = identity.kid
+    unsigned = render_document_pdf(**arguments, qr_payload=document.qr_payload)
+    return sign_pdf(identity=identity, pdf=unsigned, reason=f"Issued {document.number}", location="Thailand")
 
 
 def _already_issued() -> ApplicationError:
@@ -373,3 +455,18 @@ def document_pdf_download(*, actor, document: IssuedDocument) -> bytes:
         data={"as": "holder" if actor.pk == document.holder_id else "agency_staff"},
     )
     return content
+
+
+@transaction.atomic
+def status_list_issue(*, agency: Agency) -> str:
+    """The agency's revocation list, signed now with its key: a JWS a verifier may cache until its `exp`.
+
+    Lists every revoked document number of the agency (suspension, when added, belongs here too).
+    """
+    identity = _agency_identity(agency)
+    _record_signing_certificate(agency=agency, identity=identity)
+    revoked = list(
+        IssuedDocument.objects.filter(agency=agency, status=DocumentStatus.REVOKED).values_list("number", flat=True)
+    )
+    ttl = int(getattr(settings, "BORIKAN_STATUS_LIST_TTL_SECONDS", DEFAULT_STATUS_LIST_TTL_SECONDS))
+    return status_list_sign(identity=identity, revoked=revoked, issued_at=timezone.now(), ttl=ttl)

@@ -207,6 +207,14 @@ BORIKAN_WEBHOOK_TOLERANCE_SECONDS = env.int("BORIKAN_WEBHOOK_TOLERANCE_SECONDS",
 # Personal identifiers at rest (identity/pii.py): encryption key ring and lookup-hash key. Required in production.
 BORIKAN_PII_KEYS = env("BORIKAN_PII_KEYS", default="")
 BORIKAN_PII_LOOKUP_KEY = env("BORIKAN_PII_LOOKUP_KEY", default="")
+# Signing issued documents (documents/signing.py). Per agency code: {"pkcs12": path, "passphrase_env": NAME} or
+# {"key": path, "certificate": path, "chain": [paths], "passphrase_env": NAME}, given as JSON in the environment.
+BORIKAN_SIGNING_KEYS = env.json("BORIKAN_SIGNING_KEYS", default={})
+# Development only: create a local CA and agency keys under BORIKAN_SIGNING_DIR on first use.
+BORIKAN_SIGNING_DEV_KEYS = False
+BORIKAN_SIGNING_DIR = env.path("BORIKAN_SIGNING_DIR", default=VAR_DIR / "pki")
+BORIKAN_SIGNING_TSA_URL = env("BORIKAN_SIGNING_TSA_URL", default="")  # set: PAdES B-T with this timestamp authority
+BORIKAN_STATUS_LIST_TTL_SECONDS = env.int("BORIKAN_STATUS_LIST_TTL_SECONDS", default=86400)
 # Attachments
 BORIKAN_ATTACHMENT_MAX_BYTES = env.int("BORIKAN_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Enables the bare insert view that `make bench` measures as its floor. Off everywhere else.

@@ -34,3 +34,5 @@ if not env("BORIKAN_PII_KEYS", default=""):
     # A 32-byte key derived from the per-checkout secret (the local secret file is random, not the key itself).
     _pii = _b64.urlsafe_b64encode(_hashlib.sha256(_local_secret("pii-key").encode()).digest()).decode()
     BORIKAN_PII_KEYS = f"local:{_pii}"
+
+BORIKAN_SIGNING_DEV_KEYS = True  # a local CA and agency keys are made on first use (never in production)

@@ -7,6 +7,7 @@ from .base import (
     BORIKAN_GATEWAY_WEBHOOK_SECRET,
     BORIKAN_PII_KEYS,
     BORIKAN_PII_LOOKUP_KEY,
+    BORIKAN_SIGNING_KEYS,
     DATABASES,
     MAILERS,
     SECRET_KEY,
@@ -27,6 +28,8 @@ for _name, _value in (
 ):
     if not _value:
         raise ImproperlyConfigured(f"{_name} must be set in production")
+if not BORIKAN_SIGNING_KEYS:
+    raise ImproperlyConfigured("production signs documents with agency keys: set BORIKAN_SIGNING_KEYS")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise ImproperlyConfigured("production runs on PostgreSQL: set DATABASE_URL")
 if not MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):

@@ -57,11 +57,15 @@ def test_every_api_operation_declares_auth_unless_listed_public():
     public = {
         ("get", "/api/v1/services"),
         ("get", "/api/v1/services/{slug}"),
+        ("get", "/api/v1/services/search"),
         ("post", "/api/v1/auth/signup"),
         ("post", "/api/v1/auth/token"),
         ("post", "/api/v1/payments/webhooks/gateway"),
         ("get", "/api/v1/documents/verify/{code}"),
         ("post", "/api/v1/documents/verify-pdf"),
+        ("get", "/api/v1/documents/keys"),
+        ("get", "/api/v1/documents/keys/{agency_code}"),
+        ("get", "/api/v1/documents/revocations/{agency_code}"),
         ("get", "/api/v1/governance/services/{slug}"),
         ("get", "/api/v1/governance/agencies/{code}"),
     }
@@ -88,6 +92,7 @@ def test_production_settings_pass_the_deployment_checklist():
         "BORIKAN_MAIL_BACKEND": "smtp",
         "BORIKAN_PII_KEYS": "k1:" + "A" * 43,
         "BORIKAN_PII_LOOKUP_KEY": secrets.token_urlsafe(32),
+        "BORIKAN_SIGNING_KEYS": '{"EXCISE": {"pkcs12": "/run/secrets/excise.p12", "passphrase_env": "EXCISE_P12"}}',
         "PYTHONPATH": str(SRC.parent),
     }
     done = subprocess.run(

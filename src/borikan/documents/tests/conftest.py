@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,29 @@ import pytest
 from borikan.agencies.models import Agency
 from borikan.documents.models import IssuedDocument
 from borikan.documents.services import document_issue
+from borikan.documents.signing import forget_loaded_identities
 from borikan.identity.models import User
 
 LICENCE_FIELDS = {
     "ประเภทใบอนุญาต": "ใบอนุญาตขับรถยนต์ส่วนบุคคลชั่วคราว",
     "หมู่โลหิต": "โอ",
 }
+
+
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One development CA for the whole run, outside the checkout's var/pki."""
+    return tmp_path_factory.mktemp("pki")
+
+
+@pytest.fixture(autouse=True)
+def dev_signing_keys(settings: Any, signing_dir: Path) -> Iterator[Path]:
+    """Development keys allowed, in the run's own CA; each test starts with no key loaded in memory."""
+    settings.BORIKAN_SIGNING_DEV_KEYS = True
+    settings.BORIKAN_SIGNING_DIR = signing_dir
+    forget_loaded_identities()
+    yield signing_dir
+    forget_loaded_identities()
 
 
 @pytest.fixture(autouse=True)

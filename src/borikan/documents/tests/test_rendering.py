@@ -85,12 +85,14 @@ def test_qr_helper_png_decodes_to_the_url():
 
 
 @pytest.mark.django_db
-def test_qr_printed_in_the_pdf_decodes_to_the_documents_verification_url(document, settings):
+def test_qr_printed_in_the_pdf_decodes_to_the_verification_url_with_the_credential(document, settings):
     page = pypdf.PdfReader(io.BytesIO(document.pdf.read())).pages[0]
 
     decoded = [text for image in page.images for text in _decode_qr(image.image)]
 
-    assert decoded == [f"{settings.BORIKAN_PUBLIC_BASE_URL}/verify/{document.verification_code}"]
+    url = f"{settings.BORIKAN_PUBLIC_BASE_URL}/verify/{document.verification_code}"
+    assert decoded == [f"{url}#{document.credential}"]
+    assert document.credential.count(".") == 2
 
 
 def test_renderer_refuses_urls_other_than_its_fonts_and_inline_data():

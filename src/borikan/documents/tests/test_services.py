@@ -82,7 +82,12 @@ def test_issue_audits_against_the_holder(document: IssuedDocument, citizen: User
     assert entry.object_id == document.number
     assert entry.subject_user_id == citizen.pk
     assert entry.actor_id == approver.pk
-    assert entry.data == {"case_ref": document.case_ref, "agency": "EXCISE", "sha256": document.sha256}
+    assert entry.data == {
+        "case_ref": document.case_ref,
+        "agency": "EXCISE",
+        "sha256": document.sha256,
+        "kid": document.signing_kid,
+    }
 
 
 def test_issue_without_expiry_when_valid_days_is_none(agency: Agency, citizen: User):
