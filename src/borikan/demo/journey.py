@@ -173,6 +173,7 @@ def run_journey(portal: Portal) -> dict[str, Any]:
         api.post("/api/v1/documents/verify-pdf", files={"file": ("licence.pdf", pdf.content, "application/pdf")})
     )
     say(f"   uploaded PDF checked unaltered: {upload['status']}")
+    say("   " + _check_signature_and_credential(api, pdf.content, document["number"], agency="EXCISE", citizen=citizen))
 
     say("8. Delivery (การจัดส่งใบอนุญาตและเอกสาร)")
     wallet = _check(api.get("/api/v1/documents/wallet", headers=citizen))
@@ -193,6 +194,41 @@ def run_journey(portal: Portal) -> dict[str, Any]:
     portal.facts.update(tracking_number=tracking, qr_payload=invoice["qr_payload"], document=document["number"],
                         verification=verified["status"], status=final["status"])  # fmt: skip
     return portal.facts
+
+
+def _check_signature_and_credential(
+    api: httpx.Client, pdf: bytes, number: str, *, agency: str, citizen: dict[str, str]
+) -> str:
+    """What an independent verifier does: check the PAdES signature against the agency's published certificate
+    chain, and the QR's signed credential offline against the published keys and revocation list."""
+    import base64
+    import datetime as dt
+    import io
+    from zoneinfo import ZoneInfo
+
+    from asn1crypto import x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from borikan.documents.credentials import credential_check
+
+    jwks = _check(api.get(f"/api/v1/documents/keys/{agency}"))
+    root = x509.Certificate.load(base64.b64decode(jwks["keys"][0]["x5c"][-1]))
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
+    revocations = api.get(f"/api/v1/documents/revocations/{agency}").text
+    wallet = _check(api.get("/api/v1/documents/wallet", headers=citizen))
+    qr = next(d["qr_payload"] for d in wallet if d["number"] == number)
+    now = dt.datetime.now(dt.UTC)
+    today = now.astimezone(ZoneInfo("Asia/Bangkok")).date()  # validity dates are Thai calendar days
+    offline = credential_check(qr_payload=qr, jwks=jwks, status_list=revocations, today=today, now=now)
+    if not (status.bottom_line and offline.status == "valid"):
+        raise JourneyError(f"signature or credential did not verify: {status.summary()}, {offline.status}")
+    return (
+        f"PAdES signature by {status.signing_cert.subject.human_friendly}: intact and trusted via the published "
+        f"chain; QR credential checked offline: {offline.status}"
+    )
 
 
 # --- running it on this machine -------------------------------------------------------------------

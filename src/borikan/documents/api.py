@@ -56,6 +56,7 @@ def _document_out(request: HttpRequest, document: IssuedDocument) -> dict:
         "status": document.current_status,
         "sha256": document.sha256,
         "verification_url": document.verification_url,
+        "qr_payload": document.qr_payload,
         "pdf_url": request.build_absolute_uri(reverse("api:download_pdf", kwargs={"document_id": document.pk})),
     }
 

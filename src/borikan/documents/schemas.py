@@ -54,4 +54,6 @@ class DocumentOut(Schema):
     status: str
     sha256: str
     verification_url: str
+    # What the QR code holds: the verification URL with the signed credential in its fragment.
+    qr_payload: str
     pdf_url: str
