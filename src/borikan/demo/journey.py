@@ -267,6 +267,7 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "borikan.config.settings.local",
         "DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite3'}",
         "BORIKAN_MEDIA_ROOT": str(workdir / "media"),
+        "BORIKAN_SIGNING_DIR": str(workdir / "pki"),
         "BORIKAN_PUBLIC_BASE_URL": url,
         "BORIKAN_GATEWAY_URL": gateway_url,
         "BORIKAN_GATEWAY_API_KEY": api_key,

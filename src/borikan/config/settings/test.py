@@ -3,6 +3,8 @@
 import base64
 import os
 import secrets
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -26,4 +28,5 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # One file per test run, so runs side by side (a developer and an editor's test watcher) don't collide.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
 
+BORIKAN_SIGNING_DIR = Path(tempfile.mkdtemp(prefix="borikan-test-pki-"))  # never the checkout's own dev keys
 BORIKAN_SIGNING_DEV_KEYS = True  # a local CA and agency keys are made on first use (never in production)
