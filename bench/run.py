@@ -189,6 +189,8 @@ def _module_scenario(module: str) -> Callable[[], list[dict]]:
 SCENARIOS: dict[str, Callable[[], list[dict]]] = {
     "submissions": scenario_submissions,
     "issuance": _module_scenario("scenario_issuance"),
+    "queue": _module_scenario("scenario_queue"),
+    "search": _module_scenario("scenario_search"),
 }
 
 

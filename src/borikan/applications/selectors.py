@@ -11,18 +11,8 @@ from borikan.agencies.selectors import staff_agency_ids, staff_of_row_agency
 from borikan.audit.services import audit_record
 from borikan.core.errors import NotFound
 
-from .models import Application
+from .models import OPEN_STATUSES, Application
 from .workflow import Status
-
-QUEUE_STATUSES = (
-    Status.SUBMITTED,
-    Status.PAID,
-    Status.IN_REVIEW,
-    Status.INFO_REQUESTED,
-    Status.PENDING_APPROVAL,
-    Status.AWAITING_PAYMENT,
-    Status.APPROVED,
-)
 
 
 def access_application_for_user(
@@ -68,9 +58,10 @@ def application_queue(
 ) -> QuerySet[Application]:
     """The officer queue: only cases of the agencies the user works for, oldest submission first."""
     cases = Application.objects.filter(agency_id__in=staff_agency_ids(user=user)).exclude(status=Status.DRAFT)
-    cases = cases.filter(status=status) if status else cases.filter(status__in=QUEUE_STATUSES)
+    cases = cases.filter(status=status) if status else cases.filter(status__in=[s.value for s in OPEN_STATUSES])
     if service_slug:
         cases = cases.filter(service__slug=service_slug)
     if assigned_to_me:
         cases = cases.filter(assigned_to=user)
-    return cases.select_related("service", "agency", "assigned_to").order_by("submitted_at")
+    # The list shows no form data: leave the largest column out of every queue page.
+    return cases.select_related("service", "agency", "assigned_to").defer("form_data").order_by("submitted_at")

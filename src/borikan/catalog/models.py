@@ -1,4 +1,7 @@
+import uuid
+
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 
 from borikan.agencies.models import Agency
 from borikan.core.models import TimeStampedModel
@@ -114,3 +117,53 @@ class Service(TimeStampedModel):
     @property
     def accepts_online_applications(self) -> bool:
         return self.is_published and self.mode_application == StepMode.ONLINE
+
+
+class SearchSynonym(TimeStampedModel):
+    """Words and phrases that mean the same to someone searching (พาสปอร์ต = หนังสือเดินทาง = passport).
+
+    Applied at query time: a query containing any of the terms also looks for the others. Kept by platform
+    operators through the API (catalog.search.services); seeded from data/search_synonyms.json.
+    """
+
+    terms = models.JSONField(default=list)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return " = ".join(str(t) for t in self.terms)
+
+
+class SearchRevision(models.Model):
+    """Changes whenever something the search index reads changes, so every web process knows to rebuild.
+
+    One row. A random token rather than a counter: a rolled-back change never leaves a value another change
+    will reuse. Bumped in the writer's transaction by the receivers below (saves and deletes of services,
+    agencies and synonyms); bulk inserts are caught by the highest ids, which the revision check also reads.
+    """
+
+    key = models.CharField(max_length=20, unique=True, default="catalogue")
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.token}"
+
+    @classmethod
+    def bump(cls) -> None:
+        token = uuid.uuid4().hex
+        if not cls.objects.filter(key="catalogue").update(token=token):
+            cls.objects.create(key="catalogue", token=token)
+
+
+def _search_content_changed(sender, **kwargs) -> None:
+    # Cache invalidation for the search index (a framework hook, not a business rule): see catalog/search/state.py.
+    SearchRevision.bump()
+
+
+for _model in (Service, Agency, SearchSynonym):
+    post_save.connect(_search_content_changed, sender=_model, dispatch_uid=f"search_revision_save_{_model.__name__}")
+    post_delete.connect(
+        _search_content_changed, sender=_model, dispatch_uid=f"search_revision_delete_{_model.__name__}"
+    )

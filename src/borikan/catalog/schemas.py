@@ -1,4 +1,4 @@
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class AgencyOut(Schema):
@@ -32,3 +32,44 @@ class ServiceOut(ServiceSummaryOut):
     process_modes: dict[str, str]
     payment_timing: str
     form_schema: dict
+
+
+class HighlightOut(Schema):
+    field: str = Field(description="name_th, name_en, keywords_th, description_th, description_en, agency, ...")
+    text: str = Field(description="the field's text, or an excerpt of it")
+    spans: list[tuple[int, int]] = Field(description="[start, end) character offsets in text of what matched")
+
+
+class SearchHitOut(Schema):
+    service: ServiceSummaryOut
+    score: float
+    highlights: list[HighlightOut]
+    reasons: list[str] = Field(description="synonyms and spelling corrections that made this service match")
+
+
+class FacetValueOut(Schema):
+    value: str
+    count: int
+
+
+class SearchResultOut(Schema):
+    query: str
+    total: int
+    hits: list[SearchHitOut]
+    facets: dict[str, list[FacetValueOut]] = Field(
+        description="category, agency, life_event, transaction_type, channel, fee: counts over the hits, each "
+        "facet ignoring its own filter"
+    )
+    suggestions: list[str] = Field(description="phrases to try when nothing matched")
+    interpretations: list[str] = Field(description="how the query was read: synonyms applied, words corrected")
+
+
+class SynonymIn(Schema):
+    terms: list[str] = Field(description="2-20 words or phrases that mean the same", max_length=20)
+    note: str = Field("", max_length=300)
+
+
+class SynonymOut(Schema):
+    id: int
+    terms: list[str]
+    note: str

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
-
 from borikan.core.errors import NotFound
 
 from .models import Service
+from .search.selectors import SearchFilters
+from .search.selectors import service_search as ranked_search
 
 
 def service_get(*, slug: str) -> Service:
@@ -16,25 +16,10 @@ def service_get(*, slug: str) -> Service:
     return service
 
 
-def service_search(*, query: str = "", category: str = "", agency: str = "") -> QuerySet[Service]:
-    """Simple search: every word must appear in a name, description, keyword or agency name.
+def service_search(*, query: str = "", category: str = "", agency: str = "", limit: int = 20) -> list[Service]:
+    """The published services that match, best first (all of them by Thai name when the query is empty).
 
-    Thai text has no spaces between words, so this matches substrings; ranked Thai search is its own issue.
+    The ranked Thai search of catalog/search; this keeps the plain list shape for existing callers.
     """
-    services = Service.objects.filter(is_published=True).select_related("agency")
-    for word in query.split()[:8]:
-        services = services.filter(
-            Q(name_th__icontains=word)
-            | Q(name_en__icontains=word)
-            | Q(description_th__icontains=word)
-            | Q(description_en__icontains=word)
-            | Q(keywords_th__icontains=word)
-            | Q(agency__name_th__icontains=word)
-            | Q(agency__name_en__icontains=word)
-            | Q(agency__code__iexact=word)
-        )
-    if category:
-        services = services.filter(category=category)
-    if agency:
-        services = services.filter(agency__code=agency)
-    return services.order_by("name_th")
+    result = ranked_search(query=query, filters=SearchFilters(category=category, agency=agency), limit=limit)
+    return [hit.service for hit in result.hits]

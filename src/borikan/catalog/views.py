@@ -1,18 +1,53 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
-from borikan.core.errors import NotFound
+from borikan.core.errors import ApplicationError, NotFound
 
 from . import selectors
 from .models import PROCESSES
+from .search import selectors as search_selectors
+from .search.selectors import SearchFilters
+
+FACET_LABELS = {
+    "category": _("Category"),
+    "agency": _("Agency"),
+    "life_event": _("Life event"),
+    "transaction_type": _("Type of service"),
+    "channel": _("Channel"),
+    "fee": _("Fee"),
+}
 
 
 @login_not_required
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
-    services = selectors.service_search(query=query)[:50]
-    return render(request, "catalog/search.html", {"query": query, "services": services})
+    query = request.GET.get("q", "")
+    filters = SearchFilters(**{name: request.GET.get(name, "") for name in FACET_LABELS})
+    try:
+        result = search_selectors.service_search(query=query, filters=filters, limit=50)
+    except ApplicationError as error:
+        context = {"query": query[:200], "error": error.message, "result": None, "facets": []}
+        return render(request, "catalog/search.html", context, status=error.status)
+    active = filters.active()
+    facets = []
+    for name, label in FACET_LABELS.items():
+        values = []
+        for facet in result.facets[name]:
+            chosen = active.get(name) == facet.value
+            params = {**active, "q": result.query}
+            if chosen:
+                params.pop(name)
+            else:
+                params[name] = facet.value
+            values.append(
+                {"value": facet.value, "count": facet.count, "chosen": chosen, "url": "?" + urlencode(params)}
+            )
+        facets.append({"name": name, "label": label, "values": values})
+    context = {"query": result.query, "result": result, "facets": facets, "error": ""}
+    return render(request, "catalog/search.html", context)
 
 
 @login_not_required
