@@ -72,15 +72,19 @@ def _guard(app: Application, action: Action, reason: str) -> Guard:
 
 
 def _roles_of(actor: Any, app: Application) -> set[Role]:
+    """The actor's roles on this case. Remembered on the loaded case, so one request asks the database once."""
     if actor is None:
         return {Role.SYSTEM}
-    roles: set[Role] = {Role.APPLICANT} if actor.pk == app.applicant_id else set()
-    held = staff_roles(user=actor, agency_id=app.agency_id)
-    if StaffRole.OFFICER in held:
-        roles.add(Role.OFFICER)
-    if StaffRole.APPROVER in held:
-        roles.add(Role.APPROVER)
-    return roles
+    remembered = app.__dict__.setdefault("_roles_by_actor", {})
+    if actor.pk not in remembered:
+        roles: set[Role] = {Role.APPLICANT} if actor.pk == app.applicant_id else set()
+        held = staff_roles(user=actor, agency_id=app.agency_id)
+        if StaffRole.OFFICER in held:
+            roles.add(Role.OFFICER)
+        if StaffRole.APPROVER in held:
+            roles.add(Role.APPROVER)
+        remembered[actor.pk] = frozenset(roles)
+    return set(remembered[actor.pk])
 
 
 def _uuid_or_404(value: Any) -> uuid.UUID:

@@ -2,13 +2,17 @@
 
 `audit_record` inserts an entry inside the caller's transaction: it commits or rolls back with the change,
 and takes no shared lock, so concurrent requests do not queue on each other. After the transaction commits,
-`audit_seal` chains every committed unsealed entry (a short transaction under one row lock). See ADR 0004.
+the `seal_audit_chain` task runs `audit_seal`, which chains every committed unsealed entry (a short transaction
+under one row lock): in-process with the default task backend, on a worker with a broker. See ADR 0004.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -65,9 +69,36 @@ def audit_record(
         data=data or {},
     )
     pending = transaction.get_connection().run_on_commit
-    if not any(callback is audit_seal for _, callback, _ in pending):
-        transaction.on_commit(audit_seal)  # once per transaction, however many entries it writes
+    if not any(callback is _seal_soon for _, callback, _ in pending):
+        transaction.on_commit(_seal_soon)  # once per transaction, however many entries it writes
     return entry
+
+
+SEAL_COALESCE_SECONDS = 0.2
+_seal_lock = threading.Lock()
+_seal_scheduled_until = 0.0
+
+
+def _seal_soon() -> None:
+    """Sealing is a background job: in-process right after the commit by default, by a worker on a broker.
+
+    With a backend that can defer, one process schedules at most one seal per SEAL_COALESCE_SECONDS, to run
+    when that window ends: it covers every entry the process committed in the window, and busy web workers
+    do not queue a seal per request.
+    """
+    global _seal_scheduled_until
+    from .tasks import seal_audit_chain
+
+    if not seal_audit_chain.get_backend().supports_defer:
+        seal_audit_chain.enqueue()
+        return
+    now = time.monotonic()
+    with _seal_lock:
+        if now < _seal_scheduled_until:
+            return
+        _seal_scheduled_until = now + SEAL_COALESCE_SECONDS
+    run_after = timezone.now() + dt.timedelta(seconds=SEAL_COALESCE_SECONDS)
+    seal_audit_chain.using(run_after=run_after).enqueue()
 
 
 def audit_seal() -> int:

@@ -143,3 +143,21 @@ def test_database_trigger_refuses_changing_content_of_unsealed_entry():
     audit_record(actor=None, action="test", object_type="thing", object_id=1)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEntry.objects.filter(action="test").update(action="changed", hash="f" * 64)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_deferring_backend_one_seal_is_scheduled_per_window(settings, monkeypatch):
+    from django.db import transaction
+    from django.tasks import default_task_backend
+
+    from borikan.audit import services
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(services, "_seal_scheduled_until", 0.0)
+    for n in range(3):
+        with transaction.atomic():
+            audit_record(actor=None, action=f"test.{n}", object_type="thing", object_id=n)
+    scheduled = default_task_backend.results
+    assert len(scheduled) == 1  # three commits in one window: one seal, run when the window ends
+    assert scheduled[0].task.run_after is not None
+    assert AuditEntry.objects.filter(seq__isnull=True).count() == 3  # until that seal runs

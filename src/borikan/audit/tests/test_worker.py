@@ -86,3 +86,43 @@ def test_task_enqueued_on_redis_is_run_by_a_separate_worker(settings, redis_pref
     assert result.return_value == 1
     entry.refresh_from_db()
     assert entry.seq == 1
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.django_db(transaction=True)
+def test_committed_entries_are_sealed_by_the_worker_after_the_coalescing_window(settings, redis_prefix, monkeypatch):
+    import time
+
+    from django.db import transaction
+
+    from borikan.audit import services
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_redis.RedisTaskBackend",
+            "QUEUES": [],
+            "OPTIONS": {"REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_KEY_PREFIX": redis_prefix},
+        }
+    }
+    monkeypatch.setattr(services, "_seal_scheduled_until", 0.0)
+    with transaction.atomic():
+        services.audit_record(actor=None, action="test.committed", object_type="t", object_id="1")
+    assert AuditEntry.objects.get().seq is None
+    time.sleep(services.SEAL_COALESCE_SECONDS + 0.1)
+    worker = subprocess.run(
+        [sys.executable, "-m", "django", "run_redis_tasks", "--max-tasks", "1"],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "borikan.config.settings.local",
+            "DATABASE_URL": _database_url(),
+            "BORIKAN_TASKS": "redis",
+            "BORIKAN_TASKS_KEY_PREFIX": redis_prefix,
+            "PYTHONPATH": str(ROOT / "src"),
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    assert AuditEntry.objects.get().seq == 1
