@@ -1,10 +1,23 @@
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Schema, Status
 
+from borikan.core.errors import PermissionDenied
 from borikan.identity.apiauth import api_auth
 
-from . import selectors
-from .schemas import SearchResultOut, ServiceOut, ServiceSummaryOut, SynonymIn, SynonymOut
+from . import selectors, services
+from .exporting import catalogue_to_csv, export_catalogue
+from .loading import CATALOGUE_SCHEMA
+from .schemas import (
+    PublicationOut,
+    RiskAssessmentIn,
+    RiskAssessmentOut,
+    SearchResultOut,
+    ServiceOut,
+    ServiceSummaryOut,
+    SynonymIn,
+    SynonymOut,
+    WithdrawIn,
+)
 from .search import selectors as search_selectors
 from .search import services as search_services
 
@@ -64,6 +77,57 @@ def synonym_delete(request: HttpRequest, synonym_id: int):
     return Status(204, None)
 
 
+@router.get("/catalogue.schema.json", auth=None, summary="The JSON Schema of the directory export format")
+def catalogue_schema(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(CATALOGUE_SCHEMA.read_bytes(), content_type="application/schema+json")
+
+
+@router.get("/export", auth=api_auth, summary="The whole directory as JSON or CSV (platform operators)")
+def catalogue_export(request: HttpRequest, format: str = "json") -> HttpResponse:
+    if not request.auth.is_staff:
+        raise PermissionDenied("เฉพาะผู้ดูแลแพลตฟอร์ม", "Platform operators only")
+    data = export_catalogue()
+    if format == "csv":
+        response = HttpResponse(catalogue_to_csv(data), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="borikan-directory.csv"'
+        return response
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
 @router.get("/{slug}", response=ServiceOut, auth=None, summary="A service and its citizen manual")
 def service_detail(request: HttpRequest, slug: str):
     return selectors.service_get(slug=slug)
+
+
+@router.get(
+    "/{slug}/risk-assessments",
+    response=list[RiskAssessmentOut],
+    auth=api_auth,
+    summary="The service's risk assessments, current first (staff of its agency)",
+)
+def risk_assessment_list(request: HttpRequest, slug: str):
+    service = selectors.service_get_for_staff(user=request.auth, slug=slug)
+    return list(selectors.risk_assessment_history(service=service))
+
+
+@router.post(
+    "/{slug}/risk-assessments",
+    response={201: RiskAssessmentOut},
+    auth=api_auth,
+    summary="Record a risk assessment; the required IAL/AAL follow (agency admin)",
+)
+def risk_assessment_record(request: HttpRequest, slug: str, payload: RiskAssessmentIn):
+    service = selectors.service_get_for_staff(user=request.auth, slug=slug)
+    return Status(201, services.risk_assessment_record(actor=request.auth, service=service, **payload.dict()))
+
+
+@router.post("/{slug}/publish", response=PublicationOut, auth=api_auth, summary="Publish (agency admin; rules apply)")
+def service_publish(request: HttpRequest, slug: str):
+    service = selectors.service_get_for_staff(user=request.auth, slug=slug)
+    return services.service_publish(actor=request.auth, service=service)
+
+
+@router.post("/{slug}/withdraw", response=PublicationOut, auth=api_auth, summary="Withdraw from the directory")
+def service_withdraw(request: HttpRequest, slug: str, payload: WithdrawIn):
+    service = selectors.service_get_for_staff(user=request.auth, slug=slug)
+    return services.service_withdraw(actor=request.auth, service=service, reason=payload.reason)

@@ -67,7 +67,24 @@ def _service_record(service: Service) -> dict[str, Any]:
             "document_validity_days": service.document_validity_days,
             "form_schema": service.form_schema,
             "is_published": service.is_published,
+            **_risk_assessment(service),
         },
+    }
+
+
+def _risk_assessment(service: Service) -> dict[str, Any]:
+    current = service.risk_assessments.filter(is_current=True).first()
+    if current is None:
+        return {}
+    return {
+        "risk_assessment": {
+            "ratings": current.ratings,
+            "justification": current.justification,
+            "required_ial": str(current.required_ial),
+            "required_aal": str(current.required_aal),
+            "override_reason": current.override_reason,
+            "is_default_profile": current.is_default_profile,
+        }
     }
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,9 @@ from borikan.agencies.models import Agency
 from borikan.audit.services import audit_record
 
 from .formschema import build_default_form_schema
+from .manual import DEFAULT_COMPLAINT_CHANNEL, manual_findings
 from .models import PaymentTiming, Service, StepMode, TransactionType
+from .services import risk_assessment_default, risk_assessment_import
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "thai-services.json"
 CATALOGUE_SCHEMA = Path(__file__).parent / "data" / "catalogue.schema.json"
@@ -99,6 +102,34 @@ def _platform_errors(record: dict[str, Any], where: str) -> list[str]:
     return []
 
 
+def _manual_errors(record: dict[str, Any], where: str, agencies: dict[str, Any]) -> list[str]:
+    """A service to be published must have a complete citizen manual (the rule publication enforces)."""
+    platform = record.get("platform")
+    if isinstance(platform, dict) and not platform.get("is_published", True):
+        return []
+    try:
+        fee = record.get("fee_thb")
+        manual = SimpleNamespace(
+            legal_basis_th=record.get("legal_basis_th") or "",
+            steps=[s for s in record.get("steps") or [] if isinstance(s, dict)],
+            processing_time_days=record.get("processing_time_days"),
+            required_documents=record.get("required_documents") or [],
+            fee_satang=None if fee is None else int(Decimal(str(fee)) * 100),
+            fee_note=record.get("fee_note") or "",
+            channels=record.get("channels") or [],
+        )
+        agency = agencies.get(record.get("agency_code"), {})
+        complaint = (agency.get("complaint_channel") if isinstance(agency, dict) else "") or DEFAULT_COMPLAINT_CHANNEL
+        findings = manual_findings(manual, complaint_channel=complaint)
+    except (TypeError, ArithmeticError):
+        return []  # malformed values are reported by the schema check
+    if not findings:
+        return []
+    return [
+        f"{where}: the citizen manual is incomplete, so it cannot be published: {', '.join(f.code for f in findings)}"
+    ]
+
+
 def validate_catalogue(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["the file must hold a JSON object"]
@@ -126,7 +157,9 @@ def validate_catalogue(data: Any) -> list[str]:
     for index, record in enumerate(services):
         errors.extend(_check_service(record, index, lists))
         if isinstance(record, dict):
-            errors.extend(_platform_errors(record, f"services[{index}] ({record.get('id', '?')})"))
+            where = f"services[{index}] ({record.get('id', '?')})"
+            errors.extend(_platform_errors(record, where))
+            errors.extend(_manual_errors(record, where, data.get("agencies") or {}))
         slug = record.get("id") if isinstance(record, dict) else None
         if isinstance(slug, str):
             if slug in seen:
@@ -218,11 +251,16 @@ def load_catalogue(*, data: Any, actor=None) -> LoadReport:
             report.agencies_created += created
             report.agencies_updated += not created
         for record in data["services"]:
-            _, created = Service.objects.update_or_create(
+            service, created = Service.objects.update_or_create(
                 slug=record["id"], defaults=_service_defaults(record, agencies[record["agency_code"]])
             )
             report.services_created += created
             report.services_updated += not created
+            recorded = (record.get("platform") or {}).get("risk_assessment")
+            if recorded:
+                risk_assessment_import(service=service, recorded=recorded)
+            elif not service.risk_assessments.filter(is_current=True).exists():
+                risk_assessment_default(service=service)
         audit_record(
             actor=actor,
             action="catalogue.loaded",

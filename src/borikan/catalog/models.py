@@ -119,6 +119,45 @@ class Service(TimeStampedModel):
         return self.is_published and self.mode_application == StepMode.ONLINE
 
 
+class RiskAssessment(models.Model):
+    """One recorded assessment of a service's risk (NIST SP 800-63 impact categories) and the IAL/AAL it
+    requires. The newest is current; earlier ones are its history and are never changed."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="risk_assessments")
+    ratings = models.JSONField()  # category -> none / low / moderate / high
+    justification = models.TextField()
+    personal_data_online = models.BooleanField()
+    nist_level = models.PositiveSmallIntegerField()
+    derived_ial = models.DecimalField(max_digits=2, decimal_places=1)
+    derived_aal = models.DecimalField(max_digits=2, decimal_places=1)
+    # What the service requires: the derived levels, or higher ones chosen with a reason (never lower).
+    required_ial = models.DecimalField(max_digits=2, decimal_places=1)
+    required_aal = models.DecimalField(max_digits=2, decimal_places=1)
+    override_reason = models.TextField(blank=True)
+    derivation = models.JSONField(default=list)  # [[thai, english], ...] as shown to people
+    # Set for the platform's starting assessment from the transaction type's default profile.
+    is_default_profile = models.BooleanField(default=False)
+    assessed_by = models.ForeignKey("identity.User", on_delete=models.PROTECT, null=True, blank=True)
+    assessed_at = models.DateTimeField(auto_now_add=True)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-assessed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service"], condition=models.Q(is_current=True), name="one_current_risk_assessment"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(required_ial__gte=models.F("derived_ial"))
+                & models.Q(required_aal__gte=models.F("derived_aal")),
+                name="risk_override_never_lower",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: IAL {self.required_ial} / AAL {self.required_aal}"
+
+
 class SearchSynonym(TimeStampedModel):
     """Words and phrases that mean the same to someone searching (พาสปอร์ต = หนังสือเดินทาง = passport).
 

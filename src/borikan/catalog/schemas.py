@@ -1,3 +1,5 @@
+import datetime
+
 from ninja import Field, Schema
 
 
@@ -32,6 +34,69 @@ class ServiceOut(ServiceSummaryOut):
     process_modes: dict[str, str]
     payment_timing: str
     form_schema: dict
+    required_ial: str | None
+    required_aal: str | None
+
+    @staticmethod
+    def resolve_required_ial(obj) -> str | None:
+        current = obj.risk_assessments.filter(is_current=True).first()
+        return str(current.required_ial) if current else None
+
+    @staticmethod
+    def resolve_required_aal(obj) -> str | None:
+        current = obj.risk_assessments.filter(is_current=True).first()
+        return str(current.required_aal) if current else None
+
+
+class RiskAssessmentIn(Schema):
+    ratings: dict[str, str]
+    justification: str
+    ial: str | None = None
+    aal: str | None = None
+    override_reason: str = ""
+
+
+class RiskAssessmentOut(Schema):
+    id: int
+    ratings: dict[str, str]
+    justification: str
+    personal_data_online: bool
+    nist_level: int
+    derived_ial: str
+    derived_aal: str
+    required_ial: str
+    required_aal: str
+    override_reason: str
+    derivation: list[list[str]]
+    is_default_profile: bool
+    is_current: bool
+    assessed_at: datetime.datetime
+
+    # Levels are decimals in the database and strings in the API ("2.3"), as ThaID and NDID write them.
+    @staticmethod
+    def resolve_derived_ial(obj) -> str:
+        return str(obj.derived_ial)
+
+    @staticmethod
+    def resolve_derived_aal(obj) -> str:
+        return str(obj.derived_aal)
+
+    @staticmethod
+    def resolve_required_ial(obj) -> str:
+        return str(obj.required_ial)
+
+    @staticmethod
+    def resolve_required_aal(obj) -> str:
+        return str(obj.required_aal)
+
+
+class PublicationOut(Schema):
+    slug: str
+    is_published: bool
+
+
+class WithdrawIn(Schema):
+    reason: str
 
 
 class HighlightOut(Schema):

@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from borikan.agencies.models import Agency
+from borikan.catalog.manual import DEFAULT_COMPLAINT_CHANNEL, Finding, manual_findings
 from borikan.catalog.models import Service
 
-from .manual import DEFAULT_COMPLAINT_CHANNEL, Finding, manual_findings
 from .maturity import Maturity, service_maturity
 
 

@@ -9,9 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from borikan.agencies.models import Agency
+from borikan.catalog.assurance import CATEGORIES
 from borikan.catalog.exporting import catalogue_from_csv, catalogue_to_csv, export_catalogue
 from borikan.catalog.loading import DEFAULT_CATALOGUE, load_catalogue, read_catalogue_file
-from borikan.catalog.models import Service
+from borikan.catalog.models import RiskAssessment, Service
+from borikan.catalog.services import risk_assessment_record
+from borikan.conftest import make_staff
 
 FIELDS = [f.name for f in Service._meta.fields if f.name not in ("id", "created_at", "updated_at", "agency")]
 
@@ -22,7 +25,11 @@ def _snapshot() -> dict:
         a.code: (a.name_th, a.name_en, a.email, a.ministry_th, a.ministry_en, a.complaint_channel)
         for a in Agency.objects.all()
     }
-    return {"services": services, "agencies": agencies}
+    assessments = {
+        a.service.slug: (a.ratings, a.justification, a.required_ial, a.required_aal, a.override_reason)
+        for a in RiskAssessment.objects.filter(is_current=True).select_related("service")
+    }
+    return {"services": services, "agencies": agencies, "risk": assessments}
 
 
 @pytest.fixture
@@ -37,10 +44,21 @@ def edited_catalogue(db):
     service.form_schema = {**service.form_schema, "description": "แบบคำขอฉบับปรับปรุง"}
     service.save()
     Agency.objects.filter(code="EXCISE").update(email="saraban@excise.go.th", complaint_channel="โทร 1713")
+    admin = make_staff("admin@excise.go.th", Agency.objects.get(code="EXCISE"), "agency_admin")
+    ratings = dict.fromkeys(CATEGORIES, "low")
+    risk_assessment_record(
+        actor=admin,
+        service=service,
+        ratings=ratings,
+        justification="ร้านใกล้สถานศึกษา",
+        ial="2.3",
+        override_reason="เคยมีการปลอมเอกสาร",
+    )
     return _snapshot()
 
 
 def _reload(data: dict) -> dict:
+    RiskAssessment.objects.all().delete()
     Service.objects.all().delete()
     Agency.objects.all().delete()
     report = load_catalogue(data=data)
@@ -65,6 +83,7 @@ def test_export_command_then_load_command_round_trip(edited_catalogue, tmp_path)
     for fmt in ("json", "csv"):
         path = tmp_path / f"directory.{fmt}"
         call_command("export_catalogue", "--format", fmt, "--output", str(path))
+        RiskAssessment.objects.all().delete()
         Service.objects.all().delete()
         call_command("load_catalogue", str(path))
         assert _snapshot() == edited_catalogue
@@ -92,3 +111,19 @@ def test_import_with_bad_platform_settings_names_them(edited_catalogue):
     assert len(report.errors) == 2
     assert "services[0].platform.process_modes.review" in report.errors[0]
     assert "services[1]" in report.errors[1] and "form_schema" in report.errors[1]
+
+
+@pytest.mark.django_db
+def test_json_schema_is_published_and_export_is_for_operators(edited_catalogue, citizen, api_as):
+    from django.test import Client
+
+    schema = Client().get("/api/v1/services/catalogue.schema.json")
+    assert schema.status_code == 200
+    assert schema.json()["title"] == "borikan service directory"
+    assert api_as(citizen).get("/api/v1/services/export").status_code == 403
+    citizen.is_staff = True
+    citizen.save(update_fields=["is_staff"])
+    exported = api_as(citizen).get("/api/v1/services/export").json()
+    assert len(exported["services"]) == 102
+    csv_text = api_as(citizen).get("/api/v1/services/export?format=csv").content.decode()
+    assert csv_text.count("\n") == 103

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from borikan.catalog.loading import DEFAULT_CATALOGUE, load_catalogue, read_catalogue_file
+from borikan.catalog.manual import DEFAULT_COMPLAINT_CHANNEL, manual_findings
 from borikan.catalog.models import Service
-from borikan.governance.manual import DEFAULT_COMPLAINT_CHANNEL, manual_findings
 from borikan.governance.selectors import service_report
 
 
