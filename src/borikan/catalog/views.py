@@ -57,4 +57,53 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     modes = [(p, service.mode(p)) for p in PROCESSES]
-    return render(request, "catalog/service_detail.html", {"service": service, "modes": modes})
+    assurance = selectors.risk_assessment_current(service=service)
+    return render(request, "catalog/service_detail.html", {"service": service, "modes": modes, "assurance": assurance})
+
+
+def service_risk(request: HttpRequest, slug: str) -> HttpResponse:
+    """Agency staff: the service's risk assessment, its derivation and history; admins record and publish."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from borikan.agencies.models import StaffRole
+    from borikan.agencies.selectors import staff_roles
+
+    from . import services
+    from .assurance import CATEGORIES
+
+    try:
+        service = selectors.service_get_for_staff(user=request.user, slug=slug)
+    except NotFound:
+        raise Http404 from None
+    is_admin = StaffRole.AGENCY_ADMIN in staff_roles(user=request.user, agency_id=service.agency_id)
+    if request.method == "POST" and is_admin:
+        try:
+            if "publish" in request.POST:
+                services.service_publish(actor=request.user, service=service)
+            elif "withdraw" in request.POST:
+                services.service_withdraw(actor=request.user, service=service, reason=request.POST.get("reason", ""))
+            else:
+                services.risk_assessment_record(
+                    actor=request.user,
+                    service=service,
+                    ratings={category: request.POST.get(category, "") for category in CATEGORIES},
+                    justification=request.POST.get("justification", ""),
+                    ial=request.POST.get("ial") or None,
+                    aal=request.POST.get("aal") or None,
+                    override_reason=request.POST.get("override_reason", ""),
+                )
+            messages.success(request, _("Saved."))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("catalog:risk", slug=service.slug)
+    context = {
+        "service": service,
+        "current": selectors.risk_assessment_current(service=service),
+        "history": selectors.risk_assessment_history(service=service),
+        "categories": CATEGORIES.items(),
+        "is_admin": is_admin,
+        "blockers": services.publication_blockers(service),
+        "ratings": ("none", "low", "moderate", "high"),
+    }
+    return render(request, "catalog/service_risk.html", context)

@@ -134,3 +134,25 @@ def test_loading_the_catalogue_gives_every_service_a_default_assessment():
     assert all(a.is_default_profile for a in current)
     liquor = current.get(service__slug="liquor-sale-licence")
     assert (liquor.required_ial, liquor.required_aal) == (Decimal("2.3"), Decimal("2.2"))
+
+
+@pytest.mark.django_db
+def test_admin_records_and_publishes_through_the_page(draft_service, admin, officer):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin)
+    url = f"/office/services/{draft_service.slug}/risk/"
+    form = dict.fromkeys(CATEGORIES, "low") | {"justification": "ประเมินแล้ว"}
+    client.post(url, form)
+    client.post(url, {"publish": "1"})
+    draft_service.refresh_from_db()
+    assert draft_service.is_published is True
+    page = client.get(url)
+    assert "IAL 2.1" in page.text
+    viewer = Client()
+    viewer.force_login(officer)
+    assert "IAL 2.1" in viewer.get(url).text
+    viewer.post(url, {"withdraw": "1"})  # officers may look, not change
+    draft_service.refresh_from_db()
+    assert draft_service.is_published is True
