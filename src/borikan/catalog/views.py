@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from borikan.core.errors import ApplicationError, NotFound
 
-from . import selectors
+from . import labels, selectors
 from .models import PROCESSES
 from .search import selectors as search_selectors
 from .search.selectors import SearchFilters
@@ -20,6 +20,18 @@ FACET_LABELS = {
     "channel": _("Channel"),
     "fee": _("Fee"),
 }
+
+
+def _facet_value_label(name: str, value: str) -> str:
+    vocabularies = {
+        "category": labels.CATEGORY,
+        "transaction_type": labels.TRANSACTION_TYPE,
+        "channel": labels.CHANNEL,
+        "fee": labels.FEE,
+    }
+    if name == "agency":
+        return value  # agency codes are what people know them by (DLT, DOPA, ...)
+    return labels.label(vocabularies.get(name, {}), value)
 
 
 @login_not_required
@@ -43,7 +55,13 @@ def search(request: HttpRequest) -> HttpResponse:
             else:
                 params[name] = facet.value
             values.append(
-                {"value": facet.value, "count": facet.count, "chosen": chosen, "url": "?" + urlencode(params)}
+                {
+                    "value": facet.value,
+                    "label": _facet_value_label(name, facet.value),
+                    "count": facet.count,
+                    "chosen": chosen,
+                    "url": "?" + urlencode(params),
+                }
             )
         facets.append({"name": name, "label": label, "values": values})
     context = {"query": result.query, "result": result, "facets": facets, "error": ""}

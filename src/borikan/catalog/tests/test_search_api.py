@@ -153,3 +153,15 @@ def test_search_page_filters_by_facet_link(catalogue):
     html = Client().get("/", {"q": "ใบอนุญาต", "category": "health-food"}).content.decode()
     assert "food-shop-licence" in html
     assert "liquor-sale-licence" not in html
+
+
+@pytest.mark.django_db
+def test_search_page_names_facet_values_in_thai():
+    from django.test import Client
+
+    from borikan.catalog.loading import DEFAULT_CATALOGUE, load_catalogue, read_catalogue_file
+
+    assert load_catalogue(data=read_catalogue_file(DEFAULT_CATALOGUE)).ok
+    page = Client().get("/", {"q": "ใบขับขี่"}).text
+    assert "การคมนาคมและยานพาหนะ" in page  # category transport
+    assert "category=transport" in page  # the code stays in the link
