@@ -8,7 +8,8 @@ Handlers run synchronously inside the caller's transaction, so a failure rolls b
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,3 +39,15 @@ def subscribe(event_type: type, handler: Callable[[Any], None]) -> None:
 def publish(event: object) -> None:
     for handler in _handlers[type(event)]:
         handler(event)
+
+
+@contextmanager
+def isolated_handlers() -> Iterator[None]:
+    """Run with no handlers subscribed, then put the table back: for testing one common service on its own."""
+    saved = {event_type: list(handlers) for event_type, handlers in _handlers.items()}
+    _handlers.clear()
+    try:
+        yield
+    finally:
+        _handlers.clear()
+        _handlers.update(saved)

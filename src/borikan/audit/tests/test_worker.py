@@ -37,6 +37,26 @@ def _database_url() -> str:
     return f"sqlite:///{db['NAME']}"
 
 
+def _run_worker_once(prefix: str) -> None:
+    """One task through a separate worker process, on the same database as the test."""
+    worker = subprocess.run(
+        [sys.executable, "-m", "django", "run_redis_tasks", "--max-tasks", "1"],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "borikan.config.settings.local",
+            "DATABASE_URL": _database_url(),
+            "BORIKAN_TASKS": "redis",
+            "BORIKAN_TASKS_KEY_PREFIX": prefix,
+            "PYTHONPATH": str(ROOT / "src"),
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+
+
 @pytest.fixture
 def redis_prefix():
     """A key prefix of this test's own on the shared Redis, removed afterwards."""
@@ -65,22 +85,7 @@ def test_task_enqueued_on_redis_is_run_by_a_separate_worker(settings, redis_pref
     result = seal_audit_chain.enqueue()
     assert result.status == TaskResultStatus.READY
 
-    worker = subprocess.run(
-        [sys.executable, "-m", "django", "run_redis_tasks", "--max-tasks", "1"],
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "borikan.config.settings.local",
-            "DATABASE_URL": _database_url(),
-            "BORIKAN_TASKS": "redis",
-            "BORIKAN_TASKS_KEY_PREFIX": prefix,
-            "PYTHONPATH": str(ROOT / "src"),
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert worker.returncode == 0, worker.stderr[-2000:]
+    _run_worker_once(prefix)
     result.refresh()
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert result.return_value == 1
@@ -109,20 +114,5 @@ def test_committed_entries_are_sealed_by_the_worker_after_the_coalescing_window(
         services.audit_record(actor=None, action="test.committed", object_type="t", object_id="1")
     assert AuditEntry.objects.get().seq is None
     time.sleep(services.SEAL_COALESCE_SECONDS + 0.1)
-    worker = subprocess.run(
-        [sys.executable, "-m", "django", "run_redis_tasks", "--max-tasks", "1"],
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "borikan.config.settings.local",
-            "DATABASE_URL": _database_url(),
-            "BORIKAN_TASKS": "redis",
-            "BORIKAN_TASKS_KEY_PREFIX": redis_prefix,
-            "PYTHONPATH": str(ROOT / "src"),
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert worker.returncode == 0, worker.stderr[-2000:]
+    _run_worker_once(redis_prefix)
     assert AuditEntry.objects.get().seq == 1

@@ -83,11 +83,8 @@ def stopped_smtp_server(settings: Any) -> int:
 @pytest.fixture(autouse=True)
 def isolated_event_handlers() -> Iterator[None]:
     """Delivery tests see only the handlers they subscribe; the project's handlers are restored afterwards."""
-    saved = {event_type: list(handlers) for event_type, handlers in events._handlers.items()}
-    events._handlers.clear()
-    yield
-    events._handlers.clear()
-    events._handlers.update(saved)
+    with events.isolated_handlers():
+        yield
 
 
 @pytest.fixture

@@ -38,11 +38,8 @@ def bank_gateway(sandbox_process: SandboxProcess, settings: Any) -> SandboxProce
 @pytest.fixture(autouse=True)
 def isolated_event_handlers() -> Iterator[None]:
     """Payments tests see only the handlers they subscribe; the project's handlers are restored afterwards."""
-    saved = {event_type: list(handlers) for event_type, handlers in events._handlers.items()}
-    events._handlers.clear()
-    yield
-    events._handlers.clear()
-    events._handlers.update(saved)
+    with events.isolated_handlers():
+        yield
 
 
 @pytest.fixture
