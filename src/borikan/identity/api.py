@@ -31,3 +31,9 @@ def log_in(request: HttpRequest, payload: LogInIn):
 @router.get("/me", response=UserOut, auth=api_auth, summary="The signed-in person")
 def me(request: HttpRequest):
     return request.auth
+
+
+@router.post("/logout-everywhere", response={204: None}, auth=api_auth, summary="End every session and token")
+def log_out_everywhere(request: HttpRequest):
+    services.user_log_out_everywhere(actor=request.auth)
+    return Status(204, None)

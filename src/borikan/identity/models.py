@@ -37,6 +37,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The 13-digit citizen ID: matched by a keyed hash, readable only by decrypting (identity/pii.py).
     citizen_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     citizen_id_encrypted = models.TextField(blank=True)
+    # Bumped by "sign out everywhere": part of the session hash, so every existing session stops being valid.
+    session_epoch = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -49,6 +51,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (of the password), extended with the session epoch."""
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "borikan.identity.User.session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def citizen_id(self) -> str:

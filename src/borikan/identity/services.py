@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from borikan.audit.services import audit_record
@@ -149,3 +150,20 @@ def api_token_user(*, key: str) -> User | None:
     if token is None or not token.user.is_active:
         return None
     return token.user
+
+
+@transaction.atomic
+def user_log_out_everywhere(*, actor: User) -> int:
+    """End every session of this person (pages: the session hash changes) and revoke every API token.
+    Returns how many tokens were revoked."""
+    User.objects.filter(pk=actor.pk).update(session_epoch=F("session_epoch") + 1)
+    revoked = ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action="auth.logout_everywhere",
+        object_type="user",
+        object_id=actor.pk,
+        subject_user_id=actor.pk,
+        data={"tokens_revoked": revoked},
+    )
+    return revoked

@@ -51,3 +51,10 @@ def log_in(request: HttpRequest) -> HttpResponse:
 def log_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("catalog:search")
+
+
+@require_POST
+def log_out_everywhere(request: HttpRequest) -> HttpResponse:
+    services.user_log_out_everywhere(actor=request.user)
+    logout(request)
+    return redirect("identity:login")

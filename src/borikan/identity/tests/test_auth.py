@@ -96,3 +96,20 @@ def test_session_api_call_without_csrf_token_is_refused(citizen):
     client.force_login(citizen)
     response = client.post("/api/v1/applications", {"service": "x"}, content_type="application/json")
     assert response.status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_sign_out_everywhere_ends_other_sessions_and_tokens(citizen):
+    from borikan.identity.services import api_token_issue
+
+    phone, laptop = Client(), Client()
+    for client in (phone, laptop):
+        client.post("/account/login/", {"email": citizen.email, "password": "correct-horse-battery-staple"})
+        assert client.get("/applications/").status_code == 200
+    key, _ = api_token_issue(user=citizen)
+    api = Client(headers={"Authorization": f"Bearer {key}"})
+    assert api.post("/api/v1/auth/logout-everywhere").status_code == 204
+    assert laptop.get("/applications/").status_code == 302  # back to sign-in
+    assert phone.get("/applications/").status_code == 302
+    assert api.get("/api/v1/auth/me").status_code == 401
+    assert AuditEntry.objects.filter(action="auth.logout_everywhere", subject_user_id=citizen.pk).count() == 1
