@@ -20,12 +20,12 @@ BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:543
 
 GENERATE = """
 INSERT INTO identity_user (password, is_superuser, email, full_name, phone, citizen_id_hash, citizen_id_encrypted,
-                           is_active, is_staff, date_joined)
-SELECT '!', false, 'applicant' || n || '@bench.invalid', 'ผู้ยื่น ' || n, '', NULL, '', true, false, now()
+                           session_epoch, is_active, is_staff, date_joined)
+SELECT '!', false, 'applicant' || n || '@bench.invalid', 'ผู้ยื่น ' || n, '', NULL, '', 0, true, false, now()
 FROM generate_series(1, 2000) n;
 INSERT INTO identity_user (password, is_superuser, email, full_name, phone, citizen_id_hash, citizen_id_encrypted,
-                           is_active, is_staff, date_joined)
-VALUES ('!', false, 'officer@bench.invalid', 'เจ้าหน้าที่ ทดสอบ', '', NULL, '', true, false, now());
+                           session_epoch, is_active, is_staff, date_joined)
+VALUES ('!', false, 'officer@bench.invalid', 'เจ้าหน้าที่ ทดสอบ', '', NULL, '', 0, true, false, now());
 INSERT INTO agencies_staffmembership (created_at, updated_at, user_id, agency_id, role)
 SELECT now(), now(), (SELECT id FROM identity_user WHERE email = 'officer@bench.invalid'), id, 'officer'
 FROM agencies_agency WHERE code = 'DLT';
@@ -37,9 +37,9 @@ statuses AS (
                  'delivered','closed','closed','rejected','withdrawn','delivered']::varchar[] AS s
 )
 INSERT INTO applications_application (id, created_at, updated_at, service_id, agency_id, applicant_id, status,
-                                      tracking_number, form_data, version, submitted_at, assigned_to_id)
+                                      tracking_number, form_data, version, submitted_at, due_date, assigned_to_id)
 SELECT gen_random_uuid(), ts, ts, sv.id, sv.agency_id, applicants.first + (i %% 2000),
-       statuses.s[1 + (i * 7919) %% 12], 'Q' || i, '{}'::jsonb, 1, ts,
+       statuses.s[1 + (i * 7919) %% 12], 'Q' || i, '{}'::jsonb, 1, ts, (ts + ((i %% 30) || ' days')::interval)::date,
        CASE WHEN i %% 3 = 0 THEN (SELECT id FROM identity_user WHERE email = 'officer@bench.invalid') END
 FROM generate_series(1::bigint, %(cases)s) i
 CROSS JOIN applicants CROSS JOIN statuses

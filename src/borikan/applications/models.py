@@ -36,6 +36,8 @@ class Application(TimeStampedModel):
     # Bumped on every change; a write that names an older version is refused (optimistic concurrency).
     version = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The last working day to decide by: the service's processing time counted in working days from submission.
+    due_date = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -51,13 +53,19 @@ class Application(TimeStampedModel):
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="application_status_valid"),
         ]
         indexes = [
-            models.Index(fields=["agency", "status", "submitted_at"], name="app_queue_idx"),
+            models.Index(fields=["agency", "status", "due_date", "submitted_at"], name="app_queue_status_idx"),
             models.Index(fields=["applicant", "-created_at"], name="app_applicant_idx"),
-            # The officer queue reads open cases oldest first; these partial indexes serve its filters in
-            # submission order without sorting the agency's whole history (make bench ONLY=queue).
-            models.Index(fields=["agency", "submitted_at"], name="app_open_queue_idx", condition=OPEN_CASES),
-            models.Index(fields=["service", "submitted_at"], name="app_open_service_idx", condition=OPEN_CASES),
-            models.Index(fields=["assigned_to", "submitted_at"], name="app_open_assignee_idx", condition=OPEN_CASES),
+            # The officer queue reads open cases nearest deadline first; these partial indexes serve its filters
+            # in that order without sorting the agency's whole history (make bench ONLY=queue).
+            models.Index(fields=["agency", "due_date", "submitted_at"], name="app_open_due_idx", condition=OPEN_CASES),
+            models.Index(
+                fields=["service", "due_date", "submitted_at"], name="app_open_service_due_idx", condition=OPEN_CASES
+            ),
+            models.Index(
+                fields=["assigned_to", "due_date", "submitted_at"],
+                name="app_open_assignee_due_idx",
+                condition=OPEN_CASES,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,3 +129,18 @@ class TrackingCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id}/{self.year_be}: {self.last}"
+
+
+class PublicHoliday(models.Model):
+    """A day government offices are closed; deadlines in working days skip it (loaded from data, see
+    data/thai-public-holidays.json and `manage.py load_holidays`)."""
+
+    date = models.DateField(unique=True)
+    name_th = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name_th}"

@@ -57,6 +57,7 @@ class ApplicationSummaryOut(Schema):
     status: str
     version: int
     submitted_at: dt.datetime | None
+    due_date: dt.date | None
     created_at: dt.datetime
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from borikan.agencies.selectors import staff_agency_ids, staff_of_row_agency
 from borikan.audit.services import audit_record
@@ -56,7 +56,7 @@ def application_list_for_applicant(*, user: Any) -> QuerySet[Application]:
 def application_queue(
     *, user: Any, status: str = "", service_slug: str = "", assigned_to_me: bool = False
 ) -> QuerySet[Application]:
-    """The officer queue: only cases of the agencies the user works for, oldest submission first."""
+    """The officer queue: only cases of the agencies the user works for, the nearest deadline first."""
     cases = Application.objects.filter(agency_id__in=staff_agency_ids(user=user)).exclude(status=Status.DRAFT)
     cases = cases.filter(status=status) if status else cases.filter(status__in=[s.value for s in OPEN_STATUSES])
     if service_slug:
@@ -64,4 +64,8 @@ def application_queue(
     if assigned_to_me:
         cases = cases.filter(assigned_to=user)
     # The list shows no form data: leave the largest column out of every queue page.
-    return cases.select_related("service", "agency", "assigned_to").defer("form_data").order_by("submitted_at")
+    return (
+        cases.select_related("service", "agency", "assigned_to")
+        .defer("form_data")
+        .order_by(F("due_date").asc(nulls_last=True), "submitted_at")  # the nearest deadline first
+    )

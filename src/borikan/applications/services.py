@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, Va
 from borikan.core.thaidate import be_year
 
 from .attachments import check_upload
+from .deadlines import working_days_due
 from .formdata import validate_form_data
-from .models import Application, ApplicationEvent, Attachment, TrackingCounter
+from .models import Application, ApplicationEvent, Attachment, PublicHoliday, TrackingCounter
 from .workflow import ACTION_ROLES, REASON_REQUIRED, TRANSITIONS, Action, Role, Status
 
 
@@ -161,7 +163,8 @@ def _transition(
     if action == Action.SUBMIT:
         app.tracking_number = _next_tracking_number(app)
         app.submitted_at = now
-        fields += ["tracking_number", "submitted_at"]
+        app.due_date = _due_date(timezone.localdate(now), app.service.processing_time_days)
+        fields += ["tracking_number", "submitted_at", "due_date"]
     if target in (Status.APPROVED, Status.REJECTED):
         app.decided_at = now
         fields.append("decided_at")
@@ -188,6 +191,13 @@ def _transition(
         data={"from": source.value, "to": target.value, "tracking_number": app.tracking_number or ""},
     )
     return app
+
+
+def _due_date(start: dt.date, days: int) -> dt.date:
+    # Enough calendar days to hold `days` working days even around Songkran and New Year.
+    horizon = start + dt.timedelta(days=days * 2 + 30)
+    holidays = set(PublicHoliday.objects.filter(date__range=(start, horizon)).values_list("date", flat=True))
+    return working_days_due(start, days, holidays)
 
 
 def _next_tracking_number(app: Application) -> str:

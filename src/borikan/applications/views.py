@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -134,7 +136,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise Http404
     status = request.GET.get("status", "")
     cases = selectors.application_queue(user=request.user, status=status, service_slug=request.GET.get("service", ""))
-    return render(request, "office/queue.html", {"cases": cases[:100], "status": status, "statuses": Status.choices})
+    today = timezone.localdate()
+    context = {
+        "cases": cases[:100],
+        "status": status,
+        "statuses": Status.choices,
+        "today": today,
+        "soon": today + dt.timedelta(days=2),
+    }
+    return render(request, "office/queue.html", context)
 
 
 def case(request: HttpRequest, application_id: str) -> HttpResponse:

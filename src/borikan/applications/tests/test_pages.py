@@ -108,3 +108,19 @@ def test_service_page_embeds_government_service_json_ld(service):
     from django.utils import timezone
 
     assert f" {timezone.localdate().year + 543} " in page  # the manual's last update, in the Buddhist Era
+
+
+@pytest.mark.django_db
+def test_queue_flags_overdue_and_soon_due_cases(free_service, citizen, officer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_application(service=free_service, applicant=citizen, status="submitted", due_date=today - dt.timedelta(days=1))
+    make_application(service=free_service, applicant=citizen, status="submitted", due_date=today + dt.timedelta(days=1))
+    client = Client()
+    client.force_login(officer)
+    page = client.get("/office/").text
+    assert page.count('class="overdue"') == 1
+    assert page.count('class="due-soon"') == 1
