@@ -18,7 +18,7 @@ from borikan.audit.services import audit_record
 from borikan.catalog.models import PaymentTiming, Service
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from borikan.core.thaidate import be_year
+from borikan.core.thaidate import be_year, thai_date
 
 from .attachments import check_upload
 from .deadlines import working_days_due
@@ -339,7 +339,48 @@ def application_submit(*, actor: Any, application_id: Any) -> Application:
         app = _transition(app, action=Action.SUBMIT, actor=actor)
         if _fee_due(app.service, PaymentTiming.BEFORE_REVIEW):
             app = _request_payment(app)
+        _acknowledge_after_commit(app)
     return app
+
+
+def _acknowledge_after_commit(app: Application) -> None:
+    from .tasks import send_submission_acknowledgement
+
+    application_id = str(app.pk)
+    transaction.on_commit(lambda: send_submission_acknowledgement.enqueue(application_id))
+
+
+def application_acknowledge(*, application_id: Any) -> str:
+    """E-mail the applicant that the application was received, with its tracking number and due date.
+    Runs after the submission committed, so an acknowledgement never announces a submission that failed."""
+    from borikan.delivery.services import notification_email_send
+
+    app = Application.objects.select_related("service", "applicant", "agency").get(pk=application_id)
+    to = app.form_data.get("email") or app.applicant.email
+    due = thai_date(app.due_date) if app.due_date else "-"
+    body = (
+        f"เรียน {app.applicant.full_name}\n\n"
+        f'{app.agency.name_th} ได้รับคำขอ "{app.service.name_th}" ของท่านแล้ว\n'
+        f"เลขที่คำขอ: {app.tracking_number}\nกำหนดพิจารณาแล้วเสร็จภายใน: {due}\n\n"
+        f"Dear {app.applicant.full_name},\n\n"
+        f'{app.agency.name_en} has received your application "{app.service.name_en}".\n'
+        f"Tracking number: {app.tracking_number}\nTo be decided by: {app.due_date or '-'}\n"
+    )
+    message_id = notification_email_send(
+        to=to,
+        subject=f"ได้รับคำขอแล้ว / Application received: {app.tracking_number}",
+        body=body,
+        reference=app.tracking_number or "",
+    )
+    audit_record(
+        actor=None,
+        action="application.acknowledged",
+        object_type="application",
+        object_id=app.pk,
+        subject_user_id=app.applicant_id,
+        data={"message_id": message_id},
+    )
+    return message_id
 
 
 def application_resubmit(*, actor: Any, application_id: Any, form_data: dict[str, Any] | None = None) -> Application:

@@ -183,3 +183,21 @@ def delivery_email_send(*, delivery_id: int) -> Delivery | None:
             return delivery
         _mark_sent(delivery=delivery, provider_message_id=message_id)
     return delivery
+
+
+def notification_email_send(*, to: str, subject: str, body: str, reference: str) -> str:
+    """Send a plain notification (an acknowledgement, a notice) by e-mail; returns the Message-ID.
+
+    Used from background tasks after the change it reports has committed. Failures raise, so the task backend
+    records them and a worker can retry.
+    """
+    message_id = make_msgid(domain=str(DNS_NAME))
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Message-ID": message_id, "X-Borikan-Reference": reference},
+    )
+    message.send()
+    return message_id

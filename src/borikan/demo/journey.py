@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email import policy as email_policy
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,10 @@ def _wait(what: str, probe: Callable[[], Any], seconds: float = 30) -> Any:
             return result
         time.sleep(0.2)
     raise JourneyError(f"timed out waiting for {what}")
+
+
+def _files(message: Message) -> list[str]:
+    return [part.get_filename() for part in message.walk() if part.get_filename()]
 
 
 def _pdf_for_attachment() -> bytes:
@@ -119,6 +124,8 @@ def run_journey(portal: Portal) -> dict[str, Any]:
     say(
         f"   draft saved, attachment stored (sha256 {attachment['sha256'][:16]}…), submitted: tracking number {tracking}"
     )
+    ack = _wait("the acknowledgement", lambda: [m for m in portal.mailbox() if tracking in str(m["Subject"])])
+    say(f"   acknowledgement e-mailed to the applicant: {ack[0]['Subject']}")
 
     say("4. Review (การตรวจสอบและพิจารณาคำขอ)")
     officer = _token(api, OFFICER, portal.staff_password)
@@ -179,8 +186,8 @@ def run_journey(portal: Portal) -> dict[str, Any]:
     wallet = _check(api.get("/api/v1/documents/wallet", headers=citizen))
     if document["number"] not in [d["number"] for d in wallet]:
         raise JourneyError("the licence is not in the citizen's wallet")
-    mail = _wait("the e-mail", lambda: [m for m in portal.mailbox() if m["To"] == email])
-    attachments = [part.get_filename() for part in mail[0].walk() if part.get_filename()]
+    mail = _wait("the e-mail with the licence", lambda: [m for m in portal.mailbox() if m["To"] == email and _files(m)])
+    attachments = _files(mail[0])
     final = _wait(
         "delivered status",
         lambda: (
@@ -253,7 +260,7 @@ def main() -> int:
 
     class Inbox:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(message_from_bytes(envelope.content))
+            received.append(message_from_bytes(envelope.content, policy=email_policy.default))
             return "250 OK"
 
     smtp = Controller(Inbox(), hostname="127.0.0.1", port=_free_port())

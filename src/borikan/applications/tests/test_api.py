@@ -201,3 +201,27 @@ def test_other_citizen_cannot_attach_to_my_application(service, citizen, other_c
     response = _upload(api_as(other_citizen), app_id, PDF, "x.pdf", "application/pdf")
     assert response.status_code == 404
     assert not Attachment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_submission_sends_an_acknowledgement_after_commit(free_service, citizen, api_as, mailoutbox,
+                                                          django_capture_on_commit_callbacks):  # fmt: skip
+    client = api_as(citizen)
+    app_id = _create(client, slug=free_service.slug, form=VALID_FORM).json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        tracking = client.post(f"/api/v1/applications/{app_id}/submit").json()["tracking_number"]
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [VALID_FORM["email"]]
+    assert tracking in message.subject
+    assert "เลขที่คำขอ" in message.body
+    assert AuditEntry.objects.filter(action="application.acknowledged", object_id=app_id).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_submission_sends_nothing(service, citizen, api_as, mailoutbox, django_capture_on_commit_callbacks):
+    client = api_as(citizen)
+    app_id = _create(client, form={"full_name": "ก ข"}).json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/api/v1/applications/{app_id}/submit").status_code == 422
+    assert mailoutbox == []

@@ -4,6 +4,7 @@ process and a real SMTP server: the same code `make demo` runs."""
 from __future__ import annotations
 
 from email import message_from_bytes
+from email import policy as email_policy
 from email.message import Message
 from typing import Any
 
@@ -27,7 +28,7 @@ def smtp_inbox() -> Any:
 
     class Inbox:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(message_from_bytes(envelope.content))
+            received.append(message_from_bytes(envelope.content, policy=email_policy.default))
             return "250 OK"
 
     controller = Controller(Inbox(), hostname="127.0.0.1", port=_free_port())
