@@ -17,5 +17,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("applications", "0003_deadlines")]
+    dependencies = [("applications", "0001_initial")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
