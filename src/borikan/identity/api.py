@@ -1,11 +1,14 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from . import services, throttle
+from . import federation_api, proofing_api, services, throttle, webauthn_api
 from .apiauth import api_auth
 from .schemas import LogInIn, SignUpIn, TokenOut, UserOut
 
 router = Router(tags=["auth"])
+router.add_router("", webauthn_api.router)
+router.add_router("", federation_api.router)
+router.add_router("", proofing_api.router)
 
 
 @router.post("/signup", response={201: UserOut}, auth=None, summary="Sign up as a citizen (e-mail and password)")

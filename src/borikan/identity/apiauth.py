@@ -8,12 +8,18 @@ from ninja.security import HttpBearer, SessionAuth
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        from borikan.identity.services import api_token_user
+        from . import authn
+        from .services import api_token_find, api_token_touch
 
-        user = api_token_user(key=token)
-        if user is not None:
-            request.user = user
-        return user
+        found = api_token_find(key=token)
+        if found is None:
+            return None
+        aal = authn.token_aal(found)  # judged on the idle time before this request
+        api_token_touch(found)
+        authn.attach(found.user, aal=aal, methods=tuple(use.method for use in authn.token_uses(found)))
+        request.user = found.user
+        request.api_token = found
+        return found.user
 
 
 class BrowserSession(SessionAuth):

@@ -78,6 +78,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # How the person authenticated for this token (identity/authn.py); step-up adds to it.
+    auth_methods = models.JSONField(default=list, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"API token of user {self.user_id}"
@@ -85,3 +88,103 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+LEVEL_FIELD = {"max_digits": 2, "decimal_places": 1}
+
+
+class ProofingMethod(models.TextChoices):
+    SELF_ASSERTED = "self_asserted", "Self-asserted"
+    COUNTER = "counter", "Verified at a counter"
+    FEDERATED = "federated", "Federated identity provider"
+
+
+class ProofingRecord(models.Model):
+    """One proofing of a person: how, on what evidence, by whom, to which IAL, until when.
+
+    The person's IAL is the highest level among the records that are neither expired nor revoked
+    (identity/assurance.py). Records are never edited: a revocation only stamps `revoked_at`.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="proofing_records")
+    method = models.CharField(max_length=20, choices=ProofingMethod.choices)
+    ial = models.DecimalField(**LEVEL_FIELD)
+    # What was checked (document type, registry answer, which checks the officer made); never a raw citizen ID.
+    evidence = models.JSONField(default=dict, blank=True)
+    verified_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="proofings_performed"
+    )
+    agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT)
+    provider = models.CharField(max_length=50, blank=True)  # the identity provider, for federated records
+    verified_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-ial"], name="proofing_user_ial")]
+
+    def __str__(self) -> str:
+        return f"IAL {self.ial} ({self.method}) for user {self.user_id}"
+
+
+class TotpDevice(models.Model):
+    """An authenticator app (RFC 6238). The secret is encrypted at rest; the last accepted time step is kept
+    so that a code cannot be used twice."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret_encrypted = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"TOTP of user {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code (a NIST look-up secret). Only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of user {self.user_id}"
+
+
+class WebAuthnCredential(models.Model):
+    """A passkey or security key registered through WebAuthn."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="webauthn_credentials")
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url of the raw credential ID
+    credential_data = models.BinaryField()  # fido2 AttestedCredentialData: AAGUID, ID and COSE public key
+    sign_count = models.PositiveBigIntegerField(default=0)
+    name = models.CharField(max_length=100, blank=True)
+    backup_eligible = models.BooleanField(default=False)  # a synced passkey rather than a device-bound key
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"passkey {self.name or self.pk} of user {self.user_id}"
+
+
+class FederatedIdentity(models.Model):
+    """The link between an account and a subject at an external OpenID Connect provider."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="federated_identities")
+    provider = models.CharField(max_length=50)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_acr = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="federated_identity_unique_subject"),
+            models.UniqueConstraint(fields=["user", "provider"], name="federated_identity_one_per_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} subject of user {self.user_id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -19,6 +20,7 @@ from borikan.core.errors import ApplicationError, ValidationFailed
 from borikan.core.thaiid import is_valid_thai_id
 
 from . import throttle
+from .authn import ACTIVITY_RESOLUTION, Method, MethodUse
 from .models import CITIZEN_ID_PURPOSE, ApiToken, User
 from .pii import encrypt, lookup_hash
 
@@ -133,15 +135,23 @@ def user_log_in(*, email: str, password: str, request=None) -> User:
 
 
 @transaction.atomic
-def api_token_issue(*, user: User) -> tuple[str, ApiToken]:
+def api_token_issue(
+    *, user: User, method: Method = Method.PASSWORD, aal: Decimal | None = None
+) -> tuple[str, ApiToken]:
+    """A bearer token for a person who has just authenticated with `method`; step-up adds further methods."""
     key = secrets.token_urlsafe(32)
+    now = timezone.now()
     token = ApiToken.objects.create(
-        user=user, key_hash=ApiToken.hash_key(key), expires_at=timezone.now() + API_TOKEN_LIFETIME
+        user=user,
+        key_hash=ApiToken.hash_key(key),
+        expires_at=now + API_TOKEN_LIFETIME,
+        auth_methods=[MethodUse(method=method, at=int(now.timestamp()), aal=aal).as_dict()],
+        last_used_at=now,
     )
     return key, token
 
 
-def api_token_user(*, key: str) -> User | None:
+def api_token_find(*, key: str) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -149,7 +159,20 @@ def api_token_user(*, key: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    return token.user
+    return token
+
+
+def api_token_touch(token: ApiToken) -> None:
+    """Stamp the token's last use (for the idle limits), at most once a minute."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= ACTIVITY_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def api_token_user(*, key: str) -> User | None:
+    token = api_token_find(key=key)
+    return token.user if token is not None else None
 
 
 @transaction.atomic

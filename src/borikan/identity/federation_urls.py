@@ -1,0 +1,5 @@
+"""Pages for federation (identity). Mounted under /account/ by identity/urls.py."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
