@@ -37,6 +37,7 @@ def _invoice_out(invoice: Invoice) -> dict:
         "status": invoice.status,
         "paid_at": invoice.paid_at,
         "qr_payload": invoice.qr_payload,
+        "lines": list(invoice.lines.all()),
         "qr_svg_data_uri": (
             promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
         ),

@@ -10,6 +10,108 @@ from django.db.models import Q
 from borikan.agencies.models import Agency
 from borikan.core.models import TimeStampedModel
 
+# --- fee schedules and exemptions (ADR 12) ------------------------------------------------------------
+
+
+class FeeKind(models.TextChoices):
+    FIXED = "fixed", "fixed"
+    PER_UNIT = "per_unit", "base + per unit"
+    TIERED = "tiered", "tiered by quantity"
+
+
+class FeeSchedule(TimeStampedModel):
+    """How a service's fee is computed from the application. Without one, the service's flat `fee_satang` applies.
+
+    fixed: `base_satang`. per_unit: `base_satang + unit_satang × quantity`. tiered: `base_satang` + the amount of
+    the first tier whose `up_to` is at least the quantity (`up_to` null: no upper bound). The quantity is read
+    from the application's form field `quantity_field`. `tiers` is validated by `fees.TIERS_SCHEMA`.
+    """
+
+    service = models.OneToOneField("catalog.Service", on_delete=models.CASCADE, related_name="fee_schedule")
+    kind = models.CharField(max_length=20, choices=FeeKind.choices, default=FeeKind.FIXED)
+    base_satang = models.BigIntegerField(default=0)
+    unit_satang = models.BigIntegerField(default=0)
+    quantity_field = models.CharField(max_length=64, blank=True)
+    unit_name_th = models.CharField(max_length=60, blank=True)
+    unit_name_en = models.CharField(max_length=60, blank=True)
+    max_quantity = models.PositiveIntegerField(default=10_000)
+    tiers = models.JSONField(default=list, blank=True)
+    legal_basis_th = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=FeeKind.values), name="fee_schedule_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(base_satang__gte=0) & Q(unit_satang__gte=0), name="fee_schedule_amounts_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}:{self.kind}"
+
+
+class ExemptionCategory(models.TextChoices):
+    ELDERLY = "elderly", "elderly person"
+    DISABLED = "disabled", "holder of a disabled-person card"
+    GOVERNMENT_AGENCY = "government_agency", "government agency"
+    OTHER = "other", "other"
+
+
+class FeeExemption(models.Model):
+    """A category of person exempted from (part of) a service's fee, with the rule that grants it."""
+
+    schedule = models.ForeignKey(FeeSchedule, on_delete=models.CASCADE, related_name="exemptions")
+    code = models.SlugField(max_length=40)
+    category = models.CharField(max_length=30, choices=ExemptionCategory.choices)
+    name_th = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    percent = models.PositiveSmallIntegerField(default=100)  # share of the fee waived
+    legal_basis_th = models.TextField()
+    evidence_th = models.CharField(max_length=300, blank=True)  # what the officer checks, e.g. the card
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "code"], name="unique_exemption_code_per_schedule"),
+            models.CheckConstraint(condition=Q(percent__gte=1) & Q(percent__lte=100), name="exemption_percent_1_100"),
+            models.CheckConstraint(condition=Q(category__in=ExemptionCategory.values), name="exemption_category_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ClaimStatus(models.TextChoices):
+    CLAIMED = "claimed", "claimed"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+
+
+class ExemptionClaim(models.Model):
+    """An applicant's claim to an exemption for one case; an officer may accept or reject it before invoicing."""
+
+    case_ref = models.CharField(max_length=64, db_index=True)
+    exemption = models.ForeignKey(FeeExemption, on_delete=models.PROTECT, related_name="claims")
+    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.CLAIMED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_ref", "exemption"], name="one_claim_per_exemption_per_case"),
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_ref}:{self.exemption_id}:{self.status}"
+
 
 class InvoiceStatus(models.TextChoices):
     OPEN = "open", "open"
@@ -38,6 +140,10 @@ class Invoice(TimeStampedModel):
     number = models.CharField(max_length=40, unique=True)
     case_ref = models.CharField(max_length=64, db_index=True)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="invoices")
+    # The service the fee is for: its risk assessment sets the assurance needed to pay (None: not recorded).
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices")
     description = models.CharField(max_length=255)
     amount_satang = models.BigIntegerField()
@@ -69,6 +175,35 @@ class Invoice(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class LineKind(models.TextChoices):
+    FEE = "fee", "fee"
+    EXEMPTION = "exemption", "exemption"
+
+
+class InvoiceLine(models.Model):
+    """One computed line of an invoice: a fee (positive) or an exemption applied (negative). They sum to the total."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=LineKind.choices, default=LineKind.FEE)
+    label_th = models.CharField(max_length=255)
+    label_en = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_satang = models.BigIntegerField()
+    amount_satang = models.BigIntegerField()
+    legal_basis_th = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="unique_invoice_line_position"),
+            models.CheckConstraint(condition=Q(kind__in=LineKind.values), name="invoice_line_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}#{self.position}"
 
 
 class Payment(models.Model):

@@ -3,6 +3,16 @@ import datetime as dt
 from ninja import Schema
 
 
+class InvoiceLineOut(Schema):
+    kind: str
+    label_th: str
+    label_en: str
+    quantity: int
+    unit_satang: int
+    amount_satang: int
+    legal_basis_th: str
+
+
 class InvoiceOut(Schema):
     number: str
     case_ref: str
@@ -15,6 +25,7 @@ class InvoiceOut(Schema):
     status: str
     paid_at: dt.datetime | None
     qr_payload: str
+    lines: list[InvoiceLineOut]
     # Only while the invoice is open: a paid or cancelled invoice shows no payable QR.
     qr_svg_data_uri: str | None
 

@@ -8,7 +8,7 @@ from borikan.agencies.selectors import staff_agency_ids
 from borikan.audit.services import audit_record
 from borikan.core.errors import NotFound
 
-from .models import Invoice, InvoiceStatus
+from .models import ExemptionClaim, Invoice, InvoiceStatus
 
 
 def invoice_for_case(*, case_ref: str) -> Invoice | None:
@@ -41,3 +41,12 @@ def access_invoice_for_user(*, user: Any, number: str) -> Invoice:
         subject_user_id=invoice.payer_id,
     )
     return invoice
+
+
+def exemption_claims_for_case(*, case_ref: str) -> list[ExemptionClaim]:
+    """The exemptions the applicant claimed for a case, with the rule and its legal basis (for the officer)."""
+    return list(ExemptionClaim.objects.filter(case_ref=case_ref).select_related("exemption", "decided_by"))
+
+
+def is_invoice_staff(*, user: Any, invoice: Invoice) -> bool:
+    return invoice.agency_id in staff_agency_ids(user=user)

@@ -23,13 +23,16 @@ from borikan.core.events import PaymentSettled, publish
 from borikan.core.thaidate import be_year
 
 from . import app_settings, promptpay
+from .fees import FeeLine
 from .gateway import ChargeRequest, GatewayError, NotificationRejected, PaymentNotification, get_gateway
 from .models import (
     HeldPayment,
     HoldReason,
     Invoice,
     InvoiceCounter,
+    InvoiceLine,
     InvoiceStatus,
+    LineKind,
     Payment,
     WebhookOutcome,
     WebhookReceipt,
@@ -90,6 +93,8 @@ def invoice_create(
     ref1: str,
     description: str,
     due_date: dt.date | None = None,
+    service: Any = None,
+    lines: list[FeeLine] | None = None,
 ) -> Invoice:
     """Issue an invoice with a dynamic bill-payment QR and register the charge at the gateway.
 
@@ -99,7 +104,8 @@ def invoice_create(
     left unreferenced at the gateway; should it ever be paid, its notification names an unknown charge and is
     held for an officer, never posted. No database lock is held while we wait on the network.
 
-    `ref1` is the case's tracking number: upper-case A-Z and 0-9, at most 20 characters.
+    `ref1` is the case's tracking number: upper-case A-Z and 0-9, at most 20 characters. `lines` are the
+    computed fee lines (`invoice_issue_for_case`); without them the invoice has one line, the description.
     """
     if isinstance(amount_satang, bool) or not isinstance(amount_satang, int) or amount_satang <= 0:
         raise ValidationFailed(
@@ -124,6 +130,15 @@ def invoice_create(
             "ต้องระบุรายการค่าธรรมเนียม ไม่เกิน 255 ตัวอักษร",
             "A description of at most 255 characters is required",
             field="description",
+        )
+    if lines is None:
+        lines = [FeeLine(LineKind.FEE, description[:255], "", 1, amount_satang, amount_satang)]
+    if sum(line.amount_satang for line in lines) != amount_satang:
+        raise ValidationFailed(
+            "invoice_lines_do_not_add_up",
+            "รายการในใบแจ้งชำระเงินรวมกันไม่เท่ากับยอดที่ต้องชำระ",
+            "The invoice lines do not add up to the amount",
+            field="lines",
         )
     ref2 = ref2_for(agency_code=agency.code, ref1=ref1)
     qr_payload = promptpay.bill_payment_payload(
@@ -155,6 +170,7 @@ def invoice_create(
                 number=_next_invoice_number(agency),
                 case_ref=case_ref,
                 agency=agency,
+                service=service,
                 payer=payer,
                 description=description,
                 amount_satang=amount_satang,
@@ -163,6 +179,20 @@ def invoice_create(
                 due_date=due_date or timezone.localdate() + dt.timedelta(days=app_settings.DEFAULT_DUE_DAYS),
                 qr_payload=qr_payload,
                 gateway_charge_id=charge.charge_id,
+            )
+            InvoiceLine.objects.bulk_create(
+                InvoiceLine(
+                    invoice=invoice,
+                    position=position,
+                    kind=line.kind,
+                    label_th=line.label_th[:255],
+                    label_en=line.label_en[:255],
+                    quantity=line.quantity,
+                    unit_satang=line.unit_satang,
+                    amount_satang=line.amount_satang,
+                    legal_basis_th=line.legal_basis_th,
+                )
+                for position, line in enumerate(lines, start=1)
             )
             audit_record(
                 actor=actor,
@@ -176,7 +206,8 @@ def invoice_create(
                     "ref1": ref1,
                     "ref2": ref2,
                     "gateway_charge_id": charge.charge_id,
-                },
+                }
+                | ({"service": service.slug, "lines": [line.as_dict() for line in lines]} if service else {}),
             )
     except IntegrityError as exc:  # a concurrent request opened an invoice with the same references first
         raise _already_open() from exc

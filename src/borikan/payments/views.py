@@ -10,7 +10,8 @@ from .models import InvoiceStatus
 
 
 def _baht(satang: int) -> str:
-    return f"{satang // 100:,}.{satang % 100:02d}"
+    sign, satang = ("-", -satang) if satang < 0 else ("", satang)
+    return f"{sign}{satang // 100:,}.{satang % 100:02d}"
 
 
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
@@ -32,6 +33,15 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
             "amount_baht": _baht(invoice.amount_satang),
             "due_date_th": thai_date(invoice.due_date),
             "status_label": status_labels[InvoiceStatus(invoice.status)],
+            "lines": [
+                {"line": line, "amount_baht": _baht(line.amount_satang), "unit_baht": _baht(line.unit_satang)}
+                for line in invoice.lines.all()
+            ],
+            "claims": (
+                selectors.exemption_claims_for_case(case_ref=invoice.case_ref)
+                if selectors.is_invoice_staff(user=request.user, invoice=invoice)
+                else None
+            ),
             "qr_data_uri": (
                 promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
             ),

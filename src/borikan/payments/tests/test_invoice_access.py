@@ -3,6 +3,7 @@
 import pytest
 
 from borikan.audit.models import AuditEntry
+from borikan.conftest import sign_in
 from borikan.payments import promptpay
 from borikan.payments.services import invoice_cancel
 
@@ -24,7 +25,7 @@ def test_anonymous_api_request_is_unauthenticated(client, make_invoice):
 
 def test_payer_reads_the_invoice_with_its_qr(client, make_invoice, payer):
     invoice = make_invoice()
-    client.force_login(payer)
+    sign_in(client, payer)
     response = client.get(api_url(invoice.number))
     assert response.status_code == 200
     body = response.json()
@@ -41,13 +42,24 @@ def test_payer_reads_the_invoice_with_its_qr(client, make_invoice, payer):
         "paid_at": None,
         "qr_payload": invoice.qr_payload,
         "qr_svg_data_uri": promptpay.qr_svg_data_uri(invoice.qr_payload),
+        "lines": [
+            {
+                "kind": "fee",
+                "label_th": "ค่าธรรมเนียมคำขอ",
+                "label_en": "",
+                "quantity": 1,
+                "unit_satang": 25_000,
+                "amount_satang": 25_000,
+                "legal_basis_th": "",
+            }
+        ],
     }
     assert not AuditEntry.objects.filter(action="invoice.viewed").exists()
 
 
 def test_staff_of_the_invoice_agency_reads_it_and_the_read_is_audited(client, make_invoice, officer, payer):
     invoice = make_invoice()
-    client.force_login(officer)
+    sign_in(client, officer)
     response = client.get(api_url(invoice.number))
     assert (response.status_code, response.json()["number"]) == (200, invoice.number)
     entry = AuditEntry.objects.get(action="invoice.viewed")
@@ -56,7 +68,7 @@ def test_staff_of_the_invoice_agency_reads_it_and_the_read_is_audited(client, ma
 
 def test_staff_of_another_agency_gets_not_found(client, make_invoice, foreign_officer):
     invoice = make_invoice()
-    client.force_login(foreign_officer)
+    sign_in(client, foreign_officer)
     response = client.get(api_url(invoice.number))
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert not AuditEntry.objects.filter(action="invoice.viewed").exists()
@@ -64,12 +76,12 @@ def test_staff_of_another_agency_gets_not_found(client, make_invoice, foreign_of
 
 def test_another_citizen_gets_not_found(client, make_invoice, other_citizen):
     invoice = make_invoice()
-    client.force_login(other_citizen)
+    sign_in(client, other_citizen)
     assert client.get(api_url(invoice.number)).status_code == 404
 
 
 def test_missing_invoice_looks_the_same_as_a_forbidden_one(client, payer):
-    client.force_login(payer)
+    sign_in(client, payer)
     response = client.get(api_url("INV-EXCISE-2569-999999"))
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
@@ -77,14 +89,14 @@ def test_missing_invoice_looks_the_same_as_a_forbidden_one(client, payer):
 def test_cancelled_invoice_has_no_payable_qr(client, make_invoice, payer, officer):
     invoice = make_invoice()
     invoice_cancel(actor=officer, invoice=invoice, reason="withdrawn")
-    client.force_login(payer)
+    sign_in(client, payer)
     body = client.get(api_url(invoice.number)).json()
     assert (body["status"], body["qr_svg_data_uri"]) == ("cancelled", None)
 
 
 def test_payer_sees_the_invoice_page_with_the_qr(client, make_invoice, payer):
     invoice = make_invoice()
-    client.force_login(payer)
+    sign_in(client, payer)
     response = client.get(page_url(invoice.number))
     assert response.status_code == 200
     html = response.content.decode()
@@ -102,7 +114,7 @@ def test_invoice_page_is_named_payments_invoice(make_invoice):
 
 def test_another_citizen_gets_a_404_page(client, make_invoice, other_citizen):
     invoice = make_invoice()
-    client.force_login(other_citizen)
+    sign_in(client, other_citizen)
     assert client.get(page_url(invoice.number)).status_code == 404
 
 
