@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from borikan.agencies.models import Agency, StaffMembership, StaffRole
+from borikan.agencies.selectors import staff_agency_ids
 from borikan.catalog.formschema import build_default_form_schema
 from borikan.catalog.models import PaymentTiming, Service, StepMode
+from borikan.identity import authn
+from borikan.identity.authn import Method, MethodUse
 from borikan.identity.models import User
 from borikan.identity.services import api_token_issue
 
@@ -65,15 +71,48 @@ def make_service(
     )
 
 
-def make_user(email: str, name: str = "ผู้ใช้ ทดสอบ") -> User:
-    return User.objects.create_user(email, "correct-horse-battery-staple", full_name=name)
+PASSWORD_ONLY = (Method.PASSWORD,)
+TWO_FACTORS = (Method.PASSWORD, Method.TOTP)
+
+
+def _uses(methods: tuple[str, ...]) -> list[MethodUse]:
+    now = int(time.time())
+    return [MethodUse(method=method, at=now) for method in methods]
+
+
+def signed_in(user: User, *methods: str) -> User:
+    """The user object as a request would carry it after signing in with these methods (services read the
+    assurance from it). The sign-in flows themselves are tested in identity/tests."""
+    uses = _uses(methods)
+    authn.attach(user, aal=authn.aal_of(uses, last_activity=int(time.time())), methods=tuple(methods))
+    return user
+
+
+def sign_in(client: Client, user: User, *methods: str) -> Client:
+    """A browser session signed in with these methods (default: a password, plus the app for staff)."""
+    methods = methods or (TWO_FACTORS if staff_agency_ids(user=user) else PASSWORD_ONLY)
+    client.force_login(user)
+    session = client.session
+    session[authn.SESSION_KEY] = {"methods": [use.as_dict() for use in _uses(methods)], "last_activity": int(time.time())}
+    session.save()
+    return client
+
+
+def make_user(email: str, name: str = "ผู้ใช้ ทดสอบ", *, methods: tuple[str, ...] = PASSWORD_ONLY) -> User:
+    return signed_in(User.objects.create_user(email, "correct-horse-battery-staple", full_name=name), *methods)
 
 
 def make_staff(email: str, agency: Agency, *roles: str) -> User:
-    user = make_user(email, "เจ้าหน้าที่ ทดสอบ")
+    user = make_user(email, "เจ้าหน้าที่ ทดสอบ", methods=TWO_FACTORS)
     for role in roles:
         StaffMembership.objects.create(user=user, agency=agency, role=role)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -121,8 +160,13 @@ def foreign_officer(other_agency: Agency) -> User:
     return make_staff("officer@dbd.go.th", other_agency, StaffRole.OFFICER, StaffRole.APPROVER)
 
 
-def api_client_for(user: User) -> Client:
-    key, _ = api_token_issue(user=user)
+def api_client_for(user: User, *methods: str) -> Client:
+    """A client calling the API with a bearer token of a sign-in with these methods (default: a password, plus
+    the authenticator app for staff, who always work at AAL 2)."""
+    methods = methods or (TWO_FACTORS if staff_agency_ids(user=user) else PASSWORD_ONLY)
+    key, token = api_token_issue(user=user)
+    token.auth_methods = [use.as_dict() for use in _uses(methods)]
+    token.save(update_fields=["auth_methods"])
     return Client(headers={"Authorization": f"Bearer {key}"})
 
 

@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet
 from borikan.agencies.selectors import staff_agency_ids, staff_of_row_agency
 from borikan.audit.services import audit_record
 from borikan.core.errors import NotFound
+from borikan.identity.enforcement import require_staff
 
 from .models import OPEN_STATUSES, Application
 from .workflow import Status
@@ -36,6 +37,8 @@ def access_application_for_user(
     )
     if app is None:
         raise NotFound("application", "คำขอ")
+    if app.applicant_id != user.pk:
+        require_staff(user, service=app.service)  # staff see personal data only at AAL 2
     if not audit_read:
         return app
     audit_record(
@@ -57,7 +60,10 @@ def application_queue(
     *, user: Any, status: str = "", service_slug: str = "", assigned_to_me: bool = False
 ) -> QuerySet[Application]:
     """The officer queue: only cases of the agencies the user works for, the nearest deadline first."""
-    cases = Application.objects.filter(agency_id__in=staff_agency_ids(user=user)).exclude(status=Status.DRAFT)
+    agency_ids = staff_agency_ids(user=user)
+    if agency_ids:
+        require_staff(user)
+    cases = Application.objects.filter(agency_id__in=agency_ids).exclude(status=Status.DRAFT)
     cases = cases.filter(status=status) if status else cases.filter(status__in=[s.value for s in OPEN_STATUSES])
     if service_slug:
         cases = cases.filter(service__slug=service_slug)

@@ -19,6 +19,7 @@ from borikan.catalog.models import PaymentTiming, Service
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from borikan.core.thaidate import be_year, thai_date
+from borikan.identity.enforcement import Step, require_for_service, require_staff
 
 from .attachments import check_upload
 from .deadlines import working_days_due
@@ -89,6 +90,18 @@ def _roles_of(actor: Any, app: Application) -> set[Role]:
     return set(remembered[actor.pk])
 
 
+# The applicant's protected steps; staff actions all need staff assurance (identity/enforcement.py decides).
+APPLICANT_STEPS = {Action.SUBMIT: Step.SUBMIT, Action.RESUBMIT: Step.ANSWER_REQUEST}
+
+
+def _require_assurance(actor: Any, app: Application, action: Action, acting_roles: set[Role]) -> None:
+    if Role.APPLICANT in acting_roles:
+        if action in APPLICANT_STEPS:
+            require_for_service(actor, app.service, APPLICANT_STEPS[action])
+        return
+    require_staff(actor, service=app.service, approving=action == Action.APPROVE)
+
+
 def _uuid_or_404(value: Any) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
@@ -147,6 +160,8 @@ def _transition(
     acting_roles = roles & ACTION_ROLES[action]
     if not acting_roles:
         raise PermissionDenied("คุณไม่มีสิทธิ์ดำเนินการนี้", f"You may not {action.label} this application")
+    if actor is not None:
+        _require_assurance(actor, app, action, acting_roles)
     if expected_version is not None and expected_version != app.version:
         raise TransitionRefused(
             "stale_version",
@@ -504,6 +519,7 @@ def application_issue(*, application_id: Any, actor: Any = None) -> Application:
                 "บริการ / Service": service.name_th,
             },
             valid_days=service.document_validity_days,
+            service=service,
         )
         app = _transition(app, action=Action.ISSUE, actor=actor)
         delivery_send(actor=actor, document=document, channels=["wallet", "email"])

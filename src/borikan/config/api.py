@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from borikan.core.errors import ApplicationError
+from borikan.identity.enforcement import AssuranceRequired, audit_refusal
 
 api = NinjaAPI(
     title="borikan API",
@@ -27,6 +28,8 @@ def _problem(request: HttpRequest, error: ApplicationError) -> HttpResponse:
 
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    if isinstance(exc, AssuranceRequired):
+        audit_refusal(exc)  # the refused step has rolled back by now; the record of the refusal stays
     return _problem(request, exc)
 
 

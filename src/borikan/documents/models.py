@@ -53,6 +53,8 @@ class IssuedDocument(TimeStampedModel):
     case_ref = models.CharField(max_length=64, unique=True)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="issued_documents")
     holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_documents")
+    # The service it was issued under: its risk assessment decides the assurance needed to open the document.
+    service = models.ForeignKey("catalog.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The name as printed on the document, kept even if the account's name changes later.
     holder_name = models.CharField(max_length=200)
     title_th = models.CharField(max_length=255)

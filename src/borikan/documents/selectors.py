@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from borikan.agencies.models import Agency
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.core.errors import ApplicationError, NotFound
+from borikan.identity.enforcement import Step, require_for_service, require_session, require_staff
 
 from .credentials import published_jwk
 from .devpki import normalise_code
@@ -26,10 +27,17 @@ def access_document_for_user(*, user, document_id: int) -> IssuedDocument:
     """The holder, or staff of the issuing agency, may open a document; for anyone else it does not exist."""
     if not getattr(user, "is_authenticated", False):
         raise NotFound("document", "เอกสาร")
-    document = IssuedDocument.objects.select_related("agency", "holder").filter(pk=document_id).first()
+    document = IssuedDocument.objects.select_related("agency", "holder", "service").filter(pk=document_id).first()
     if document is None:
         raise NotFound("document", "เอกสาร")
-    if document.holder_id == user.pk or document.agency_id in staff_agency_ids(user=user):
+    if document.holder_id == user.pk:
+        if document.service is not None:
+            require_for_service(user, document.service, Step.VIEW_DOCUMENT)
+        else:
+            require_session(user)
+        return document
+    if document.agency_id in staff_agency_ids(user=user):
+        require_staff(user)
         return document
     raise NotFound("document", "เอกสาร")
 

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -143,6 +144,7 @@ def document_issue(
     title_en: str,
     fields: dict[str, str],
     valid_days: int | None,
+    service: Any = None,
 ) -> IssuedDocument:
     """Number, render and store the document for a case; one document per case.
 
@@ -208,6 +210,7 @@ def document_issue(
                 case_ref=case_ref,
                 agency=agency,
                 holder=holder,
+                service=service,
                 holder_name=holder_name,
                 title_th=title_th,
                 title_en=title_en,

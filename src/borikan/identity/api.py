@@ -1,9 +1,11 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from . import federation_api, proofing_api, services, throttle, webauthn_api
+from borikan.core.errors import ApplicationError
+
+from . import authn, federation_api, mfa, proofing_api, services, throttle, webauthn_api
 from .apiauth import api_auth
-from .schemas import LogInIn, SignUpIn, TokenOut, UserOut
+from .schemas import AalOut, CodeIn, LogInIn, RecoveryCodesOut, SignUpIn, StepUpIn, TokenOut, TotpSetupOut, UserOut
 
 router = Router(tags=["auth"])
 router.add_router("", webauthn_api.router)
@@ -40,3 +42,48 @@ def me(request: HttpRequest):
 def log_out_everywhere(request: HttpRequest):
     services.user_log_out_everywhere(actor=request.auth)
     return Status(204, None)
+
+
+def _token(request: HttpRequest):
+    token = getattr(request, "api_token", None)
+    if token is None:
+        raise ApplicationError(
+            "bearer_token_required",
+            "ขั้นตอนนี้ผ่าน API ต้องใช้ bearer token (หน้าเว็บใช้หน้า /account/step-up/)",
+            "This API step needs a bearer token (in the browser, use /account/step-up/)",
+            status=400,
+        )
+    return token
+
+
+@router.post("/totp/setup", response=TotpSetupOut, auth=api_auth, summary="Start setting up an authenticator app")
+def totp_setup(request: HttpRequest):
+    return mfa.totp_begin(user=request.auth)
+
+
+@router.post("/totp/confirm", response=RecoveryCodesOut, auth=api_auth, summary="Confirm the app with a code; step up")
+def totp_confirm(request: HttpRequest, payload: CodeIn):
+    token = _token(request)
+    codes = mfa.totp_confirm(user=request.auth, code=payload.code)
+    return {"recovery_codes": codes, "aal": authn.token_step_up(token, authn.Method.TOTP)}
+
+
+@router.delete("/totp", response={204: None}, auth=api_auth, summary="Remove the authenticator app (needs AAL 2)")
+def totp_remove(request: HttpRequest):
+    mfa.totp_remove(user=request.auth)
+    return Status(204, None)
+
+
+@router.post("/step-up", response=AalOut, auth=api_auth, summary="Raise this token's AAL with a second factor")
+def step_up(request: HttpRequest, payload: StepUpIn):
+    token = _token(request)
+    if payload.method == authn.Method.TOTP:
+        mfa.totp_check(user=request.auth, code=payload.code)
+    else:
+        mfa.recovery_code_use(user=request.auth, code=payload.code)
+    return {"aal": authn.token_step_up(token, authn.Method(payload.method))}
+
+
+@router.post("/recovery-codes", response=RecoveryCodesOut, auth=api_auth, summary="New recovery codes (needs AAL 2)")
+def recovery_codes(request: HttpRequest):
+    return {"recovery_codes": mfa.recovery_codes_regenerate(user=request.auth), "aal": request.auth.assurance.aal}

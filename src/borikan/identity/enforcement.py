@@ -91,15 +91,25 @@ def service_requirement(service: Any) -> tuple[Decimal, Decimal]:
 
 def _refuse(actor: Any, step: Step, service: Any, ial: Decimal, aal: Decimal, current: Any) -> None:
     error = AssuranceRequired(step=step, required_ial=ial, required_aal=aal, current=current)
+    error.actor = actor
+    error.service_id = service.pk if service is not None else None
+    raise error
+
+
+def audit_refusal(error: AssuranceRequired) -> None:
+    """Record a refusal. Called by the API's and the pages' error handlers, after the refused step's
+    transaction has rolled back, so the record is kept."""
+    actor = getattr(error, "actor", None)
+    if actor is None or not getattr(actor, "pk", None):
+        return
     audit_record(
         actor=actor,
         action="auth.assurance_refused",
-        object_type="service" if service is not None else "user",
-        object_id=service.pk if service is not None else actor.pk,
+        object_type="service" if error.service_id is not None else "user",
+        object_id=error.service_id if error.service_id is not None else actor.pk,
         subject_user_id=actor.pk,
         data=error.details,
     )
-    raise error
 
 
 def require_for_service(actor: Any, service: Any, step: Step) -> None:
@@ -108,6 +118,13 @@ def require_for_service(actor: Any, service: Any, step: Step) -> None:
     current = assurance_of(actor)
     if current.aal < aal or current.ial < ial:
         _refuse(actor, step, service, ial, aal, current)
+
+
+def require_session(actor: Any, step: Step = Step.VIEW_DOCUMENT) -> None:
+    """A step with no service behind it still needs someone actually signed in (AAL 1)."""
+    current = assurance_of(actor)
+    if current.aal < AAL1:
+        _refuse(actor, step, None, Decimal(0), AAL1, current)
 
 
 def require_staff(actor: Any, *, service: Any = None, approving: bool = False) -> None:

@@ -12,3 +12,16 @@ class SignUpForm(forms.Form):
 class LogInForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+
+
+class CodeForm(forms.Form):
+    method = forms.ChoiceField(
+        choices=[("totp", _("Code from the authenticator app")), ("recovery_code", _("A recovery code"))],
+        initial="totp",
+        widget=forms.RadioSelect,
+    )
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -23,3 +23,22 @@ class SessionAssuranceMiddleware:
             authn.session_touch(request)
             authn.attach(user, aal=aal, methods=tuple(authn.session_methods(request)))
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """On pages, a refusal for want of assurance sends the person to the fix and back (the API answers
+        403 problem+json through its own handler)."""
+        from django.shortcuts import redirect, render
+        from django.utils.http import urlencode
+
+        from .enforcement import AssuranceRequired, audit_refusal
+        from .mfa import StepUpRequired
+
+        if request.path.startswith("/api/") or not isinstance(exception, AssuranceRequired | StepUpRequired):
+            return None
+        if isinstance(exception, AssuranceRequired):
+            audit_refusal(exception)
+        fix = exception.details.get("fix", {})
+        if "aal" in fix and "ial" not in exception.details.get("missing", []):
+            separator = "&" if "?" in fix["aal"] else "?"
+            return redirect(f"{fix['aal']}{separator}{urlencode({'next': request.get_full_path()})}")
+        return render(request, "identity/assurance_required.html", {"error": exception}, status=exception.status)

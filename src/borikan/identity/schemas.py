@@ -1,4 +1,6 @@
 import datetime as dt
+from decimal import Decimal
+from typing import Literal
 
 from ninja import Schema
 
@@ -27,3 +29,26 @@ class TokenOut(Schema):
     token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
     expires_at: dt.datetime
     user: UserOut
+
+
+class CodeIn(Schema):
+    code: str
+
+
+class StepUpIn(Schema):
+    method: Literal["totp", "recovery_code"]
+    code: str
+
+
+class AalOut(Schema):
+    aal: Decimal
+
+
+class TotpSetupOut(Schema):
+    secret: str
+    otpauth_uri: str
+
+
+class RecoveryCodesOut(Schema):
+    recovery_codes: list[str]
+    aal: Decimal

@@ -8,11 +8,10 @@ urlpatterns = [
     path("login/", views.log_in, name="login"),
     path("logout/", views.log_out, name="logout"),
     path("logout-everywhere/", views.log_out_everywhere, name="logout_everywhere"),
-    # path("assurance/", views.assurance, name="assurance"),  # TODO(lead): views being written
-    # path("step-up/", views.step_up, name="step_up"),  # TODO(lead): views being written
-    # path("security/", views.security, name="security"),  # TODO(lead): views being written
-    # path("security/totp/", views.totp_enrol, name="totp_enrol"),  # TODO(lead): views being written
-    # path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),  # TODO(lead): views being written
+    path("step-up/", views.step_up, name="step_up"),
+    path("security/", views.security, name="security"),
+    path("security/totp/", views.totp_enrol, name="totp_enrol"),
+    path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("", include("borikan.identity.webauthn_urls")),
     path("", include("borikan.identity.federation_urls")),
     path("", include("borikan.identity.proofing_urls")),

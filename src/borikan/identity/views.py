@@ -1,14 +1,20 @@
-from django.contrib.auth import login, logout
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from borikan.agencies.selectors import staff_agency_ids
 from borikan.core.errors import ApplicationError
 
-from . import services, throttle
-from .forms import LogInForm, SignUpForm
+from . import authn, mfa, services, throttle
+from .forms import CodeForm, LogInForm, SignUpForm
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -16,6 +22,13 @@ def _next_url(request: HttpRequest) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return "applications:mine"
+
+
+def _next_path(request: HttpRequest) -> str:
+    from urllib.parse import quote
+
+    target = _next_url(request)
+    return quote(target if target.startswith("/") else reverse(target))
 
 
 @login_not_required
@@ -27,7 +40,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            authn.session_log_in(request, user, authn.Method.PASSWORD)
             return redirect(_next_url(request))
     return render(request, "identity/signup.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -41,7 +54,10 @@ def log_in(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            login(request, user)  # rotates the session key
+            authn.session_log_in(request, user, authn.Method.PASSWORD)  # rotates the session key
+            if mfa.has_second_factor(user) or staff_agency_ids(user=user):
+                # Staff always work at AAL 2; a person with a second factor is asked for it straight away.
+                return redirect(f"{reverse('identity:step_up')}?next={_next_path(request)}")
             return redirect(_next_url(request))
     context = {"form": form, "next": request.GET.get("next", "")}
     return render(request, "identity/login.html", context, status=400 if form.errors else 200)
@@ -58,3 +74,92 @@ def log_out_everywhere(request: HttpRequest) -> HttpResponse:
     services.user_log_out_everywhere(actor=request.user)
     logout(request)
     return redirect("identity:login")
+
+
+def _wanted_aal(request: HttpRequest) -> Decimal:
+    try:
+        return max(Decimal(request.GET.get("aal") or "2.1"), authn.AAL2_1)
+    except InvalidOperation:
+        return authn.AAL2_1
+
+
+def step_up(request: HttpRequest) -> HttpResponse:
+    """Ask for the second factor, then return the person to where they were."""
+    user = request.user
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        method = form.cleaned_data["method"]
+        try:
+            if method == authn.Method.TOTP:
+                mfa.totp_check(user=user, code=form.cleaned_data["code"])
+            else:
+                mfa.recovery_code_use(user=user, code=form.cleaned_data["code"])
+        except ApplicationError as error:
+            form.add_error("code", error.message)
+        else:
+            aal = authn.session_step_up(request, authn.Method(method))
+            messages.success(request, _("Confirmed. This session is now at AAL %(aal)s.") % {"aal": aal})
+            return redirect(_next_url(request))
+    context = {
+        "form": form,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "wanted": _wanted_aal(request),
+        "current": request.user.assurance.aal,
+        "has_totp": user.totp_device.confirmed_at is not None if hasattr(user, "totp_device") else False,
+        "recovery_left": mfa.recovery_codes_left(user=user),
+        "has_passkey": user.webauthn_credentials.exists(),
+    }
+    return render(request, "identity/step_up.html", context, status=400 if form.errors else 200)
+
+
+def security(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = getattr(user, "totp_device", None) if hasattr(user, "totp_device") else None
+    context = {
+        "totp_confirmed": bool(device and device.confirmed_at),
+        "recovery_left": mfa.recovery_codes_left(user=user),
+        "passkeys": list(user.webauthn_credentials.order_by("created_at")),
+        "assurance": user.assurance,
+    }
+    return render(request, "identity/security.html", context)
+
+
+def totp_enrol(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan, type a code to confirm, keep the recovery codes."""
+    user = request.user
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        try:
+            mfa.totp_remove(user=user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect(f"{reverse('identity:step_up')}?next={reverse('identity:security')}")
+        messages.success(request, _("The authenticator app was removed."))
+        return redirect("identity:security")
+    form = CodeForm(request.POST or None, initial={"method": authn.Method.TOTP})
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = mfa.totp_confirm(user=user, code=form.cleaned_data["code"])
+        except ApplicationError as error:
+            form.add_error("code", error.message)
+        else:
+            aal = authn.session_step_up(request, authn.Method.TOTP)
+            context = {"codes": codes, "aal": aal, "next": _next_url(request)}
+            return render(request, "identity/recovery_codes.html", context)
+    try:
+        # A failed confirmation shows the same secret again; a fresh visit starts over with a new one.
+        setup = (mfa.totp_pending(user=user) if request.method == "POST" else None) or mfa.totp_begin(user=user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("identity:security")
+    context = {"form": form, "setup": setup, "next": request.POST.get("next") or request.GET.get("next", "")}
+    return render(request, "identity/totp_enrol.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = mfa.recovery_codes_regenerate(user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(f"{reverse('identity:step_up')}?next={reverse('identity:security')}")
+    return render(request, "identity/recovery_codes.html", {"codes": codes, "next": reverse("identity:security")})

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from borikan.applications.models import Application
-from borikan.conftest import VALID_FORM
+from borikan.conftest import VALID_FORM, sign_in
 
 from .factories import make_application
 
@@ -37,7 +37,7 @@ def test_unknown_service_page_is_404(service):
 @pytest.mark.django_db
 def test_citizen_applies_through_the_pages(free_service, citizen):
     client = Client()
-    client.force_login(citizen)
+    sign_in(client, citizen)
     started = client.post(f"/applications/start/{free_service.slug}/")
     app = Application.objects.get()
     assert started["Location"] == f"/applications/{app.pk}/edit/"
@@ -58,7 +58,7 @@ def test_citizen_applies_through_the_pages(free_service, citizen):
 def test_officer_queue_and_case_page(free_service, citizen, officer):
     app = make_application(service=free_service, applicant=citizen, status="submitted")
     client = Client()
-    client.force_login(officer)
+    sign_in(client, officer)
     queue = client.get("/office/")
     assert app.tracking_number in queue.text
     client.post(f"/office/cases/{app.pk}/act/", {"action": "start_review"})
@@ -72,7 +72,7 @@ def test_officer_queue_and_case_page(free_service, citizen, officer):
 @pytest.mark.django_db
 def test_citizen_has_no_officer_queue(citizen):
     client = Client()
-    client.force_login(citizen)
+    sign_in(client, citizen)
     assert client.get("/office/").status_code == 404
 
 
@@ -80,7 +80,7 @@ def test_citizen_has_no_officer_queue(citizen):
 def test_foreign_officer_cannot_open_case_page(service, citizen, foreign_officer):
     app = make_application(service=service, applicant=citizen, status="submitted")
     client = Client()
-    client.force_login(foreign_officer)
+    sign_in(client, foreign_officer)
     assert client.get(f"/office/cases/{app.pk}/").status_code == 404
     assert client.post(f"/office/cases/{app.pk}/act/", {"action": "start_review"}).status_code == 404
     app.refresh_from_db()
@@ -120,7 +120,7 @@ def test_queue_flags_overdue_and_soon_due_cases(free_service, citizen, officer):
     make_application(service=free_service, applicant=citizen, status="submitted", due_date=today - dt.timedelta(days=1))
     make_application(service=free_service, applicant=citizen, status="submitted", due_date=today + dt.timedelta(days=1))
     client = Client()
-    client.force_login(officer)
+    sign_in(client, officer)
     page = client.get("/office/").text
     assert page.count('class="overdue"') == 1
     assert page.count('class="due-soon"') == 1

@@ -10,7 +10,7 @@ from borikan.agencies.models import StaffRole
 from borikan.catalog.assurance import CATEGORIES
 from borikan.catalog.models import RiskAssessment
 from borikan.catalog.services import risk_assessment_record, service_publish
-from borikan.conftest import make_service, make_staff
+from borikan.conftest import make_service, make_staff, sign_in
 from borikan.core.errors import ApplicationError
 
 LOW = dict.fromkeys(CATEGORIES, "low")
@@ -141,7 +141,7 @@ def test_admin_records_and_publishes_through_the_page(draft_service, admin, offi
     from django.test import Client
 
     client = Client()
-    client.force_login(admin)
+    sign_in(client, admin)
     url = f"/office/services/{draft_service.slug}/risk/"
     form = dict.fromkeys(CATEGORIES, "low") | {"justification": "ประเมินแล้ว"}
     client.post(url, form)
@@ -151,7 +151,7 @@ def test_admin_records_and_publishes_through_the_page(draft_service, admin, offi
     page = client.get(url)
     assert "IAL 2.1" in page.text
     viewer = Client()
-    viewer.force_login(officer)
+    sign_in(viewer, officer)
     assert "IAL 2.1" in viewer.get(url).text
     viewer.post(url, {"withdraw": "1"})  # officers may look, not change
     draft_service.refresh_from_db()

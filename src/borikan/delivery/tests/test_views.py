@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from borikan.conftest import sign_in
 from borikan.documents.models import IssuedDocument
 from borikan.identity.models import User
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_wallet_lists_the_holders_documents_with_links(document: IssuedDocument, citizen: User):
     client = Client()
-    client.force_login(citizen)
+    sign_in(client, citizen)
 
     response = client.get(reverse("delivery:wallet"))
 
@@ -27,7 +28,7 @@ def test_wallet_lists_the_holders_documents_with_links(document: IssuedDocument,
 
 def test_wallet_does_not_show_other_peoples_documents(document: IssuedDocument, other_citizen: User):
     client = Client()
-    client.force_login(other_citizen)
+    sign_in(client, other_citizen)
 
     response = client.get(reverse("delivery:wallet"))
 

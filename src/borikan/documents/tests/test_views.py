@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from borikan.conftest import sign_in
 from borikan.documents.models import IssuedDocument
 from borikan.identity.models import User
 
@@ -70,7 +71,7 @@ def test_pdf_check_form_is_public():
 
 def test_download_link_serves_the_holder(document: IssuedDocument, citizen: User):
     client = Client()
-    client.force_login(citizen)
+    sign_in(client, citizen)
 
     response = client.get(reverse("documents:download", args=[document.pk]))
 
@@ -80,7 +81,7 @@ def test_download_link_serves_the_holder(document: IssuedDocument, citizen: User
 
 def test_download_link_is_404_for_another_person(document: IssuedDocument, other_citizen: User):
     client = Client()
-    client.force_login(other_citizen)
+    sign_in(client, other_citizen)
 
     assert client.get(reverse("documents:download", args=[document.pk])).status_code == 404
 

@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from borikan.audit.models import AuditEntry
+from borikan.conftest import sign_in
 from borikan.identity.models import ApiToken, User
 
 
@@ -93,7 +94,7 @@ def test_password_login_page_rotates_session_and_redirects():
 @pytest.mark.django_db
 def test_session_api_call_without_csrf_token_is_refused(citizen):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(citizen)
+    sign_in(client, citizen)
     response = client.post("/api/v1/applications", {"service": "x"}, content_type="application/json")
     assert response.status_code in (401, 403)
 
