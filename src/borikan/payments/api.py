@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Router
 
 from borikan.identity.apiauth import api_auth
@@ -6,7 +7,7 @@ from borikan.identity.apiauth import api_auth
 from . import promptpay, selectors, services
 from .gateway import SIGNATURE_HEADER
 from .models import Invoice, InvoiceStatus
-from .schemas import InvoiceOut, WebhookOut
+from .schemas import InvoiceOut, ReceiptOut, WebhookOut
 
 router = Router(tags=["payments"])
 
@@ -38,6 +39,7 @@ def _invoice_out(invoice: Invoice) -> dict:
         "paid_at": invoice.paid_at,
         "qr_payload": invoice.qr_payload,
         "lines": list(invoice.lines.all()),
+        "receipt_number": getattr(selectors.receipt_for_invoice(invoice=invoice), "number", None),
         "qr_svg_data_uri": (
             promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
         ),
@@ -53,3 +55,25 @@ def _invoice_out(invoice: Invoice) -> dict:
 )
 def invoice_detail(request: HttpRequest, number: str) -> dict:
     return _invoice_out(selectors.access_invoice_for_user(user=request.auth, number=number))
+
+
+@router.get(
+    "/receipts/{number}",
+    auth=api_auth,
+    response=ReceiptOut,
+    url_name="payments_receipt",
+    summary="An electronic receipt (for the payer or staff of its agency), with a link to its PDF",
+)
+def receipt_detail(request: HttpRequest, number: str) -> dict:
+    receipt = selectors.access_receipt_for_user(user=request.auth, number=number)
+    return {
+        "number": receipt.number,
+        "fiscal_year": receipt.fiscal_year,
+        "agency_code": receipt.agency.code,
+        "invoice_number": receipt.invoice.number,
+        "amount_satang": receipt.amount_satang,
+        "paid_at": receipt.paid_at,
+        "issued_at": receipt.issued_at,
+        "gateway_txn_id": receipt.payment.gateway_txn_id,
+        "pdf_url": reverse("payments:receipt_pdf", args=[receipt.number]),
+    }

@@ -279,3 +279,48 @@ class HeldPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway_txn_id}:{self.reason}"
+
+
+# --- receipts ----------------------------------------------------------------------------------------
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number per agency and Thai fiscal year (October-September, named in B.E. by the year it
+    ends in). Locked (SELECT ... FOR UPDATE) in the transaction that posts the payment, so numbers have no gaps."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveIntegerField()
+    last_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "fiscal_year"], name="unique_receipt_counter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.fiscal_year}:{self.last_seq}"
+
+
+class Receipt(models.Model):
+    """The electronic receipt for a posted payment: <AGENCY>-<B.E. fiscal year>-<6-digit seq>."""
+
+    number = models.CharField(max_length=40, unique=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="receipts")
+    fiscal_year = models.PositiveIntegerField()
+    seq = models.PositiveIntegerField()
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="receipt")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="receipts")
+    amount_satang = models.BigIntegerField()
+    paid_at = models.DateTimeField()
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "fiscal_year", "seq"], name="unique_receipt_seq"),
+            models.CheckConstraint(condition=Q(amount_satang__gt=0), name="receipt_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -26,9 +26,22 @@ class InvoiceOut(Schema):
     paid_at: dt.datetime | None
     qr_payload: str
     lines: list[InvoiceLineOut]
+    receipt_number: str | None
     # Only while the invoice is open: a paid or cancelled invoice shows no payable QR.
     qr_svg_data_uri: str | None
 
 
 class WebhookOut(Schema):
     outcome: str
+
+
+class ReceiptOut(Schema):
+    number: str
+    fiscal_year: int
+    agency_code: str
+    invoice_number: str
+    amount_satang: int
+    paid_at: dt.datetime
+    issued_at: dt.datetime
+    gateway_txn_id: str
+    pdf_url: str

@@ -8,7 +8,7 @@ from borikan.agencies.selectors import staff_agency_ids
 from borikan.audit.services import audit_record
 from borikan.core.errors import NotFound
 
-from .models import ExemptionClaim, Invoice, InvoiceStatus
+from .models import ExemptionClaim, Invoice, InvoiceStatus, Receipt
 
 
 def invoice_for_case(*, case_ref: str) -> Invoice | None:
@@ -50,3 +50,26 @@ def exemption_claims_for_case(*, case_ref: str) -> list[ExemptionClaim]:
 
 def is_invoice_staff(*, user: Any, invoice: Invoice) -> bool:
     return invoice.agency_id in staff_agency_ids(user=user)
+
+
+def access_receipt_for_user(*, user: Any, number: str) -> Receipt:
+    """The receipt if `user` is its payer or staff of its agency; NotFound otherwise. Staff reads are audited."""
+    receipt = Receipt.objects.select_related("agency", "invoice", "payment", "payer").filter(number=number).first()
+    if receipt is None or not getattr(user, "is_authenticated", False):
+        raise NotFound("receipt", "ใบเสร็จรับเงิน")
+    if receipt.payer_id == user.pk:
+        return receipt
+    if receipt.agency_id not in staff_agency_ids(user=user):
+        raise NotFound("receipt", "ใบเสร็จรับเงิน")
+    audit_record(
+        actor=user,
+        action="receipt.viewed",
+        object_type="receipt",
+        object_id=receipt.number,
+        subject_user_id=receipt.payer_id,
+    )
+    return receipt
+
+
+def receipt_for_invoice(*, invoice: Invoice) -> Receipt | None:
+    return Receipt.objects.filter(invoice=invoice).first()

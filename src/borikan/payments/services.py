@@ -20,7 +20,7 @@ from borikan.agencies.models import Agency
 from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, ValidationFailed
 from borikan.core.events import PaymentSettled, publish
-from borikan.core.thaidate import be_year
+from borikan.core.thaidate import be_year, fiscal_year_be
 
 from . import app_settings, promptpay
 from .fees import FeeLine
@@ -34,6 +34,8 @@ from .models import (
     InvoiceStatus,
     LineKind,
     Payment,
+    Receipt,
+    ReceiptCounter,
     WebhookOutcome,
     WebhookReceipt,
 )
@@ -78,6 +80,44 @@ def _next_invoice_number(agency: Agency) -> str:
     counter.last_seq += 1
     counter.save(update_fields=["last_seq"])
     return f"INV-{agency.code.upper()}-{year}-{counter.last_seq:06d}"
+
+
+def receipt_number(*, agency_code: str, fiscal_year: int, seq: int) -> str:
+    """<AGENCY>-<B.E. fiscal year>-<6-digit seq>, e.g. EXCISE-2570-000123."""
+    return f"{agency_code.upper()}-{fiscal_year}-{seq:06d}"
+
+
+def receipt_issue(*, payment: Payment) -> Receipt:
+    """Number and write the receipt of a payment being posted. Call inside the posting transaction: the counter
+    row stays locked until it commits, and a rollback takes the number back, so numbers have no gaps.
+
+    The fiscal year is that of the payment's time in Thailand (1 October starts the next B.E. fiscal year)."""
+    invoice = payment.invoice
+    year = fiscal_year_be(timezone.localtime(payment.paid_at).date())
+    ReceiptCounter.objects.get_or_create(agency_id=invoice.agency_id, fiscal_year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(agency_id=invoice.agency_id, fiscal_year=year)
+    counter.last_seq += 1
+    counter.save(update_fields=["last_seq"])
+    issued = Receipt.objects.create(
+        number=receipt_number(agency_code=invoice.agency.code, fiscal_year=year, seq=counter.last_seq),
+        agency_id=invoice.agency_id,
+        fiscal_year=year,
+        seq=counter.last_seq,
+        invoice=invoice,
+        payment=payment,
+        payer_id=invoice.payer_id,
+        amount_satang=payment.amount_satang,
+        paid_at=payment.paid_at,
+    )
+    audit_record(
+        actor=None,
+        action="receipt.issued",
+        object_type="receipt",
+        object_id=issued.number,
+        subject_user_id=invoice.payer_id,
+        data={"invoice": invoice.number, "amount_satang": issued.amount_satang, "txn_id": payment.gateway_txn_id},
+    )
+    return issued
 
 
 # --- invoices ------------------------------------------------------------------------------------
@@ -363,7 +403,7 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
         return WebhookResult(WebhookOutcome.HELD, number, reason)
 
     assert invoice is not None  # noqa: S101 -- _hold_reason returned None, so the invoice exists
-    Payment.objects.create(
+    payment = Payment.objects.create(
         invoice=invoice,
         gateway_txn_id=notification.txn_id,
         amount_satang=notification.amount_satang,
@@ -374,13 +414,14 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
     invoice.paid_at = notification.paid_at
     invoice.save(update_fields=["status", "paid_at", "updated_at"])
     receipt(WebhookOutcome.POSTED)
+    issued = receipt_issue(payment=payment)
     audit_record(
         actor=None,
         action="payment.posted",
         object_type="invoice",
         object_id=invoice.number,
         subject_user_id=invoice.payer_id,
-        data=audit_data,
+        data=audit_data | {"receipt": issued.number},
     )
     publish(
         PaymentSettled(case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang)

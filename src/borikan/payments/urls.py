@@ -5,4 +5,6 @@ from . import views
 app_name = "payments"
 urlpatterns = [
     path("invoices/<str:number>/", views.invoice_detail, name="invoice"),
+    path("receipts/<str:number>/", views.receipt_detail, name="receipt"),
+    path("receipts/<str:number>/pdf/", views.receipt_pdf, name="receipt_pdf"),
 ]

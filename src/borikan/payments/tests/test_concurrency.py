@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from borikan.payments.models import HeldPayment, InvoiceStatus, Payment, WebhookReceipt
+from borikan.payments.models import HeldPayment, InvoiceStatus, Payment, Receipt, ReceiptCounter, WebhookReceipt
 
 from .gatewaykit import notification_for, post_webhook, sign
 
@@ -70,3 +70,16 @@ def test_simultaneous_events_for_one_transaction_post_once(make_invoice):
     assert errors == []
     assert sorted(result["outcome"] for result in results) == ["duplicate"] * 4 + ["posted"]
     assert (Payment.objects.count(), HeldPayment.objects.count(), WebhookReceipt.objects.count()) == (1, 0, 5)
+
+
+def test_receipts_posted_at_the_same_time_get_consecutive_numbers_without_gaps(make_invoice):
+    invoices = [make_invoice(ref1=f"BK25690002{index:02d}") for index in range(8)]
+    bodies = [notification_for(invoice, paid_at="2026-11-25T03:15:00+00:00") for invoice in invoices]
+    results, errors = run_together(
+        lambda index: post_webhook(Client(), bodies[index], sign(bodies[index])).json()["outcome"], len(bodies)
+    )
+    assert errors == []
+    assert results == ["posted"] * 8
+    numbers = sorted(Receipt.objects.values_list("number", flat=True))
+    assert numbers == [f"EXCISE-2570-{seq:06d}" for seq in range(1, 9)]
+    assert ReceiptCounter.objects.get().last_seq == 8

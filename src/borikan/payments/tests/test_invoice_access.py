@@ -53,6 +53,7 @@ def test_payer_reads_the_invoice_with_its_qr(client, make_invoice, payer):
                 "legal_basis_th": "",
             }
         ],
+        "receipt_number": None,
     }
     assert not AuditEntry.objects.filter(action="invoice.viewed").exists()
 
