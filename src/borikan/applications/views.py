@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from borikan.agencies.selectors import is_staff_member
 from borikan.core.errors import ApplicationError, NotFound
+from borikan.identity.enforcement import AssuranceRequired
 
 from . import selectors, services
 from .formrender import form_fields, parse_post
@@ -70,6 +71,8 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
                 return redirect("applications:detail", application_id=app.pk)
             messages.success(request, _("Draft saved."))
             return redirect("applications:edit", application_id=app.pk)
+        except AssuranceRequired:
+            raise  # the draft is saved; identity's middleware sends the person to the fix and back
         except ApplicationError as error:
             errors = (
                 error.details

@@ -25,3 +25,18 @@ class CodeForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class RecoverForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of your account"))
+
+
+class RecoverConfirmForm(forms.Form):
+    new_password = forms.CharField(label=_("New password (at least 10 characters)"), widget=forms.PasswordInput)
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"), max_length=20, required=False
+    )
+    lost_second_factor = forms.BooleanField(
+        label=_("I have lost my second factor (my identity level will be lowered until I prove it again)"),
+        required=False,
+    )

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.core.errors import ApplicationError
 
-from . import authn, mfa, services, throttle
-from .forms import CodeForm, LogInForm, SignUpForm
+from . import authn, mfa, recovery, services, throttle
+from .forms import CodeForm, LogInForm, RecoverConfirmForm, RecoverForm, SignUpForm
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -163,3 +163,35 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(f"{reverse('identity:step_up')}?next={reverse('identity:security')}")
     return render(request, "identity/recovery_codes.html", {"codes": codes, "next": reverse("identity:security")})
+
+
+@login_not_required
+def recover(request: HttpRequest) -> HttpResponse:
+    form = RecoverForm(request.POST or None)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            recovery.recovery_request(email=form.cleaned_data["email"], address=throttle.client_address(request))
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            sent = True
+    return render(request, "identity/recover.html", {"form": form, "sent": sent}, status=400 if form.errors else 200)
+
+
+@login_not_required
+def recover_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user = recovery.recovery_user(uidb64=uidb64, token=token)
+    except ApplicationError as error:
+        return render(request, "identity/recover_confirm.html", {"invalid": error.message}, status=400)
+    form = RecoverConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = recovery.recovery_complete(uidb64=uidb64, token=token, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return render(request, "identity/recover_done.html", {"outcome": outcome})
+    context = {"form": form, "has_second_factor": mfa.has_second_factor(user)}
+    return render(request, "identity/recover_confirm.html", context, status=400 if form.errors else 200)
