@@ -208,6 +208,11 @@ BORIKAN_WEBHOOK_TOLERANCE_SECONDS = env.int("BORIKAN_WEBHOOK_TOLERANCE_SECONDS",
 # Personal identifiers at rest (identity/pii.py): encryption key ring and lookup-hash key. Required in production.
 BORIKAN_PII_KEYS = env("BORIKAN_PII_KEYS", default="")
 BORIKAN_PII_LOOKUP_KEY = env("BORIKAN_PII_LOOKUP_KEY", default="")
+# Passkeys (identity/webauthn.py): the relying-party ID (the site's domain) and the exact origins pages are served from.
+BORIKAN_WEBAUTHN_RP_ID = env("BORIKAN_WEBAUTHN_RP_ID", default="localhost")
+BORIKAN_WEBAUTHN_ORIGINS = env.list(
+    "BORIKAN_WEBAUTHN_ORIGINS", default=["http://localhost:8000", "http://127.0.0.1:8000"]
+)
 # Signing issued documents (documents/signing.py). Per agency code: {"pkcs12": path, "passphrase_env": NAME} or
 # {"key": path, "certificate": path, "chain": [paths], "passphrase_env": NAME}, given as JSON in the environment.
 BORIKAN_SIGNING_KEYS = env.json("BORIKAN_SIGNING_KEYS", default={})

@@ -61,6 +61,8 @@ def test_every_api_operation_declares_auth_unless_listed_public():
         ("get", "/api/v1/services/catalogue.schema.json"),
         ("post", "/api/v1/auth/signup"),
         ("post", "/api/v1/auth/token"),
+        ("post", "/api/v1/auth/passkeys/login/begin"),
+        ("post", "/api/v1/auth/passkeys/login/complete"),
         ("post", "/api/v1/payments/webhooks/gateway"),
         ("get", "/api/v1/documents/verify/{code}"),
         ("post", "/api/v1/documents/verify-pdf"),
