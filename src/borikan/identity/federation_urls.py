@@ -1,5 +1,11 @@
 """Pages for federation (identity). Mounted under /account/ by identity/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import federation_views
+
+urlpatterns = [
+    path("federation/<slug:slug>/login/", federation_views.federation_login, name="federation_login"),
+    path("federation/<slug:slug>/callback/", federation_views.federation_callback, name="federation_callback"),
+    path("federation/<slug:slug>/link/", federation_views.federation_link, name="federation_link"),
+]

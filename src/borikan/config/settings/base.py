@@ -221,6 +221,8 @@ BORIKAN_SIGNING_DEV_KEYS = False
 BORIKAN_SIGNING_DIR = env.path("BORIKAN_SIGNING_DIR", default=VAR_DIR / "pki")
 BORIKAN_SIGNING_TSA_URL = env("BORIKAN_SIGNING_TSA_URL", default="")  # set: PAdES B-T with this timestamp authority
 BORIKAN_STATUS_LIST_TTL_SECONDS = env.int("BORIKAN_STATUS_LIST_TTL_SECONDS", default=86400)
+# External OpenID Connect identity providers (identity/federation.py, ADR 0011), a JSON list of dicts.
+BORIKAN_OIDC_PROVIDERS = env.json("BORIKAN_OIDC_PROVIDERS", default=[])
 # Attachments
 BORIKAN_ATTACHMENT_MAX_BYTES = env.int("BORIKAN_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Enables the bare insert view that `make bench` measures as its floor. Off everywhere else.

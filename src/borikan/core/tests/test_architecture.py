@@ -63,6 +63,7 @@ def test_every_api_operation_declares_auth_unless_listed_public():
         ("post", "/api/v1/auth/token"),
         ("post", "/api/v1/auth/passkeys/login/begin"),
         ("post", "/api/v1/auth/passkeys/login/complete"),
+        ("get", "/api/v1/auth/federation/providers"),
         ("post", "/api/v1/payments/webhooks/gateway"),
         ("get", "/api/v1/documents/verify/{code}"),
         ("post", "/api/v1/documents/verify-pdf"),

@@ -12,6 +12,8 @@ PUBLIC_PAGES = {
     "identity:passkey_login",
     "identity:passkey_login_begin",
     "identity:passkey_login_complete",
+    "identity:federation_login",
+    "identity:federation_callback",
     "documents:verify",
     "documents:verify_upload",
     "governance:agency",
