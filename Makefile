@@ -43,9 +43,11 @@ run: migrate  ## the portal on http://127.0.0.1:8000 (SQLite, in-process jobs, l
 	$(MANAGE) load_catalogue
 	$(MANAGE) seed_demo_accounts
 	@echo "bank sandbox on http://127.0.0.1:8081 (pay an invoice: $(MANAGE) sandbox_pay INVOICE-NUMBER)"
+	@echo "civil registry sandbox on http://127.0.0.1:8082 (people: src/borikan/sandboxes/data/civil_registry_people.json)"
 	@$(PY) -m borikan.sandboxes.bank_gateway --port 8081 --api-key "$$(cat var/secrets/gateway-api-key)" \
 		--webhook-secret "$$(cat var/secrets/gateway-webhook-secret)" & sandbox=$$!; \
-	trap "kill $$sandbox 2>/dev/null" EXIT INT TERM; \
+	$(PY) -m borikan.sandboxes.civil_registry --port 8082 --api-key "$$(cat var/secrets/civil-registry-api-key)" & \
+	registry=$$!; trap "kill $$sandbox $$registry 2>/dev/null" EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: setup  ## the whole test suite (PostgreSQL when DATABASE_URL names one, SQLite otherwise)

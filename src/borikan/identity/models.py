@@ -188,3 +188,66 @@ class FederatedIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} subject of user {self.user_id}"
+
+
+def validate_registration_number(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from borikan.core.thaiid import is_valid_thai_id
+
+    if not (len(value) == 13 and is_valid_thai_id(value)):
+        raise ValidationError("not a 13-digit registration number with a valid check digit")
+
+
+class JuristicPerson(models.Model):
+    """A company or other juristic person, known by its 13-digit registration number (same check digit as a
+    citizen ID). It acts only through people recorded as its representatives (`Representation`)."""
+
+    registration_number = models.CharField(max_length=13, unique=True, validators=[validate_registration_number])
+    name_th = models.CharField(max_length=255)
+    name_en = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.registration_number
+
+
+class RepresentationRole(models.TextChoices):
+    DIRECTOR = "director", "Director"
+    AUTHORISED_REPRESENTATIVE = "authorised_representative", "Authorised representative"
+
+
+class Representation(models.Model):
+    """A person may act for a juristic person: recorded by an officer who checked the company certificate (and
+    the power of attorney for a representative who is not a director). Never edited; revocation stamps it."""
+
+    juristic_person = models.ForeignKey(JuristicPerson, on_delete=models.PROTECT, related_name="representations")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="representations")
+    role = models.CharField(max_length=30, choices=RepresentationRole.choices)
+    evidence = models.JSONField(default=dict, blank=True)  # which documents were checked; no copies
+    verified_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="representations_verified")
+    agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT)
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one standing representation per person and company (an expired one is revoked on renewal).
+            models.UniqueConstraint(
+                fields=["juristic_person", "user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="representation_one_standing",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=RepresentationRole.values), name="representation_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=models.F("valid_from")),
+                name="representation_period_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} as {self.role} of {self.juristic_person_id}"

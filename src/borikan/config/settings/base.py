@@ -205,6 +205,9 @@ BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="
 BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="")
 BORIKAN_BILLER_TAX_ID = env("BORIKAN_BILLER_TAX_ID", default="0994000000006")  # + "00" suffix = Biller ID
 BORIKAN_WEBHOOK_TOLERANCE_SECONDS = env.int("BORIKAN_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Civil registry card checks for identity proofing (a local sandbox process by default; DOPA in production).
+BORIKAN_CIVIL_REGISTRY_URL = env("BORIKAN_CIVIL_REGISTRY_URL", default="http://127.0.0.1:8082")
+BORIKAN_CIVIL_REGISTRY_API_KEY = env("BORIKAN_CIVIL_REGISTRY_API_KEY", default="")
 # Personal identifiers at rest (identity/pii.py): encryption key ring and lookup-hash key. Required in production.
 BORIKAN_PII_KEYS = env("BORIKAN_PII_KEYS", default="")
 BORIKAN_PII_LOOKUP_KEY = env("BORIKAN_PII_LOOKUP_KEY", default="")

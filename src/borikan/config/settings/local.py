@@ -27,6 +27,9 @@ BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="
 )
 BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="") or _local_secret("gateway-api-key")
 BORIKAN_PII_LOOKUP_KEY = env("BORIKAN_PII_LOOKUP_KEY", default="") or _local_secret("pii-lookup-key")
+BORIKAN_CIVIL_REGISTRY_API_KEY = env("BORIKAN_CIVIL_REGISTRY_API_KEY", default="") or _local_secret(
+    "civil-registry-api-key"
+)
 if not env("BORIKAN_PII_KEYS", default=""):
     import base64 as _b64
     import hashlib as _hashlib

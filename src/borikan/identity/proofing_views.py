@@ -1,0 +1,167 @@
+"""Pages for identity proofing: the person's own assurance, the officer's counter check, company representation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from borikan.agencies.models import Agency
+from borikan.agencies.selectors import staff_agency_ids
+from borikan.core.errors import ApplicationError
+
+from . import enforcement, juristic, proofing
+from .models import RepresentationRole, User
+from .selectors import SELF_ASSERTED_IAL
+
+
+def _oidc_providers() -> list[str]:
+    providers = getattr(settings, "BORIKAN_OIDC_PROVIDERS", None) or {}
+    if isinstance(providers, dict):
+        return [str(name) for name in providers]
+    return [str(item.get("name", "")) if isinstance(item, dict) else str(item) for item in providers]
+
+
+def assurance(request: HttpRequest) -> HttpResponse:
+    """What is proven about who I am (IAL), how strongly this session is signed in (AAL), how to raise both."""
+    user = request.user
+    history = proofing.proofing_history(user=user)
+    representations = juristic.representations_of(user=user)
+    context = {
+        "ial": history["ial"],
+        "self_asserted": history["ial"] <= SELF_ASSERTED_IAL,
+        "valid_records": history["valid"],
+        "past_records": [(record, proofing.record_status(record)) for record in history["past"]],
+        "session": user.assurance,
+        "agencies": Agency.objects.order_by("code"),
+        "oidc_providers": _oidc_providers(),
+        "representations": [(item, juristic.representation_status(item)) for item in representations],
+        "levels": [proofing.IAL1_3, proofing.IAL2_1, proofing.IAL2_3],
+    }
+    return render(request, "identity/assurance.html", context)
+
+
+class CounterProofingForm(forms.Form):
+    email = forms.EmailField(label=_("The person's account e-mail"))
+    citizen_id = forms.CharField(label=_("Citizen ID (13 digits)"), max_length=17)
+    laser_code = forms.CharField(label=_("Laser code on the back of the card"), max_length=20)
+    first_name_th = forms.CharField(label=_("Given name (Thai, as on the card)"), max_length=100)
+    last_name_th = forms.CharField(label=_("Surname (Thai, as on the card)"), max_length=100)
+    birth_date = forms.DateField(
+        label=_("Date of birth (Gregorian calendar)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    face_compared = forms.BooleanField(label=_("I compared the person's face with the card photo"), required=False)
+    chip_read = forms.BooleanField(label=_("I read the card's chip with a card reader"), required=False)
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Agency"), empty_label=None)
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+
+
+def _staff_agencies(request: HttpRequest) -> Any:
+    """The officer's agencies. Non-staff get 403; staff below AAL 2 are sent to step up and back (the
+    identity middleware turns `AssuranceRequired` into that redirect and audits it)."""
+    agency_ids = staff_agency_ids(user=request.user)
+    if not agency_ids:
+        raise DjangoPermissionDenied("agency staff only")
+    enforcement.require_staff(request.user)
+    return Agency.objects.filter(pk__in=agency_ids).order_by("code")
+
+
+def counter_proofing(request: HttpRequest) -> HttpResponse:
+    """An officer checks a person's Thai ID card against the civil registry and records the proofing."""
+    agencies = _staff_agencies(request)
+    form = CounterProofingForm(request.POST or None, agencies=agencies)
+    context: dict[str, Any] = {"form": form, "record": None, "error": None}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = User.objects.filter(email=data["email"].strip().lower(), is_active=True).first()
+        if person is None:
+            form.add_error("email", _("No account has this e-mail address."))
+        else:
+            try:
+                context["record"] = proofing.proofing_counter_record(
+                    actor=request.user,
+                    user=person,
+                    citizen_id=data["citizen_id"],
+                    laser_code=data["laser_code"],
+                    first_name_th=data["first_name_th"],
+                    last_name_th=data["last_name_th"],
+                    birth_date=data["birth_date"],
+                    face_compared=data["face_compared"],
+                    chip_read=data["chip_read"],
+                    agency=data["agency"],
+                )
+                context["person"] = person
+                context["form"] = CounterProofingForm(agencies=agencies, initial={"agency": data["agency"]})
+            except ApplicationError as error:
+                context["error"] = error
+                status = error.status
+    if form.errors:
+        status = 400
+    return render(request, "identity/counter_proofing.html", context, status=status)
+
+
+class RepresentationForm(forms.Form):
+    email = forms.EmailField(label=_("The representative's account e-mail"))
+    registration_number = forms.CharField(label=_("Juristic person registration number (13 digits)"), max_length=17)
+    name_th = forms.CharField(label=_("Name (Thai, as on the certificate)"), max_length=255, required=False)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=255, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (RepresentationRole.DIRECTOR, _("Director with signing authority")),
+            (RepresentationRole.AUTHORISED_REPRESENTATIVE, _("Authorised representative (power of attorney)")),
+        ],
+    )
+    certificate_issued_on = forms.DateField(
+        label=_("Company certificate issued on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    power_of_attorney_checked = forms.BooleanField(
+        label=_("I checked the power of attorney signed by a director with authority"), required=False
+    )
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Agency"), empty_label=None)
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+
+
+def juristic_representation(request: HttpRequest) -> HttpResponse:
+    """An officer records that a person may act for a company, after checking its documents."""
+    agencies = _staff_agencies(request)
+    form = RepresentationForm(request.POST or None, agencies=agencies)
+    context: dict[str, Any] = {"form": form, "representation": None, "error": None}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = User.objects.filter(email=data["email"].strip().lower(), is_active=True).first()
+        if person is None:
+            form.add_error("email", _("No account has this e-mail address."))
+        else:
+            try:
+                context["representation"] = juristic.representation_record(
+                    actor=request.user,
+                    user=person,
+                    registration_number=data["registration_number"],
+                    name_th=data["name_th"],
+                    name_en=data["name_en"],
+                    role=data["role"],
+                    agency=data["agency"],
+                    certificate_issued_on=data["certificate_issued_on"],
+                    power_of_attorney_checked=data["power_of_attorney_checked"],
+                )
+                context["form"] = RepresentationForm(agencies=agencies, initial={"agency": data["agency"]})
+            except ApplicationError as error:
+                context["error"] = error
+                status = error.status
+    if form.errors:
+        status = 400
+    return render(request, "identity/juristic_representation.html", context, status=status)
