@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from borikan.agencies.models import Agency
@@ -20,11 +21,20 @@ from .models import RepresentationRole, User
 from .selectors import SELF_ASSERTED_IAL
 
 
-def _oidc_providers() -> list[str]:
-    providers = getattr(settings, "BORIKAN_OIDC_PROVIDERS", None) or {}
-    if isinstance(providers, dict):
-        return [str(name) for name in providers]
-    return [str(item.get("name", "")) if isinstance(item, dict) else str(item) for item in providers]
+def _oidc_providers() -> list[dict[str, str]]:
+    """The configured identity providers (`BORIKAN_OIDC_PROVIDERS`, a list of dicts) with their linking page."""
+    found = []
+    for entry in getattr(settings, "BORIKAN_OIDC_PROVIDERS", None) or []:
+        slug = str(entry.get("slug", "")) if isinstance(entry, dict) else ""
+        if slug:
+            found.append(
+                {
+                    "name_th": entry.get("name_th") or slug,
+                    "name_en": entry.get("name_en") or slug,
+                    "url": reverse("identity:federation_link", args=[slug]),
+                }
+            )
+    return found
 
 
 def assurance(request: HttpRequest) -> HttpResponse:

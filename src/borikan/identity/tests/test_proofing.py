@@ -518,7 +518,7 @@ def _session(client: Client, user: User, *methods: str) -> Client:
 
 @pytest.mark.django_db
 def test_assurance_page_shows_levels_records_and_ways_up(registry, agency, other_agency, officer, citizen, settings):
-    settings.BORIKAN_OIDC_PROVIDERS = {}
+    settings.BORIKAN_OIDC_PROVIDERS = []
     page = _session(Client(), citizen, "password").get("/account/assurance/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -529,11 +529,11 @@ def test_assurance_page_shows_levels_records_and_ways_up(registry, agency, other
 
     record = _prove(authn_attached(officer), citizen, agency, SOMCHAI, chip_read=False)
     proofing.proofing_revoke(actor=officer, record=_prove(officer, citizen, agency, SOMCHAI), reason="test")
-    settings.BORIKAN_OIDC_PROVIDERS = {"thaid": {}}
+    settings.BORIKAN_OIDC_PROVIDERS = [{"slug": "thaid", "name_th": "ไทยดี", "name_en": "ThaiD"}]
     html = _session(Client(), citizen, "password", "totp").get("/account/assurance/").content.decode()
     assert 'data-ial="2.1"' in html and 'data-aal="2.2"' in html
     assert f"IAL {record.ial}" in html and "IAL 2.3" in html  # valid and past
-    assert "/account/federation/" in html
+    assert 'href="/account/federation/thaid/link/"' in html and "ไทยดี" in html
 
 
 @pytest.mark.django_db
