@@ -526,6 +526,11 @@ def test_assurance_page_shows_levels_records_and_ways_up(registry, agency, other
     assert agency.name_th in html and other_agency.name_th in html  # where to go
     assert 'href="/account/security/"' in html
     assert "/account/federation/" not in html
+    assert "/account/counter-proofing/" not in html  # officers only
+    assert (
+        "/account/counter-proofing/"
+        in _session(Client(), officer, "password").get("/account/assurance/").content.decode()
+    )
 
     record = _prove(authn_attached(officer), citizen, agency, SOMCHAI, chip_read=False)
     proofing.proofing_revoke(actor=officer, record=_prove(officer, citizen, agency, SOMCHAI), reason="test")
