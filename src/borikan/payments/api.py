@@ -1,13 +1,13 @@
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router
+from ninja import Router, Status
 
 from borikan.identity.apiauth import api_auth
 
-from . import promptpay, selectors, services
+from . import promptpay, refunds, selectors, services
 from .gateway import SIGNATURE_HEADER
-from .models import Invoice, InvoiceStatus
-from .schemas import InvoiceOut, ReceiptOut, WebhookOut
+from .models import Invoice, InvoiceStatus, Refund
+from .schemas import DecisionIn, InvoiceOut, ReceiptOut, RefundIn, RefundOut, WebhookOut
 
 router = Router(tags=["payments"])
 
@@ -77,3 +77,80 @@ def receipt_detail(request: HttpRequest, number: str) -> dict:
         "gateway_txn_id": receipt.payment.gateway_txn_id,
         "pdf_url": reverse("payments:receipt_pdf", args=[receipt.number]),
     }
+
+
+def _refund_out(refund: Refund) -> dict:
+    return {
+        "id": refund.pk,
+        "reference": refund.reference,
+        "invoice_number": refund.invoice.number,
+        "amount_satang": refund.amount_satang,
+        "reason": refund.reason,
+        "status": refund.status,
+        "requested_at": refund.created_at,
+        "decided_at": refund.decided_at,
+        "completed_at": refund.completed_at,
+        "failure_reason": refund.failure_reason,
+        "remaining_satang": refunds.refundable_satang(refund.payment),
+    }
+
+
+@router.post(
+    "/invoices/{number}/refunds",
+    auth=api_auth,
+    response={201: RefundOut},
+    url_name="payments_refund_request",
+    summary="Ask to refund (part of) a paid invoice (officer or approver of its agency); another approver approves",
+    description="409 refund_exceeds_remaining when more than what is left is asked; 409 invoice_not_paid.",
+)
+def refund_request(request: HttpRequest, number: str, payload: RefundIn):
+    refund = refunds.refund_request(
+        actor=request.auth, invoice_number=number, amount_satang=payload.amount_satang, reason=payload.reason
+    )
+    return Status(201, _refund_out(refund))
+
+
+@router.get(
+    "/invoices/{number}/refunds",
+    auth=api_auth,
+    response=list[RefundOut],
+    url_name="payments_invoice_refunds",
+    summary="Refunds of an invoice (for the payer or staff of its agency)",
+)
+def invoice_refunds(request: HttpRequest, number: str) -> list[dict]:
+    invoice = selectors.access_invoice_for_user(user=request.auth, number=number)
+    return [_refund_out(refund) for refund in invoice.refunds.select_related("invoice", "payment")]
+
+
+@router.post(
+    "/refunds/{refund_id}/approve",
+    auth=api_auth,
+    response=RefundOut,
+    url_name="payments_refund_approve",
+    summary="Approve a refund (an approver other than the requester) and send it to the bank",
+)
+def refund_approve(request: HttpRequest, refund_id: int, payload: DecisionIn):
+    return _refund_out(refunds.refund_approve(actor=request.auth, refund_id=refund_id, reason=payload.reason))
+
+
+@router.post(
+    "/refunds/{refund_id}/reject",
+    auth=api_auth,
+    response=RefundOut,
+    url_name="payments_refund_reject",
+    summary="Decline a refund with a reason (an approver other than the requester)",
+)
+def refund_reject(request: HttpRequest, refund_id: int, payload: DecisionIn):
+    return _refund_out(refunds.refund_reject(actor=request.auth, refund_id=refund_id, reason=payload.reason))
+
+
+@router.post(
+    "/refunds/{refund_id}/send",
+    auth=api_auth,
+    response=RefundOut,
+    url_name="payments_refund_send",
+    summary="Send an approved refund to the bank again after a network failure (same idempotency key)",
+)
+def refund_send(request: HttpRequest, refund_id: int):
+    refund = refunds.refund_visible_to_staff(actor=request.auth, refund_id=refund_id)
+    return _refund_out(refunds.refund_submit(actor=request.auth, refund_id=refund.pk))

@@ -5,6 +5,9 @@ a bank's endpoint in production). Every call has explicit timeouts; failures say
 
 Notifications are signed: header `X-Gateway-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>` over
 `"<t>." + raw body` with the shared webhook secret. Several `v1=` entries are accepted (secret rotation).
+A notification is a payment (no `type`, or "charge.paid") or a refund's outcome ("refund.succeeded" /
+"refund.failed"). Refunds are created with our reference as the idempotency key; the daily settlement
+statement is a CSV (`settlement_csv`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -62,12 +65,54 @@ class PaymentNotification:
     raw: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class RefundRequest:
+    """Ask the gateway to return (part of) a paid charge. `reference` is ours (echoed in the notification); a
+    retry with the same idempotency key gets the same refund, never a second one."""
+
+    idempotency_key: str
+    reference: str
+    charge_id: str
+    amount_satang: int
+    reason: str
+    callback_url: str
+
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    refund_id: str
+    status: str  # "pending", "succeeded" or "failed"
+    charge_id: str
+    amount_satang: int
+    reference: str
+
+
+REFUND_EVENT_TYPES = {"refund.succeeded": "succeeded", "refund.failed": "failed"}
+
+
+@dataclass(frozen=True)
+class RefundNotification:
+    """A verified "this refund succeeded / failed" message from the gateway."""
+
+    event_id: str
+    refund_id: str
+    reference: str
+    charge_id: str
+    status: str  # "succeeded" or "failed"
+    amount_satang: int
+    completed_at: datetime
+    failure_reason: str
+    raw: dict[str, Any]
+
+
 class GatewayError(Exception):
     """The gateway call failed. `retryable` is True for timeouts, connection errors and 5xx answers."""
 
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, status: int | None = None, code: str = "") -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.status = status
+        self.code = code
 
 
 class NotificationRejected(Exception):
@@ -83,7 +128,15 @@ class PaymentGateway(Protocol):
 
     def charge_status(self, charge_id: str) -> Charge: ...
 
-    def verify_notification(self, *, body: bytes, signature_header: str) -> PaymentNotification: ...
+    def verify_notification(
+        self, *, body: bytes, signature_header: str
+    ) -> PaymentNotification | RefundNotification: ...
+
+    def create_refund(self, request: RefundRequest) -> GatewayRefund: ...
+
+    def refund_status(self, refund_id: str) -> GatewayRefund: ...
+
+    def settlement_csv(self, day: date) -> bytes: ...
 
 
 def _parse_signature_header(header: str) -> tuple[int, list[str]]:
@@ -107,7 +160,17 @@ def _text(data: dict[str, Any], key: str, *, required: bool = True) -> str:
     return value
 
 
-def _parse_notification(body: bytes) -> PaymentNotification:
+def _moment(data: dict[str, Any], key: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(_text(data, key))
+    except ValueError as exc:
+        raise NotificationRejected("malformed_webhook", f"{key} is not an ISO 8601 time") from exc
+    if moment.tzinfo is None:
+        raise NotificationRejected("malformed_webhook", f"{key} has no time zone")
+    return moment
+
+
+def _parse_notification(body: bytes) -> PaymentNotification | RefundNotification:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -117,12 +180,25 @@ def _parse_notification(body: bytes) -> PaymentNotification:
     amount = data.get("amount_satang")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise NotificationRejected("malformed_webhook", "amount_satang must be a positive integer")
-    try:
-        paid_at = datetime.fromisoformat(_text(data, "paid_at"))
-    except ValueError as exc:
-        raise NotificationRejected("malformed_webhook", "paid_at is not an ISO 8601 time") from exc
-    if paid_at.tzinfo is None:
-        raise NotificationRejected("malformed_webhook", "paid_at has no time zone")
+    kind = data.get("type", "charge.paid")  # payment notifications predate the field
+    if kind in REFUND_EVENT_TYPES:
+        reason = data.get("failure_reason") or ""
+        if not isinstance(reason, str):
+            raise NotificationRejected("malformed_webhook", "failure_reason must be a string")
+        return RefundNotification(
+            event_id=_text(data, "event_id"),
+            refund_id=_text(data, "refund_id"),
+            reference=_text(data, "reference"),
+            charge_id=_text(data, "charge_id"),
+            status=REFUND_EVENT_TYPES[kind],
+            amount_satang=amount,
+            completed_at=_moment(data, "completed_at"),
+            failure_reason=reason[:500],
+            raw=data,
+        )
+    if kind != "charge.paid":
+        raise NotificationRejected("malformed_webhook", f"unknown notification type {kind!r}")
+    paid_at = _moment(data, "paid_at")
     return PaymentNotification(
         event_id=_text(data, "event_id"),
         charge_id=_text(data, "charge_id"),
@@ -137,7 +213,7 @@ def _parse_notification(body: bytes) -> PaymentNotification:
 
 def verify_notification(
     *, body: bytes, signature_header: str, secret: str, tolerance_seconds: int, now: float | None = None
-) -> PaymentNotification:
+) -> PaymentNotification | RefundNotification:
     """Check the HMAC (constant time), then the timestamp window (replay), then the body."""
     if not secret:
         raise ImproperlyConfigured("the gateway webhook secret is empty")
@@ -165,6 +241,19 @@ def _charge_from_json(data: dict[str, Any]) -> Charge:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise GatewayError(f"unexpected charge document from the gateway: {exc}", retryable=False) from exc
+
+
+def _refund_from_json(data: dict[str, Any]) -> GatewayRefund:
+    try:
+        return GatewayRefund(
+            refund_id=str(data["id"]),
+            status=str(data["status"]),
+            charge_id=str(data["charge_id"]),
+            amount_satang=int(data["amount_satang"]),
+            reference=str(data.get("reference") or ""),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GatewayError(f"unexpected refund document from the gateway: {exc}", retryable=False) from exc
 
 
 class HttpGateway:
@@ -206,7 +295,16 @@ class HttpGateway:
         if response.status_code >= 500:
             raise GatewayError(f"gateway error {response.status_code}", retryable=True)
         if response.status_code >= 400:
-            raise GatewayError(f"gateway refused the request ({response.status_code})", retryable=False)
+            try:
+                code = str(response.json().get("error", ""))[:100]
+            except (ValueError, AttributeError):
+                code = ""
+            raise GatewayError(
+                f"gateway refused the request ({response.status_code} {code})",
+                retryable=False,
+                status=response.status_code,
+                code=code,
+            )
         try:
             return response.json()
         except ValueError as exc:
@@ -229,7 +327,39 @@ class HttpGateway:
     def charge_status(self, charge_id: str) -> Charge:
         return _charge_from_json(self._call("GET", f"/v1/charges/{quote(charge_id, safe='')}"))
 
-    def verify_notification(self, *, body: bytes, signature_header: str) -> PaymentNotification:
+    def create_refund(self, request: RefundRequest) -> GatewayRefund:
+        data = self._call(
+            "POST",
+            "/v1/refunds",
+            payload={
+                "charge_id": request.charge_id,
+                "amount_satang": request.amount_satang,
+                "reason": request.reason,
+                "reference": request.reference,
+                "callback_url": request.callback_url,
+            },
+            headers={"Idempotency-Key": request.idempotency_key},
+        )
+        return _refund_from_json(data)
+
+    def refund_status(self, refund_id: str) -> GatewayRefund:
+        return _refund_from_json(self._call("GET", f"/v1/refunds/{quote(refund_id, safe='')}"))
+
+    def settlement_csv(self, day: date) -> bytes:
+        """The bank's settlement statement for one day (Thai time): every payment and refund it settled."""
+        path = f"/v1/settlements/{day.isoformat()}.csv"
+        try:
+            with httpx.Client(base_url=self.base_url, timeout=self.timeout) as client:
+                response = client.get(path, headers={"Authorization": f"Bearer {self.api_key}"})
+        except httpx.TransportError as exc:
+            raise GatewayError(f"gateway unreachable: {exc.__class__.__name__}", retryable=True) from exc
+        if response.status_code >= 500:
+            raise GatewayError(f"gateway error {response.status_code}", retryable=True)
+        if response.status_code >= 400:
+            raise GatewayError(f"gateway refused the request ({response.status_code})", retryable=False)
+        return response.content
+
+    def verify_notification(self, *, body: bytes, signature_header: str) -> PaymentNotification | RefundNotification:
         return verify_notification(
             body=body,
             signature_header=signature_header,

@@ -324,3 +324,61 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- refunds ----------------------------------------------------------------------------------------------
+
+
+class RefundStatus(models.TextChoices):
+    REQUESTED = "requested", "requested (awaiting approval)"
+    REJECTED = "rejected", "rejected by the approver"
+    APPROVED = "approved", "approved (being sent to the bank)"
+    PENDING = "pending", "sent to the bank"
+    SUCCEEDED = "succeeded", "refunded"
+    FAILED = "failed", "failed at the bank"
+
+
+# Refunds that hold part of a payment: what is left to refund is the payment minus these.
+REFUND_HOLDING_STATUSES = (RefundStatus.REQUESTED, RefundStatus.APPROVED, RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+
+
+class Refund(TimeStampedModel):
+    """Money given back from a posted payment: requested by staff, approved by another approver, sent to the bank
+    with an idempotency key, and completed exactly once by the bank's signed notification."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="refunds")
+    amount_satang = models.BigIntegerField()
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=20, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    # Ours, sent as the gateway's Idempotency-Key and echoed back as `reference` in its notification.
+    reference = models.CharField(max_length=64, unique=True)
+    gateway_refund_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_satang__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=RefundStatus.values), name="refund_status_valid"),
+            # Four eyes: whoever decides is not who asked.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="refund_decided_by_another_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RefundStatus.SUCCEEDED) | Q(completed_at__isnull=False),
+                name="refund_succeeded_has_completed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -45,3 +45,26 @@ class ReceiptOut(Schema):
     issued_at: dt.datetime
     gateway_txn_id: str
     pdf_url: str
+
+
+class RefundIn(Schema):
+    amount_satang: int
+    reason: str
+
+
+class DecisionIn(Schema):
+    reason: str = ""
+
+
+class RefundOut(Schema):
+    id: int
+    reference: str
+    invoice_number: str
+    amount_satang: int
+    reason: str
+    status: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    failure_reason: str
+    remaining_satang: int

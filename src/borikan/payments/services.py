@@ -24,7 +24,14 @@ from borikan.core.thaidate import be_year, fiscal_year_be
 
 from . import app_settings, promptpay
 from .fees import FeeLine
-from .gateway import ChargeRequest, GatewayError, NotificationRejected, PaymentNotification, get_gateway
+from .gateway import (
+    ChargeRequest,
+    GatewayError,
+    NotificationRejected,
+    PaymentNotification,
+    RefundNotification,
+    get_gateway,
+)
 from .models import (
     HeldPayment,
     HoldReason,
@@ -39,6 +46,7 @@ from .models import (
     WebhookOutcome,
     WebhookReceipt,
 )
+from .refunds import apply_refund_notification
 
 logger = logging.getLogger(__name__)
 
@@ -314,8 +322,9 @@ def webhook_receive(*, body: bytes, signature_header: str) -> WebhookResult:
     """Verify and apply one gateway notification. Safe to call any number of times with the same message.
 
     Rejected (ApplicationError, 400): bad signature, timestamp outside BORIKAN_WEBHOOK_TOLERANCE_SECONDS, bad
-    body. Otherwise exactly one of: posted (invoice paid, audit entry, PaymentSettled published), held (an
-    officer must look), duplicate (this event or this transaction was seen before; nothing new is posted).
+    body. Otherwise exactly one of: posted (invoice paid, receipt issued, audit entry, PaymentSettled published;
+    or, for a refund notification, the refund completed), held (an officer must look), duplicate (this event or
+    this transaction was seen before; nothing new is posted).
     """
     try:
         notification = get_gateway().verify_notification(body=body, signature_header=signature_header)
@@ -325,6 +334,8 @@ def webhook_receive(*, body: bytes, signature_header: str) -> WebhookResult:
         raise ApplicationError(exc.code, message_th, message_en, status=400) from exc
     try:
         with transaction.atomic():
+            if isinstance(notification, RefundNotification):
+                return WebhookResult(apply_refund_notification(notification))
             return _apply_notification(notification)
     except IntegrityError:
         # A concurrent delivery of the same event or transaction committed between our check and our insert.

@@ -15,8 +15,22 @@ Standard library only (no Django). State lives in memory and is lost on exit.
                                        {"qr_payload": "..."}; checks the CRC, finds the pending charge with
                                        the same ref1, ref2 and amount, and pays it as /pay does.
 
+    POST /v1/refunds                   refund (part of) a paid charge: {charge_id, amount_satang, reason,
+                                       reference, callback_url} (header Idempotency-Key required: a repeated
+                                       key returns the same refund). Refused with 409 when the amount is more
+                                       than what is left of the charge. The refund settles at once (after
+                                       --refund-delay seconds) and a signed "refund.succeeded" webhook follows.
+                                       Sandbox knob: {"sandbox_outcome": "failed"} makes the bank fail it
+                                       ("refund.failed", e.g. the payer's account is closed).
+    GET  /v1/refunds/{id}              the refund, with its webhook delivery attempts
+    POST /v1/refunds/{id}/resend       deliver the refund's notification again (same event id)
+    GET  /v1/settlements/{date}.csv    the day's settlement statement (Thai time, UTC+7): one row per payment
+                                       and per settled refund, columns SETTLEMENT_COLUMNS
+
 Every /v1 call needs `Authorization: Bearer <api key>`.
-The webhook is a JSON POST {event_id, charge_id, ref1, ref2, amount_satang, paid_at, txn_id} to the
+A refund webhook is {type: "refund.succeeded"|"refund.failed", event_id, refund_id, reference, charge_id,
+txn_id, amount_satang, completed_at, failure_reason}, signed and retried the same way.
+The payment webhook is a JSON POST {event_id, charge_id, ref1, ref2, amount_satang, paid_at, txn_id} to the
 charge's callback_url with `X-Gateway-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 It is retried with exponential backoff until a 2xx answer, at most --max-attempts times; each attempt is
 signed afresh.
@@ -25,8 +39,10 @@ signed afresh.
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import hmac
+import io
 import json
 import os
 import re
@@ -39,7 +55,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -47,6 +63,10 @@ from typing import Any
 DELIVERY_TIMEOUT_SECONDS = 5
 MAX_BACKOFF_SECONDS = 30.0
 _CHARGE_PATH = re.compile(r"^/v1/charges/(?P<id>ch_[0-9a-f]+)(?P<action>/pay|/resend)?$")
+_REFUND_PATH = re.compile(r"^/v1/refunds/(?P<id>rf_[0-9a-f]+)(?P<action>/resend)?$")
+_SETTLEMENT_PATH = re.compile(r"^/v1/settlements/(?P<day>\d{4}-\d{2}-\d{2})\.csv$")
+BANGKOK = timezone(timedelta(hours=7))
+SETTLEMENT_COLUMNS = ("record_type", "txn_id", "charge_id", "ref1", "ref2", "amount_satang", "settled_at", "reference")
 
 
 def _now() -> str:
@@ -86,6 +106,39 @@ class Charge:
             "txn_id": self.txn_id,
             "paid_at": self.paid_at,
             "paid_amount_satang": self.paid_amount_satang,
+            "event_id": self.event_id,
+            "deliveries": list(self.deliveries),
+        }
+
+
+@dataclass
+class Refund:
+    id: str
+    charge_id: str
+    amount_satang: int
+    reason: str
+    reference: str
+    callback_url: str
+    created_at: str
+    status: str = "pending"
+    completed_at: str | None = None
+    failure_reason: str = ""
+    event_id: str | None = None
+    notification: bytes | None = None
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "charge_id": self.charge_id,
+            "amount_satang": self.amount_satang,
+            "reason": self.reason,
+            "reference": self.reference,
+            "callback_url": self.callback_url,
+            "created_at": self.created_at,
+            "completed_at": self.completed_at,
+            "failure_reason": self.failure_reason,
             "event_id": self.event_id,
             "deliveries": list(self.deliveries),
         }
@@ -141,7 +194,18 @@ class SandboxError(Exception):
 class Gateway:
     """The in-memory bank. One lock guards every charge; deliveries run on their own threads."""
 
-    def __init__(self, *, api_key: str, webhook_secret: str, max_attempts: int, backoff_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        webhook_secret: str,
+        max_attempts: int,
+        backoff_seconds: float,
+        refund_delay_seconds: float = 0.0,
+    ) -> None:
+        self.refund_delay_seconds = refund_delay_seconds
+        self.refunds: dict[str, Refund] = {}
+        self.refunds_by_idempotency_key: dict[str, str] = {}
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.max_attempts = max_attempts
@@ -249,10 +313,141 @@ class Gateway:
         self.deliver(charge)
         return charge
 
-    def deliver(self, charge: Charge) -> None:
+    # --- refunds ---------------------------------------------------------------------------------------
+
+    def _refunded(self, charge_id: str) -> int:
+        """What is already promised back from a charge: refunds that are pending or succeeded."""
+        return sum(r.amount_satang for r in self.refunds.values() if r.charge_id == charge_id and r.status != "failed")
+
+    def create_refund(self, data: dict[str, Any], idempotency_key: str | None) -> tuple[Refund, bool]:
+        if not idempotency_key:
+            raise SandboxError(400, "Idempotency-Key header is required for refunds")
+        amount = data.get("amount_satang")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise SandboxError(400, "amount_satang must be a positive integer")
+        charge_id, reason, reference = data.get("charge_id"), data.get("reason", ""), data.get("reference", "")
+        callback = data.get("callback_url")
+        if not (isinstance(charge_id, str) and isinstance(reason, str) and isinstance(reference, str)):
+            raise SandboxError(400, "charge_id, reason and reference must be strings")
+        if not (isinstance(callback, str) and callback.startswith(("http://", "https://"))):
+            raise SandboxError(400, "callback_url must be an http(s) URL")
+        outcome = data.get("sandbox_outcome", "succeeded")
+        if outcome not in ("succeeded", "failed"):
+            raise SandboxError(400, "sandbox_outcome must be succeeded or failed")
+        with self.lock:
+            if idempotency_key in self.refunds_by_idempotency_key:
+                existing = self.refunds[self.refunds_by_idempotency_key[idempotency_key]]
+                if (existing.charge_id, existing.amount_satang, existing.reference) != (charge_id, amount, reference):
+                    raise SandboxError(409, "idempotency key reused with different parameters")
+                return existing, False
+            charge = self.get(charge_id)
+            if charge.status != "paid" or charge.paid_amount_satang is None:
+                raise SandboxError(409, "charge_not_paid")
+            if amount > charge.paid_amount_satang - self._refunded(charge_id):
+                raise SandboxError(409, "refund_exceeds_remaining")
+            refund = Refund(
+                id="rf_" + secrets.token_hex(12),
+                charge_id=charge_id,
+                amount_satang=amount,
+                reason=reason[:500],
+                reference=reference[:64],
+                callback_url=callback,
+                created_at=_now(),
+            )
+            self.refunds[refund.id] = refund
+            self.refunds_by_idempotency_key[idempotency_key] = refund.id
+        threading.Thread(target=self._settle_refund, args=(refund, outcome), daemon=True).start()
+        return refund, True
+
+    def _settle_refund(self, refund: Refund, outcome: str) -> None:
+        if self.refund_delay_seconds:
+            time.sleep(self.refund_delay_seconds)
+        with self.lock:
+            charge = self.charges[refund.charge_id]
+            refund.status = outcome
+            refund.completed_at = _now()
+            refund.failure_reason = "" if outcome == "succeeded" else "the payer's account cannot receive transfers"
+            refund.event_id = "evt_" + secrets.token_hex(12)
+            refund.notification = json.dumps(
+                {
+                    "type": f"refund.{outcome}",
+                    "event_id": refund.event_id,
+                    "refund_id": refund.id,
+                    "reference": refund.reference,
+                    "charge_id": refund.charge_id,
+                    "txn_id": charge.txn_id,
+                    "amount_satang": refund.amount_satang,
+                    "completed_at": refund.completed_at,
+                    "failure_reason": refund.failure_reason,
+                },
+                separators=(",", ":"),
+            ).encode()
+        self.deliver(refund)
+
+    def get_refund(self, refund_id: str) -> Refund:
+        refund = self.refunds.get(refund_id)
+        if refund is None:
+            raise SandboxError(404, "no such refund")
+        return refund
+
+    def resend_refund(self, refund_id: str) -> Refund:
+        with self.lock:
+            refund = self.get_refund(refund_id)
+            if refund.notification is None:
+                raise SandboxError(409, "refund is not settled; nothing to resend")
+        self.deliver(refund)
+        return refund
+
+    # --- settlement statement ------------------------------------------------------------------------------
+
+    def settlement_csv(self, day: str) -> bytes:
+        try:
+            wanted = date.fromisoformat(day)
+        except ValueError as exc:
+            raise SandboxError(400, "date must be YYYY-MM-DD") from exc
+
+        def on_day(moment: str | None) -> bool:
+            return moment is not None and datetime.fromisoformat(moment).astimezone(BANGKOK).date() == wanted
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(SETTLEMENT_COLUMNS)
+        with self.lock:
+            for charge in self.charges.values():
+                if charge.status == "paid" and on_day(charge.paid_at):
+                    writer.writerow(
+                        (
+                            "payment",
+                            charge.txn_id,
+                            charge.id,
+                            charge.ref1,
+                            charge.ref2,
+                            charge.paid_amount_satang,
+                            charge.paid_at,
+                            "",
+                        )
+                    )
+            for refund in self.refunds.values():
+                if refund.status == "succeeded" and on_day(refund.completed_at):
+                    charge = self.charges[refund.charge_id]
+                    writer.writerow(
+                        (
+                            "refund",
+                            refund.id,
+                            charge.id,
+                            charge.ref1,
+                            charge.ref2,
+                            refund.amount_satang,
+                            refund.completed_at,
+                            refund.reference,
+                        )
+                    )
+        return out.getvalue().encode()
+
+    def deliver(self, charge: Charge | Refund) -> None:
         threading.Thread(target=self._deliver, args=(charge,), daemon=True).start()
 
-    def _deliver(self, charge: Charge) -> None:
+    def _deliver(self, charge: Charge | Refund) -> None:
         assert charge.notification is not None  # noqa: S101 -- pay() sets it before any delivery
         for attempt in range(1, self.max_attempts + 1):
             request = urllib.request.Request(  # noqa: S310 -- callback_url is checked to be http(s)
@@ -303,6 +498,13 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _send_bytes(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def _json_body(self) -> dict[str, Any]:
         length = int(self.headers.get("Content-Length") or 0)
         if length > 64 * 1024:
@@ -338,6 +540,23 @@ class Handler(BaseHTTPRequestHandler):
                 with gateway.lock:
                     document = charge.document()
                 return self._send(201 if created else 200, document)
+            if self.path == "/v1/refunds" and method == "POST":
+                refund, created = gateway.create_refund(body, self.headers.get("Idempotency-Key"))
+                with gateway.lock:
+                    document = refund.document()
+                return self._send(201 if created else 200, document)
+            if (found := _REFUND_PATH.match(self.path)) is not None:
+                if found["action"] is None and method == "GET":
+                    refund, status = gateway.get_refund(found["id"]), 200
+                elif found["action"] == "/resend" and method == "POST":
+                    refund, status = gateway.resend_refund(found["id"]), 202
+                else:
+                    raise SandboxError(405, "method not allowed")
+                with gateway.lock:
+                    document = refund.document()
+                return self._send(status, document)
+            if (found := _SETTLEMENT_PATH.match(self.path)) is not None and method == "GET":
+                return self._send_bytes(200, gateway.settlement_csv(found["day"]), "text/csv; charset=utf-8")
             match = _CHARGE_PATH.match(self.path)
             if match is None:
                 raise SandboxError(404, "not found")
@@ -392,7 +611,8 @@ def spawn(
     src_dir = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src_dir, os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-m", "borikan.sandboxes.bank_gateway", "--port", str(port)]
-    command += ["--api-key", api_key, "--webhook-secret", webhook_secret, *extra_args]
+    # "--name=value": a key that starts with "-" must not be read as an option.
+    command += [f"--api-key={api_key}", f"--webhook-secret={webhook_secret}", *extra_args]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
@@ -429,6 +649,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--webhook-secret", required=True)
     parser.add_argument("--max-attempts", type=int, default=6, help="webhook delivery attempts (default 6)")
     parser.add_argument("--backoff", type=float, default=0.5, help="first retry delay in seconds, doubling")
+    parser.add_argument("--refund-delay", type=float, default=0.0, help="seconds before a refund settles")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     gateway = Gateway(
@@ -436,6 +657,7 @@ def main(argv: list[str] | None = None) -> None:
         webhook_secret=args.webhook_secret,
         max_attempts=max(1, args.max_attempts),
         backoff_seconds=max(0.0, args.backoff),
+        refund_delay_seconds=max(0.0, args.refund_delay),
     )
     server = SandboxServer((args.host, args.port), gateway, verbose=args.verbose)
     sys.stderr.write(f"bank_gateway: listening on http://{args.host}:{server.server_address[1]}\n")
