@@ -373,27 +373,38 @@ def application_acknowledge(*, application_id: Any) -> str:
     app = Application.objects.select_related("service", "applicant", "agency").get(pk=application_id)
     to = app.form_data.get("email") or app.applicant.email
     due = thai_date(app.due_date) if app.due_date else "-"
-    body = (
-        f"เรียน {app.applicant.full_name}\n\n"
-        f'{app.agency.name_th} ได้รับคำขอ "{app.service.name_th}" ของท่านแล้ว\n'
-        f"เลขที่คำขอ: {app.tracking_number}\nกำหนดพิจารณาแล้วเสร็จภายใน: {due}\n\n"
-        f"Dear {app.applicant.full_name},\n\n"
-        f'{app.agency.name_en} has received your application "{app.service.name_en}".\n'
-        f"Tracking number: {app.tracking_number}\nTo be decided by: {app.due_date or '-'}\n"
-    )
-    message_id = notification_email_send(
-        to=to,
-        subject=f"ได้รับคำขอแล้ว / Application received: {app.tracking_number}",
-        body=body,
-        reference=app.tracking_number or "",
-    )
+    if not to and app.applicant.mobile:
+        # Signed up with a mobile number and gave no e-mail address: the acknowledgement goes by SMS.
+        from borikan.delivery.sms import sms_send
+
+        message_id = sms_send(
+            to=app.applicant.mobile,
+            text=f"borikan: {app.agency.name_th} ได้รับคำขอ {app.tracking_number} แล้ว กำหนดแล้วเสร็จ {due}",
+        )
+        channel = "sms"
+    else:
+        body = (
+            f"เรียน {app.applicant.full_name}\n\n"
+            f'{app.agency.name_th} ได้รับคำขอ "{app.service.name_th}" ของท่านแล้ว\n'
+            f"เลขที่คำขอ: {app.tracking_number}\nกำหนดพิจารณาแล้วเสร็จภายใน: {due}\n\n"
+            f"Dear {app.applicant.full_name},\n\n"
+            f'{app.agency.name_en} has received your application "{app.service.name_en}".\n'
+            f"Tracking number: {app.tracking_number}\nTo be decided by: {app.due_date or '-'}\n"
+        )
+        message_id = notification_email_send(
+            to=to,
+            subject=f"ได้รับคำขอแล้ว / Application received: {app.tracking_number}",
+            body=body,
+            reference=app.tracking_number or "",
+        )
+        channel = "email"
     audit_record(
         actor=None,
         action="application.acknowledged",
         object_type="application",
         object_id=app.pk,
         subject_user_id=app.applicant_id,
-        data={"message_id": message_id},
+        data={"message_id": message_id, "channel": channel},
     )
     return message_id
 
@@ -522,7 +533,8 @@ def application_issue(*, application_id: Any, actor: Any = None) -> Application:
             service=service,
         )
         app = _transition(app, action=Action.ISSUE, actor=actor)
-        delivery_send(actor=actor, document=document, channels=["wallet", "email"])
+        channels = ["wallet", "email"] if app.applicant.email else ["wallet"]
+        delivery_send(actor=actor, document=document, channels=channels)
     return app
 
 

@@ -29,6 +29,16 @@ ROOT = Path(__file__).resolve().parents[3]
 SERVICE = "liquor-sale-licence"
 OFFICER = "officer.excise@demo.borikan.localhost"
 APPROVER = "approver.excise@demo.borikan.localhost"
+# A person of the civil-registry sandbox (src/borikan/sandboxes/data/civil_registry_people.json): the card the
+# officer checks at the counter.
+CITIZEN = {
+    "full_name": "สมชาย ใจดี",
+    "citizen_id": "1101700230708",
+    "laser_code": "JT1-1234567-89",
+    "first_name_th": "สมชาย",
+    "last_name_th": "ใจดี",
+    "birth_date": "1985-03-14",
+}
 
 
 class JourneyError(RuntimeError):
@@ -37,7 +47,8 @@ class JourneyError(RuntimeError):
 
 @dataclass
 class Portal:
-    """Where the journey runs: the portal's URL, the bank sandbox, the staff password, received e-mail."""
+    """Where the journey runs: the portal's URL, the bank sandbox, the staff password, received e-mail. The
+    civil-registry sandbox is the portal's business (its settings); the journey only needs the card details."""
 
     url: str
     gateway_url: str
@@ -59,6 +70,17 @@ def _check(response: httpx.Response, expected: int = 200) -> dict[str, Any]:
 def _token(api: httpx.Client, email: str, password: str) -> dict[str, str]:
     data = _check(api.post("/api/v1/auth/token", json={"email": email, "password": password}))
     return {"Authorization": f"Bearer {data['token']}"}
+
+
+def _second_factor(api: httpx.Client, headers: dict[str, str]) -> tuple[str, str]:
+    """Set up an authenticator app over the API (as a phone app would, from the secret) and confirm it with a
+    code: the token steps up. Returns the secret and the token's new AAL."""
+    import pyotp
+
+    setup = _check(api.post("/api/v1/auth/totp/setup", headers=headers))
+    code = pyotp.TOTP(setup["secret"]).now()
+    confirmed = _check(api.post("/api/v1/auth/totp/confirm", json={"code": code}, headers=headers))
+    return setup["secret"], confirmed["aal"]
 
 
 def _wait(what: str, probe: Callable[[], Any], seconds: float = 30) -> Any:
@@ -101,34 +123,57 @@ def run_journey(portal: Portal) -> dict[str, Any]:
     say("2. Identity proofing and authentication (การพิสูจน์และยืนยันตัวตน)")
     email = f"citizen-{secrets.token_hex(4)}@demo.borikan.localhost"
     password = secrets.token_urlsafe(16)
-    signup = {"email": email, "password": password, "full_name": "มานี มีนา"}
+    signup = {"email": email, "password": password, "full_name": CITIZEN["full_name"]}
     _check(api.post("/api/v1/auth/signup", json=signup), 201)
     citizen = _token(api, email, password)
-    say(f"   signed up {email} and logged in with a password (bearer token issued)")
+    level = _check(api.get("/api/v1/auth/assurance", headers=citizen))
+    say(f"   signed up {email} and logged in with a password: IAL {level['ial']}, AAL {level['aal']}")
 
     say("3. Application form and submission (การจัดทำแบบคำขอและยื่นคำขอ)")
     form = {
-        "full_name": "มานี มีนา",
+        "full_name": CITIZEN["full_name"],
         "email": email,
-        "citizen_id": "1101700230708",
+        "citizen_id": CITIZEN["citizen_id"],
         "address": "99 ถนนพระราม 6 แขวงพญาไท เขตพญาไท กรุงเทพมหานคร 10400",
         "phone": "0812345678",
-        "business_info": "ร้านอาหารมานีครัวไทย ขายเบียร์และสุราพร้อมอาหาร",
+        "business_info": "ร้านอาหารสมชายครัวไทย ขายเบียร์และสุราพร้อมอาหาร",
     }
     draft = _check(api.post("/api/v1/applications", json={"service": SERVICE, "form_data": form}, headers=citizen), 201)
     app_id = draft["id"]
     files = {"file": ("floor-plan.pdf", _pdf_for_attachment(), "application/pdf")}
     attachment = _check(api.post(f"/api/v1/applications/{app_id}/attachments", files=files, headers=citizen), 201)
+    refused = _check(api.post(f"/api/v1/applications/{app_id}/submit", headers=citizen), 403)
+    need = refused["errors"]
+    say(f"   draft saved, attachment stored (sha256 {attachment['sha256'][:16]}…); submitting is refused: the "
+        f"service needs IAL {need['required_ial']} / AAL {need['required_aal']}, this person has IAL "
+        f"{need['current_ial']} / AAL {need['current_aal']} ({refused['code']})")  # fmt: skip
+
+    officer = _token(api, OFFICER, portal.staff_password)
+    _, officer_aal = _second_factor(api, officer)
+    say(f"   officer signs in with a password and an authenticator app: AAL {officer_aal} (staff always need AAL 2)")
+    proofing = {
+        "email": email,
+        "citizen_id": CITIZEN["citizen_id"],
+        "laser_code": CITIZEN["laser_code"],
+        "first_name_th": CITIZEN["first_name_th"],
+        "last_name_th": CITIZEN["last_name_th"],
+        "birth_date": CITIZEN["birth_date"],
+        "face_compared": True,
+        "chip_read": True,
+        "agency": "EXCISE",
+    }
+    record = _check(api.post("/api/v1/auth/proofing/counter", json=proofing, headers=officer), 201)
+    say(f"   at the counter the officer reads the ID card's chip, checks it with the civil registry and compares the "
+        f"face: IAL {record['ial']}")  # fmt: skip
+    _, citizen_aal = _second_factor(api, citizen)
+    say(f"   the citizen sets up an authenticator app; step-up: this session is now AAL {citizen_aal}")
     submitted = _check(api.post(f"/api/v1/applications/{app_id}/submit", headers=citizen))
     tracking = submitted["tracking_number"]
-    say(
-        f"   draft saved, attachment stored (sha256 {attachment['sha256'][:16]}…), submitted: tracking number {tracking}"
-    )
+    say(f"   submitted: tracking number {tracking}")
     ack = _wait("the acknowledgement", lambda: [m for m in portal.mailbox() if tracking in str(m["Subject"])])
     say(f"   acknowledgement e-mailed to the applicant: {ack[0]['Subject']}")
 
     say("4. Review (การตรวจสอบและพิจารณาคำขอ)")
-    officer = _token(api, OFFICER, portal.staff_password)
     queue = _check(api.get("/api/v1/applications/queue", headers=officer))
     if app_id not in [case["id"] for case in queue]:
         raise JourneyError("the case is not in the officer's queue")
@@ -144,6 +189,7 @@ def run_journey(portal: Portal) -> dict[str, Any]:
 
     say("5. Approval (การอนุมัติ)")
     approver = _token(api, APPROVER, portal.staff_password)
+    _second_factor(api, approver)
     approved = _check(api.post(f"{act}/approve", json={"reason": "เป็นไปตามหลักเกณฑ์"}, headers=approver))
     say(f"   {tracking}: approved; status {approved['status']}")
 
@@ -251,7 +297,7 @@ def main() -> int:
     from aiosmtpd.controller import Controller
 
     from borikan.identity.demo_credentials import DEMO_PASSWORD
-    from borikan.sandboxes import bank_gateway
+    from borikan.sandboxes import bank_gateway, civil_registry
 
     workdir = ROOT / "var" / "demo"
     shutil.rmtree(workdir, ignore_errors=True)
@@ -267,6 +313,8 @@ def main() -> int:
     smtp.start()
     api_key, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     gateway, gateway_url = bank_gateway.spawn(api_key=api_key, webhook_secret=secret)
+    registry_key = secrets.token_urlsafe(24)
+    registry, registry_url = civil_registry.spawn(api_key=registry_key)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -279,6 +327,8 @@ def main() -> int:
         "BORIKAN_GATEWAY_URL": gateway_url,
         "BORIKAN_GATEWAY_API_KEY": api_key,
         "BORIKAN_GATEWAY_WEBHOOK_SECRET": secret,
+        "BORIKAN_CIVIL_REGISTRY_URL": registry_url,
+        "BORIKAN_CIVIL_REGISTRY_API_KEY": registry_key,
         "BORIKAN_MAIL_BACKEND": "smtp",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp.port),
@@ -308,7 +358,8 @@ def main() -> int:
             cwd=ROOT,
         )
         _wait("the portal", lambda: _ping(url))
-        print(f"borikan demo: portal {url}, bank sandbox {gateway_url}, SMTP 127.0.0.1:{smtp.port}\n")
+        print(f"borikan demo: portal {url}, bank sandbox {gateway_url}, civil registry sandbox {registry_url}, "
+              f"SMTP 127.0.0.1:{smtp.port}\n")  # fmt: skip
         facts = run_journey(Portal(url, gateway_url, api_key, DEMO_PASSWORD, lambda: list(received)))
         print(f"\ndone: {facts['tracking_number']} is {facts['status']}; licence {facts['document']} verifies as "
               f"{facts['verification']}")  # fmt: skip
@@ -321,6 +372,7 @@ def main() -> int:
             server.terminate()
             server.wait(10)
         bank_gateway.stop(gateway)
+        civil_registry.stop(registry)
         smtp.stop()
 
 

@@ -3,9 +3,21 @@ from ninja import Router, Status
 
 from borikan.core.errors import ApplicationError
 
-from . import authn, federation_api, mfa, proofing_api, services, throttle, webauthn_api
+from . import authn, federation_api, mfa, phone, proofing_api, services, throttle, webauthn_api
 from .apiauth import api_auth
-from .schemas import AalOut, CodeIn, LogInIn, RecoveryCodesOut, SignUpIn, StepUpIn, TokenOut, TotpSetupOut, UserOut
+from .schemas import (
+    AalOut,
+    CodeIn,
+    LogInIn,
+    PhoneSignUpIn,
+    PhoneStartIn,
+    RecoveryCodesOut,
+    SignUpIn,
+    StepUpIn,
+    TokenOut,
+    TotpSetupOut,
+    UserOut,
+)
 
 router = Router(tags=["auth"])
 router.add_router("", webauthn_api.router)
@@ -26,9 +38,27 @@ def sign_up(request: HttpRequest, payload: SignUpIn):
     return Status(201, user)
 
 
+@router.post("/signup/phone/start", response={202: None}, auth=None, summary="Sign up by mobile: send a code by SMS")
+def phone_sign_up_start(request: HttpRequest, payload: PhoneStartIn):
+    phone.phone_signup_start(phone=payload.phone, address=throttle.client_address(request))
+    return Status(202, None)
+
+
+@router.post("/signup/phone", response={201: UserOut}, auth=None, summary="Sign up by mobile with the SMS code")
+def phone_sign_up(request: HttpRequest, payload: PhoneSignUpIn):
+    user = phone.phone_signup_complete(
+        phone=payload.phone,
+        code=payload.code,
+        password=payload.password,
+        full_name=payload.full_name,
+        citizen_id=payload.citizen_id,
+    )
+    return Status(201, user)
+
+
 @router.post("/token", response=TokenOut, auth=None, summary="Log in with a password; get a bearer token")
 def log_in(request: HttpRequest, payload: LogInIn):
-    user = services.user_log_in(email=payload.email, password=payload.password, request=request)
+    user = services.user_log_in(email=payload.email or payload.mobile, password=payload.password, request=request)
     key, token = services.api_token_issue(user=user)
     return {"token": key, "expires_at": token.expires_at, "user": user}
 

@@ -170,7 +170,7 @@ def session_touch(request: HttpRequest) -> None:
 def session_log_in(request: HttpRequest, user: Any, method: Method, *, aal: Decimal | None = None) -> None:
     """Sign the person in with a first method: a new session key (Django's `login` rotates it) and a fresh
     method history."""
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="borikan.identity.backends.EmailOrMobileBackend")
     now = int(time.time())
     request.session[SESSION_KEY] = {
         "methods": [MethodUse(method=method, at=now, aal=aal).as_dict()],

@@ -10,7 +10,7 @@ class SignUpForm(forms.Form):
 
 
 class LogInForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.CharField(label=_("E-mail or mobile number"), max_length=254)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
 
 
@@ -40,3 +40,14 @@ class RecoverConfirmForm(forms.Form):
         label=_("I have lost my second factor (my identity level will be lowered until I prove it again)"),
         required=False,
     )
+
+
+class PhoneStartForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile number"), max_length=20)
+
+
+class PhoneSignUpForm(forms.Form):
+    phone = forms.CharField(widget=forms.HiddenInput)
+    code = forms.CharField(label=_("Code from the SMS"), max_length=6)
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    password = forms.CharField(label=_("Password (at least 10 characters)"), widget=forms.PasswordInput)

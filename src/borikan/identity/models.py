@@ -12,10 +12,10 @@ CITIZEN_ID_PURPOSE = "citizen_id"
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra) -> User:
-        if not email:
-            raise ValueError("email is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+    def create_user(self, email: str | None, password: str | None = None, **extra) -> User:
+        if not email and not extra.get("mobile"):
+            raise ValueError("an e-mail address or a verified mobile number is required")
+        user = self.model(email=self.normalize_email(email).lower() if email else None, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -31,9 +31,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     Agency roles live in `agencies.StaffMembership`; `is_staff` only means Django-admin access (operators).
     """
 
-    email = models.EmailField(unique=True)
+    # A person signs up with an e-mail address or with a mobile number proven by SMS (identity/phone.py): either
+    # is a login name, so each is unique when present.
+    email = models.EmailField(unique=True, null=True, blank=True)
     full_name = models.CharField(max_length=200)
-    phone = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=20, blank=True)  # contact number, as typed; not proven
+    mobile = models.CharField(max_length=16, unique=True, null=True, blank=True)  # E.164, proven by an SMS code
+    mobile_verified_at = models.DateTimeField(null=True, blank=True)
     # The 13-digit citizen ID: matched by a keyed hash, readable only by decrypting (identity/pii.py).
     citizen_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     citizen_id_encrypted = models.TextField(blank=True)
@@ -49,8 +53,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(mobile__isnull=False),
+                name="user_has_a_login_name",
+            )
+        ]
+
     def __str__(self) -> str:
-        return self.email
+        return self.email or self.mobile or f"user {self.pk}"
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django's session hash (of the password), extended with the session epoch."""

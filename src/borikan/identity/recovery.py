@@ -15,7 +15,6 @@ The rules (NIST SP 800-63B §6.1.2.3 and issue 4 §6):
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -33,12 +32,11 @@ from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, ValidationFailed
 
 from . import mfa, throttle
-from .models import ApiToken, ProofingRecord, RecoveryCode, TotpDevice, User
+from .models import ApiToken, RecoveryCode, TotpDevice, User
+from .proofing import proofing_suspend_high_assurance
 
 ADDRESS_RECOVERIES = throttle.Limit("recovery-address", 5, 60 * 60)
 ACCOUNT_RECOVERIES = throttle.Limit("recovery-account", 3, 60 * 60)
-# Proofing above this level relies on the person holding their authenticators; recovery without them undoes it.
-HIGHEST_LEVEL_KEPT = Decimal("1.3")
 LOST_SECOND_FACTOR = "recovered_without_second_factor"
 
 
@@ -150,10 +148,3 @@ def recovery_complete(
 
         transaction.on_commit(lambda: send_recovery_notice.enqueue(user_id, kept_factor, revoked))
     return {"kept_second_factor": kept_factor, "proofings_revoked": revoked}
-
-
-def proofing_suspend_high_assurance(*, user: User, reason: str) -> int:
-    """Revoke every valid proofing above IAL 1.3; returns how many. The person keeps IAL 1.x until proven again."""
-    return ProofingRecord.objects.filter(user=user, revoked_at__isnull=True, ial__gt=HIGHEST_LEVEL_KEPT).update(
-        revoked_at=timezone.now(), revoked_reason=reason
-    )

@@ -14,13 +14,27 @@ class SignUpIn(Schema):
 
 
 class LogInIn(Schema):
-    email: str
+    email: str = ""  # or
+    mobile: str = ""  # a mobile number proven at sign-up
     password: str
+
+
+class PhoneStartIn(Schema):
+    phone: str
+
+
+class PhoneSignUpIn(Schema):
+    phone: str
+    code: str
+    password: str
+    full_name: str
+    citizen_id: str = ""
 
 
 class UserOut(Schema):
     id: int
-    email: str
+    email: str | None
+    mobile: str | None
     full_name: str
 
 

@@ -26,4 +26,5 @@ def current_ial(*, user: Any) -> Decimal:
     if user is None or not getattr(user, "pk", None):
         return Decimal("0")
     best = proofing_records_valid(user=user).aggregate(best=Max("ial"))["best"]
-    return max(best or SELF_ASSERTED_IAL, SELF_ASSERTED_IAL)
+    # SQLite hands an aggregate back as a float-like Decimal (1.30000000000000): levels have one decimal place.
+    return max(Decimal(best).quantize(Decimal("0.1")) if best is not None else SELF_ASSERTED_IAL, SELF_ASSERTED_IAL)

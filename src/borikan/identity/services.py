@@ -66,23 +66,13 @@ def user_find_by_citizen_id(*, citizen_id: str) -> User | None:
     return User.objects.filter(citizen_id_hash=lookup_hash(value, purpose=CITIZEN_ID_PURPOSE)).first()
 
 
-@transaction.atomic
-def user_sign_up(
-    *, email: str, password: str, full_name: str, phone: str = "", citizen_id: str = "", address: str = "unknown"
-) -> User:
-    throttle.check_signup_allowed(address=address)
-    email = (email or "").strip().lower()
+def validate_new_account(*, full_name: str, password: str, email: str = "", phone: str = "") -> str:
+    """Check what a new account is made of; returns the cleaned full name."""
     full_name = (full_name or "").strip()
-    try:
-        validate_email(email)
-    except DjangoValidationError:
-        raise ValidationFailed(
-            "invalid_email", "รูปแบบอีเมลไม่ถูกต้อง", "The e-mail address is not valid", field="email"
-        ) from None
     if not full_name:
         raise ValidationFailed("name_required", "กรุณากรอกชื่อ-นามสกุล", "Please enter your full name", field="full_name")
     try:
-        validate_password(password, user=User(email=email, full_name=full_name))
+        validate_password(password, user=User(email=email, full_name=full_name, phone=phone))
     except DjangoValidationError as exc:
         raise ValidationFailed(
             "weak_password",
@@ -90,6 +80,22 @@ def user_sign_up(
             "The password is too weak: " + " ".join(exc.messages),
             field="password",
         ) from None
+    return full_name
+
+
+@transaction.atomic
+def user_sign_up(
+    *, email: str, password: str, full_name: str, phone: str = "", citizen_id: str = "", address: str = "unknown"
+) -> User:
+    throttle.check_signup_allowed(address=address)
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed(
+            "invalid_email", "รูปแบบอีเมลไม่ถูกต้อง", "The e-mail address is not valid", field="email"
+        ) from None
+    full_name = validate_new_account(full_name=full_name, password=password, email=email)
     if User.objects.filter(email=email).exists():
         raise ValidationFailed(
             "email_taken", "อีเมลนี้ลงทะเบียนแล้ว", "This e-mail address is already registered", field="email"
@@ -98,6 +104,7 @@ def user_sign_up(
         _normalised_citizen_id(citizen_id)  # refuse a bad ID before creating anything
     try:
         with transaction.atomic():
+            # A phone given here is contact information only; a mobile proven by SMS is a login name (phone.py).
             user = User.objects.create_user(email, password, full_name=full_name, phone=phone.strip())
     except IntegrityError:
         raise ValidationFailed(

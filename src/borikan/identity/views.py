@@ -13,8 +13,16 @@ from django.views.decorators.http import require_POST
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.core.errors import ApplicationError
 
-from . import authn, mfa, recovery, services, throttle
-from .forms import CodeForm, LogInForm, RecoverConfirmForm, RecoverForm, SignUpForm
+from . import authn, mfa, phone, recovery, services, throttle
+from .forms import (
+    CodeForm,
+    LogInForm,
+    PhoneSignUpForm,
+    PhoneStartForm,
+    RecoverConfirmForm,
+    RecoverForm,
+    SignUpForm,
+)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -195,3 +203,30 @@ def recover_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpRespon
             return render(request, "identity/recover_done.html", {"outcome": outcome})
     context = {"form": form, "has_second_factor": mfa.has_second_factor(user)}
     return render(request, "identity/recover_confirm.html", context, status=400 if form.errors else 200)
+
+
+@login_not_required
+def sign_up_phone(request: HttpRequest) -> HttpResponse:
+    """Sign up with a mobile number: first a code by SMS, then the account."""
+    if request.method == "POST" and "code" in request.POST:
+        form = PhoneSignUpForm(request.POST)
+        if form.is_valid():
+            try:
+                user = phone.phone_signup_complete(**form.cleaned_data, address=throttle.client_address(request))
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                authn.session_log_in(request, user, authn.Method.PASSWORD)
+                return redirect(_next_url(request))
+        return render(request, "identity/signup_phone.html", {"form": form, "sent": True}, status=400)
+    start = PhoneStartForm(request.POST or None)
+    if request.method == "POST" and start.is_valid():
+        try:
+            phone.phone_signup_start(phone=start.cleaned_data["phone"], address=throttle.client_address(request))
+        except ApplicationError as error:
+            start.add_error("phone", error.message)
+        else:
+            form = PhoneSignUpForm(initial={"phone": start.cleaned_data["phone"]})
+            return render(request, "identity/signup_phone.html", {"form": form, "sent": True})
+    status = 400 if start.errors else 200
+    return render(request, "identity/signup_phone.html", {"form": start, "sent": False}, status=status)

@@ -81,6 +81,7 @@ AUTH_USER_MODEL = "identity.User"
 LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "applications:mine"
 LOGOUT_REDIRECT_URL = "catalog:search"
+AUTHENTICATION_BACKENDS = ["borikan.identity.backends.EmailOrMobileBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -201,6 +202,9 @@ LOGGING = {
 BORIKAN_PUBLIC_BASE_URL = env("BORIKAN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # Payment gateway (a local sandbox process by default; a bank's endpoint in production).
 BORIKAN_GATEWAY_URL = env("BORIKAN_GATEWAY_URL", default="http://127.0.0.1:8081")
+# The SMS provider's HTTP API (delivery/sms.py; a local sandbox process by default: sandboxes/sms_gateway.py).
+BORIKAN_SMS_URL = env("BORIKAN_SMS_URL", default="http://127.0.0.1:8083")
+BORIKAN_SMS_API_KEY = env("BORIKAN_SMS_API_KEY", default="")
 BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="")
 BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="")
 BORIKAN_BILLER_TAX_ID = env("BORIKAN_BILLER_TAX_ID", default="0994000000006")  # + "00" suffix = Biller ID

@@ -60,6 +60,8 @@ def test_every_api_operation_declares_auth_unless_listed_public():
         ("get", "/api/v1/services/search"),
         ("get", "/api/v1/services/catalogue.schema.json"),
         ("post", "/api/v1/auth/signup"),
+        ("post", "/api/v1/auth/signup/phone/start"),
+        ("post", "/api/v1/auth/signup/phone"),
         ("post", "/api/v1/auth/token"),
         ("post", "/api/v1/auth/passkeys/login/begin"),
         ("post", "/api/v1/auth/passkeys/login/complete"),

@@ -8,7 +8,10 @@ PUBLIC_PAGES = {
     "catalog:search",
     "catalog:service",
     "identity:signup",
+    "identity:signup_phone",
     "identity:login",
+    "identity:recover",
+    "identity:recover_confirm",
     "identity:passkey_login",
     "identity:passkey_login_begin",
     "identity:passkey_login_complete",
@@ -27,6 +30,8 @@ SAMPLE_KWARGS = {
     "code": "unknown-code",
     "document_id": 1,
     "pk": 1,
+    "uidb64": "MQ",
+    "token": "invalid-token",
 }
 
 

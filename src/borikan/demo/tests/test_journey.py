@@ -3,6 +3,7 @@ process and a real SMTP server: the same code `make demo` runs."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import Message
@@ -17,6 +18,7 @@ from borikan.catalog.loading import DEFAULT_CATALOGUE, load_catalogue, read_cata
 from borikan.demo.journey import Portal, _free_port, run_journey
 from borikan.identity.demo_accounts import seed_demo_accounts
 from borikan.identity.demo_credentials import DEMO_PASSWORD
+from borikan.identity.tests.registrykit import start_registry, stop_registry, use_registry
 from borikan.payments.tests.gatewaykit import start_sandbox, stop_sandbox
 
 pytestmark = pytest.mark.slow
@@ -43,7 +45,9 @@ def test_citizen_goes_from_search_to_delivered_verifiable_licence(live_server, s
     sandbox = start_sandbox(
         api_key=settings.BORIKAN_GATEWAY_API_KEY, webhook_secret=settings.BORIKAN_GATEWAY_WEBHOOK_SECRET
     )
+    registry = start_registry()
     try:
+        use_registry(settings, registry)
         settings.BORIKAN_GATEWAY_URL = sandbox.url
         settings.BORIKAN_PUBLIC_BASE_URL = live_server.url
         settings.MAILERS = {
@@ -59,6 +63,7 @@ def test_citizen_goes_from_search_to_delivered_verifiable_licence(live_server, s
                                    lambda: list(received), say=steps.append))  # fmt: skip
     finally:
         stop_sandbox(sandbox)
+        stop_registry(registry)
 
     assert [s[:2] for s in steps if s[0].isdigit()] == ["1.", "2.", "3.", "4.", "5.", "6.", "7.", "8."]
     assert facts["status"] == "delivered"
@@ -69,6 +74,8 @@ def test_citizen_goes_from_search_to_delivered_verifiable_licence(live_server, s
         "submitted", "in_review", "info_requested", "in_review", "pending_approval", "approved",
         "awaiting_payment", "paid", "issued", "delivered",
     ]  # fmt: skip
+    assert any("submitting is refused" in s for s in steps)  # the step-up is shown, then the submission works
+    assert case.applicant.proofing_records.get().ial == Decimal("2.3")
     report = audit_verify_chain()
     assert report.ok
     assert report.checked > 20

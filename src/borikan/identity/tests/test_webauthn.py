@@ -142,7 +142,7 @@ def test_api_registration_stores_the_credential_and_passkey_login_issues_a_token
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["token_type"] == "Bearer"
-    assert body["user"] == {"id": citizen.pk, "email": citizen.email, "full_name": citizen.full_name}
+    assert body["user"] == {"id": citizen.pk, "email": citizen.email, "mobile": None, "full_name": citizen.full_name}
     assert body["expires_at"]
     token = ApiToken.objects.get(key_hash=ApiToken.hash_key(body["token"]))
     assert [use["method"] for use in token.auth_methods] == ["webauthn"]
