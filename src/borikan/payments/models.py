@@ -382,3 +382,68 @@ class Refund(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.reference
+
+
+# --- reconciliation -----------------------------------------------------------------------------------------
+
+
+class ReconciliationSource(models.TextChoices):
+    GATEWAY = "gateway", "fetched from the gateway"
+    FILE = "file", "uploaded file"
+
+
+class ReconciliationRun(models.Model):
+    """One comparison of the bank's settlement statement for a day with the payments and refunds recorded here."""
+
+    settlement_date = models.DateField(db_index=True)
+    source = models.CharField(max_length=20, choices=ReconciliationSource.choices)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    counts = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=ReconciliationSource.values), name="reconciliation_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement_date}#{self.pk}"
+
+
+class LineStatus(models.TextChoices):
+    MATCHED = "matched", "matched"
+    MISSING_HERE = "missing_here", "at the bank, missing on our side"
+    MISSING_AT_BANK = "missing_at_bank", "recorded here, missing at the bank"
+    AMOUNT_MISMATCH = "amount_mismatch", "amounts differ"
+    HELD_HERE = "held_here", "at the bank, held here for an officer"
+    INVALID_ROW = "invalid_row", "unreadable row in the statement"
+
+
+class ReconciliationLine(models.Model):
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="lines")
+    status = models.CharField(max_length=20, choices=LineStatus.choices)
+    record_type = models.CharField(max_length=20, blank=True)  # payment / refund
+    txn_id = models.CharField(max_length=64, blank=True)  # the bank's transaction or refund id
+    charge_id = models.CharField(max_length=64, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    bank_amount_satang = models.BigIntegerField(null=True, blank=True)
+    our_amount_satang = models.BigIntegerField(null=True, blank=True)
+    row_number = models.PositiveIntegerField(null=True, blank=True)  # line in the statement file
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=LineStatus.values), name="reconciliation_line_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.txn_id}:{self.status}"

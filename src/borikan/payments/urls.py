@@ -7,4 +7,7 @@ urlpatterns = [
     path("invoices/<str:number>/", views.invoice_detail, name="invoice"),
     path("receipts/<str:number>/", views.receipt_detail, name="receipt"),
     path("receipts/<str:number>/pdf/", views.receipt_pdf, name="receipt_pdf"),
+    path("reconciliation/", views.reconciliation_list, name="reconciliation"),
+    path("reconciliation/<int:pk>/", views.reconciliation_run, name="reconciliation_run"),
+    path("reconciliation/<int:pk>/export.csv", views.reconciliation_export, name="reconciliation_export"),
 ]

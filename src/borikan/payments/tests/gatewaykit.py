@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client
 
 from borikan.sandboxes import bank_gateway
 
@@ -98,3 +99,53 @@ WEBHOOK_URL = "/api/v1/payments/webhooks/gateway"
 def post_webhook(client: Any, body: bytes, signature: str | None) -> Any:
     headers = {} if signature is None else {"X-Gateway-Signature": signature}
     return client.post(WEBHOOK_URL, data=body, content_type="application/json", headers=headers)
+
+
+def bank_notification(paid: dict, **overrides: Any) -> bytes:
+    """The payment notification the sandbox sends for a paid charge, rebuilt from its charge document."""
+    body = {
+        "event_id": paid["event_id"],
+        "charge_id": paid["id"],
+        "ref1": paid["ref1"],
+        "ref2": paid["ref2"],
+        "amount_satang": paid["paid_amount_satang"],
+        "paid_at": paid["paid_at"],
+        "txn_id": paid["txn_id"],
+    } | overrides
+    return json.dumps(body).encode()
+
+
+def settle(sandbox: SandboxProcess, invoice: Any, *, expect: str = "posted", **pay: Any) -> dict:
+    """Pay the charge at the sandbox bank and deliver its notification to the portal (as the bank would; its own
+    delivery goes nowhere in these tests: the portal is not listening on a socket)."""
+    paid = sandbox.pay(invoice.gateway_charge_id, **pay)
+    body = bank_notification(paid)
+    assert post_webhook(Client(), body, sign(body)).json()["outcome"] == expect
+    return paid
+
+
+def bank_refund(sandbox: SandboxProcess, refund: Any) -> dict:
+    return wait_until(
+        lambda: (
+            (doc := sandbox.call("GET", f"/v1/refunds/{refund.gateway_refund_id}").json())["status"] != "pending"
+            and doc
+        )
+    )
+
+
+def refund_notification(sandbox: SandboxProcess, refund: Any, **overrides) -> bytes:
+    """The bank's refund notification, rebuilt from its refund document (the sandbox's own delivery goes nowhere
+    in these tests: the portal is not listening on a socket)."""
+    doc = bank_refund(sandbox, refund)
+    body = {
+        "type": f"refund.{doc['status']}",
+        "event_id": doc["event_id"],
+        "refund_id": doc["id"],
+        "reference": doc["reference"],
+        "charge_id": doc["charge_id"],
+        "txn_id": "txn_x",
+        "amount_satang": doc["amount_satang"],
+        "completed_at": doc["completed_at"],
+        "failure_reason": doc["failure_reason"],
+    } | overrides
+    return json.dumps(body).encode()

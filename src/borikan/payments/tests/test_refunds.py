@@ -23,7 +23,7 @@ from borikan.payments.refunds import (
     refundable_satang,
 )
 
-from .gatewaykit import SandboxProcess, post_webhook, sign, wait_until
+from .gatewaykit import bank_refund, post_webhook, refund_notification, settle, sign, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -38,51 +38,6 @@ def strong(*users):
 @pytest.fixture
 def second_approver(agency):
     return make_staff("approver2@excise.go.th", agency, StaffRole.APPROVER)
-
-
-def settle(sandbox: SandboxProcess, invoice, **pay) -> dict:
-    """Pay the charge at the sandbox bank and deliver its notification to the portal (as the bank would)."""
-    paid = sandbox.pay(invoice.gateway_charge_id, **pay)
-    body = json.dumps(
-        {
-            "event_id": paid["event_id"],
-            "charge_id": paid["id"],
-            "ref1": paid["ref1"],
-            "ref2": paid["ref2"],
-            "amount_satang": paid["paid_amount_satang"],
-            "paid_at": paid["paid_at"],
-            "txn_id": paid["txn_id"],
-        }
-    ).encode()
-    assert post_webhook(Client(), body, sign(body)).json()["outcome"] == "posted"
-    return paid
-
-
-def bank_refund(sandbox: SandboxProcess, refund: Refund) -> dict:
-    return wait_until(
-        lambda: (
-            (doc := sandbox.call("GET", f"/v1/refunds/{refund.gateway_refund_id}").json())["status"] != "pending"
-            and doc
-        )
-    )
-
-
-def refund_notification(sandbox: SandboxProcess, refund: Refund, **overrides) -> bytes:
-    """The bank's refund notification, rebuilt from its refund document (the sandbox's own delivery goes nowhere
-    in these tests: the portal is not listening on a socket)."""
-    doc = bank_refund(sandbox, refund)
-    body = {
-        "type": f"refund.{doc['status']}",
-        "event_id": doc["event_id"],
-        "refund_id": doc["id"],
-        "reference": doc["reference"],
-        "charge_id": doc["charge_id"],
-        "txn_id": "txn_x",
-        "amount_satang": doc["amount_satang"],
-        "completed_at": doc["completed_at"],
-        "failure_reason": doc["failure_reason"],
-    } | overrides
-    return json.dumps(body).encode()
 
 
 @pytest.fixture
