@@ -7,6 +7,7 @@ from typing import Any
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.audit.services import audit_record
 from borikan.core.errors import NotFound
+from borikan.identity.enforcement import Step, require_for_service, require_session, require_staff
 
 from .models import ExemptionClaim, Invoice, InvoiceStatus, Receipt
 
@@ -21,18 +22,32 @@ def invoice_for_case(*, case_ref: str) -> Invoice | None:
     )
 
 
+def require_to_pay(*, user: Any, invoice: Invoice) -> None:
+    """Opening an open invoice to pay it (its QR, over the API or as a page) is the citizen's "pay" step: it needs
+    the IAL and AAL of the invoice's service. An invoice issued without its service recorded needs a sign-in."""
+    if invoice.service is not None:
+        require_for_service(user, invoice.service, Step.PAY)
+    else:
+        require_session(user, Step.PAY)
+
+
 def access_invoice_for_user(*, user: Any, number: str) -> Invoice:
     """The invoice if `user` is its payer or staff of its agency; NotFound otherwise (missing looks the same).
 
+    The payer opening an open invoice is taking the "pay" step (`require_to_pay`); staff need staff assurance.
+
     A read by anyone other than the payer is recorded in the audit log, so the citizen can see it.
     """
-    invoice = Invoice.objects.select_related("agency").filter(number=number).first()
+    invoice = Invoice.objects.select_related("agency", "service").filter(number=number).first()
     if invoice is None or not getattr(user, "is_authenticated", False):
         raise NotFound("invoice", "ใบแจ้งชำระเงิน")
     if invoice.payer_id == user.pk:
+        if invoice.status == InvoiceStatus.OPEN:
+            require_to_pay(user=user, invoice=invoice)
         return invoice
     if invoice.agency_id not in staff_agency_ids(user=user):
         raise NotFound("invoice", "ใบแจ้งชำระเงิน")
+    require_staff(user, service=invoice.service)
     audit_record(
         actor=user,
         action="invoice.viewed",
@@ -61,6 +76,7 @@ def access_receipt_for_user(*, user: Any, number: str) -> Receipt:
         return receipt
     if receipt.agency_id not in staff_agency_ids(user=user):
         raise NotFound("receipt", "ใบเสร็จรับเงิน")
+    require_staff(user)
     audit_record(
         actor=user,
         action="receipt.viewed",

@@ -6,7 +6,7 @@ import pytest
 
 from borikan.agencies.models import StaffRole
 from borikan.audit.models import AuditEntry
-from borikan.conftest import make_staff
+from borikan.conftest import make_staff, sign_in
 from borikan.core.errors import ApplicationError
 from borikan.payments.fee_services import (
     exemption_claim_decide,
@@ -283,7 +283,7 @@ def test_the_invoice_carries_the_computed_lines_and_the_exemption(bank_gateway, 
         [50_000, 20_000, -35_000],
     )
     # The officer's page shows the lines, the exemption's legal basis and the applicant's claim.
-    client.force_login(officer)
+    sign_in(client, officer)
     html = client.get(f"/payments/invoices/{invoice.number}/").content.decode()
     assert "ผู้ถือบัตรประจำตัวคนพิการ" in html
     assert DISABLED_HALF["legal_basis_th"] in html

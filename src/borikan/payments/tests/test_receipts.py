@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from borikan.audit.models import AuditEntry
+from borikan.conftest import sign_in
 from borikan.core import events
 from borikan.payments.models import Receipt, ReceiptCounter
 from borikan.payments.services import receipt_number
@@ -101,7 +102,7 @@ def test_payer_sees_the_receipt_page_and_the_invoice_links_to_it(client, make_in
     pay(invoice)
     receipt = Receipt.objects.get()
     assert api_as(payer).get(f"/api/v1/payments/invoices/{invoice.number}").json()["receipt_number"] == receipt.number
-    client.force_login(payer)
+    sign_in(client, payer)
     html = client.get(f"/payments/receipts/{receipt.number}/").content.decode()
     assert receipt.number in html and "250.00" in html and receipt.payment.gateway_txn_id in html
     body = api_as(payer).get(f"/api/v1/payments/receipts/{receipt.number}").json()
@@ -119,10 +120,10 @@ def test_receipts_are_hidden_from_others_and_staff_reads_are_audited(
     pay(make_invoice())
     receipt = Receipt.objects.get()
     for outsider in (other_citizen, foreign_officer):
-        client.force_login(outsider)
+        sign_in(client, outsider)
         assert client.get(f"/payments/receipts/{receipt.number}/").status_code == 404
         assert client.get(f"/payments/receipts/{receipt.number}/pdf/").status_code == 404
-    client.force_login(officer)
+    sign_in(client, officer)
     assert client.get(f"/payments/receipts/{receipt.number}/").status_code == 200
     assert AuditEntry.objects.filter(action="receipt.viewed", actor_id=officer.pk).count() == 1
 
@@ -131,7 +132,7 @@ def test_receipts_are_hidden_from_others_and_staff_reads_are_audited(
 def test_receipt_pdf_carries_the_number_and_amount(client, make_invoice, payer, tmp_path):
     pay(make_invoice())
     receipt = Receipt.objects.get()
-    client.force_login(payer)
+    sign_in(client, payer)
     response = client.get(f"/payments/receipts/{receipt.number}/pdf/")
     assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
     assert response.content.startswith(b"%PDF")
