@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from borikan.core.errors import ApplicationError
 from borikan.payments.models import HeldPayment, InvoiceStatus, Payment, Receipt, ReceiptCounter, WebhookReceipt
 
 from .gatewaykit import notification_for, post_webhook, sign
@@ -83,3 +84,24 @@ def test_receipts_posted_at_the_same_time_get_consecutive_numbers_without_gaps(m
     numbers = sorted(Receipt.objects.values_list("number", flat=True))
     assert numbers == [f"EXCISE-2570-{seq:06d}" for seq in range(1, 9)]
     assert ReceiptCounter.objects.get().last_seq == 8
+
+
+def test_simultaneous_refund_requests_never_promise_more_than_was_paid(make_invoice, officer):
+    from borikan.payments.models import Refund
+    from borikan.payments.refunds import refund_request
+
+    invoice = make_invoice()
+    body = notification_for(invoice)
+    assert post_webhook(Client(), body, sign(body)).json()["outcome"] == "posted"
+
+    def ask(index: int) -> str:
+        try:
+            refund_request(actor=officer, invoice_number=invoice.number, amount_satang=10_000, reason=f"r{index}")
+        except ApplicationError as error:
+            return error.code
+        return "requested"
+
+    results, errors = run_together(ask, 5)
+    assert errors == []
+    assert sorted(results) == ["refund_exceeds_remaining"] * 3 + ["requested"] * 2
+    assert sum(Refund.objects.values_list("amount_satang", flat=True)) == 20_000
