@@ -207,6 +207,14 @@ def refund_visible_to_staff(*, actor: Any, refund_id: Any) -> Refund:
     return refund
 
 
+def refund_for_staff_page(*, actor: Any, refund_id: Any) -> Refund | None:
+    """The refund if `actor` holds any role in its agency (the decision itself checks for an approver)."""
+    refund = Refund.objects.select_related("invoice").filter(pk=refund_id).first()
+    if refund is None or not staff_roles(user=actor, agency_id=refund.agency_id):
+        return None
+    return refund
+
+
 def refund_submit(*, actor: Any, refund_id: Any) -> Refund:
     """Send an approved refund to the gateway (again, after a network failure: same key, same refund).
 

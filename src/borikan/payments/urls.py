@@ -5,6 +5,8 @@ from . import views
 app_name = "payments"
 urlpatterns = [
     path("invoices/<str:number>/", views.invoice_detail, name="invoice"),
+    path("invoices/<str:number>/refunds/", views.invoice_refund_request, name="invoice_refund"),
+    path("refunds/<int:pk>/decide/", views.refund_decide, name="refund_decide"),
     path("receipts/<str:number>/", views.receipt_detail, name="receipt"),
     path("receipts/<str:number>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("reconciliation/", views.reconciliation_list, name="reconciliation"),

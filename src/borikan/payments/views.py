@@ -1,5 +1,7 @@
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,7 +11,7 @@ from borikan.core.errors import ApplicationError, NotFound
 from borikan.core.thaidate import thai_date
 from borikan.identity.enforcement import AssuranceRequired
 
-from . import promptpay, receipts, reconciliation, selectors
+from . import promptpay, receipts, reconciliation, refunds, selectors
 from .models import InvoiceStatus, LineStatus
 
 
@@ -47,6 +49,11 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
                 else None
             ),
             "receipt": selectors.receipt_for_invoice(invoice=invoice),
+            "refunds": [
+                {"refund": refund, "amount_baht": _baht(refund.amount_satang)}
+                for refund in invoice.refunds.select_related("requested_by", "decided_by")
+            ],
+            "is_staff": selectors.is_invoice_staff(user=request.user, invoice=invoice),
             "qr_data_uri": (
                 promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
             ),
@@ -156,3 +163,62 @@ def reconciliation_export(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="reconciliation-{run.settlement_date}-{run.pk}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _satang_from_baht(text: str) -> int | None:
+    try:
+        amount = Decimal((text or "").replace(",", "").strip())
+        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or abs(amount) > 10**12:
+            return None
+    except InvalidOperation:
+        return None
+    return int(amount * 100)
+
+
+def invoice_refund_request(request: HttpRequest, number: str) -> HttpResponse:
+    """Staff ask to refund part or all of a paid invoice (a form on the invoice page); another approver decides."""
+    if request.method == "POST":
+        amount = _satang_from_baht(request.POST.get("amount_baht", ""))
+        try:
+            refund = refunds.refund_request(
+                actor=request.user,
+                invoice_number=number,
+                amount_satang=amount if amount is not None else 0,
+                reason=request.POST.get("reason", ""),
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except AssuranceRequired:
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Refund %(reference)s requested; an approver must approve it.") % {"reference": refund.reference},
+            )
+    return redirect("payments:invoice", number=number)
+
+
+def refund_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """An approver (not the requester) approves — the refund is then sent to the bank — or rejects with a reason."""
+    refund = refunds.refund_for_staff_page(actor=request.user, refund_id=pk)
+    if refund is None:
+        raise Http404
+    if request.method == "POST":
+        decide = refunds.refund_approve if request.POST.get("decision") == "approve" else refunds.refund_reject
+        try:
+            decided = decide(actor=request.user, refund_id=pk, reason=request.POST.get("reason", ""))
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except AssuranceRequired:
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Refund %(reference)s: %(status)s.")
+                % {"reference": decided.reference, "status": decided.get_status_display()},
+            )
+    return redirect("payments:invoice", number=refund.invoice.number)

@@ -300,3 +300,33 @@ def test_the_bank_calls_back_and_the_refund_completes(
     wait_until(lambda: Refund.objects.get(pk=refund.pk).status == RefundStatus.SUCCEEDED)
     deliveries = wait_until(lambda: bank_refund(bank_gateway, refund)["deliveries"])
     assert [(d["status"], json.loads(d["detail"])["outcome"]) for d in deliveries] == [(200, WebhookOutcome.POSTED)]
+
+
+def test_staff_refund_from_the_invoice_page(paid_invoice, officer, approver, foreign_officer, payer):
+    from borikan.conftest import sign_in
+
+    page = f"/payments/invoices/{paid_invoice.number}/"
+    officer_client = sign_in(Client(), officer)
+    assert 'class="refund-request"' in officer_client.get(page).content.decode()
+    bad = officer_client.post(f"{page}refunds/", {"amount_baht": "lots", "reason": "x"}, follow=True)
+    assert Refund.objects.count() == 0
+    assert "จำนวนเงินต้องมากกว่าศูนย์" in bad.content.decode()
+    too_much = officer_client.post(f"{page}refunds/", {"amount_baht": "250.01", "reason": "x"}, follow=True)
+    assert Refund.objects.count() == 0 and "เกินยอดที่คืนได้" in too_much.content.decode()
+    response = officer_client.post(f"{page}refunds/", {"amount_baht": "1,00.50", "reason": "ปฏิเสธคำขอ"})
+    assert (response.status_code, response["Location"]) == (302, page)
+    refund = Refund.objects.get()
+    assert (refund.amount_satang, refund.requested_by) == (10_050, officer)
+
+    outsider = sign_in(Client(), foreign_officer)
+    assert outsider.post(f"/payments/refunds/{refund.pk}/decide/", {"decision": "approve"}).status_code == 404
+    assert outsider.post(f"{page}refunds/", {"amount_baht": "1", "reason": "x"}).status_code == 404
+    citizen_client = sign_in(Client(), payer)
+    assert 'class="refund-request"' not in citizen_client.get(page).content.decode()
+    assert citizen_client.post(f"/payments/refunds/{refund.pk}/decide/", {"decision": "approve"}).status_code == 404
+
+    approver_client = sign_in(Client(), approver)
+    approver_client.post(f"/payments/refunds/{refund.pk}/decide/", {"decision": "approve"})
+    refund.refresh_from_db()
+    assert (refund.status, refund.decided_by) == (RefundStatus.PENDING, approver)
+    assert refund.reference in citizen_client.get(page).content.decode()
