@@ -90,10 +90,13 @@ def signed_in(user: User, *methods: str) -> User:
 
 def sign_in(client: Client, user: User, *methods: str) -> Client:
     """A browser session signed in with these methods (default: a password, plus the app for staff)."""
-    methods = methods or (TWO_FACTORS if staff_agency_ids(user=user) else PASSWORD_ONLY)
+    methods = methods or (TWO_FACTORS if user.is_staff or staff_agency_ids(user=user) else PASSWORD_ONLY)
     client.force_login(user)
     session = client.session
-    session[authn.SESSION_KEY] = {"methods": [use.as_dict() for use in _uses(methods)], "last_activity": int(time.time())}
+    session[authn.SESSION_KEY] = {
+        "methods": [use.as_dict() for use in _uses(methods)],
+        "last_activity": int(time.time()),
+    }
     session.save()
     return client
 
@@ -163,7 +166,7 @@ def foreign_officer(other_agency: Agency) -> User:
 def api_client_for(user: User, *methods: str) -> Client:
     """A client calling the API with a bearer token of a sign-in with these methods (default: a password, plus
     the authenticator app for staff, who always work at AAL 2)."""
-    methods = methods or (TWO_FACTORS if staff_agency_ids(user=user) else PASSWORD_ONLY)
+    methods = methods or (TWO_FACTORS if user.is_staff or staff_agency_ids(user=user) else PASSWORD_ONLY)
     key, token = api_token_issue(user=user)
     token.auth_methods = [use.as_dict() for use in _uses(methods)]
     token.save(update_fields=["auth_methods"])

@@ -11,6 +11,7 @@ from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_roles
 from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from borikan.identity.enforcement import require_staff
 
 from .assurance import AAL_LEVELS, CATEGORIES, DEFAULT_PROFILES, IAL_LEVELS, Impact, derive_levels
 from .manual import DEFAULT_COMPLAINT_CHANNEL, manual_findings
@@ -29,6 +30,7 @@ def _require_agency_admin(actor: Any, service: Service) -> None:
             "เฉพาะผู้ดูแลระบบของหน่วยงานเจ้าของบริการเท่านั้น",
             "Only an administrator of the agency that runs this service may do this",
         )
+    require_staff(actor, service=service)
 
 
 def _parse_ratings(ratings: dict[str, str]) -> dict[str, Impact]:

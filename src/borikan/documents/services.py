@@ -25,6 +25,7 @@ from borikan.agencies.selectors import staff_has_role
 from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from borikan.core.thaidate import be_year
+from borikan.identity.enforcement import require_staff
 
 from .credentials import content_digest, credential_sign, status_list_sign
 from .models import (
@@ -334,6 +335,7 @@ def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDo
             "เฉพาะผู้อนุมัติหรือผู้ดูแลของหน่วยงานที่ออกเอกสารเท่านั้นที่เพิกถอนเอกสารได้",
             "Only an approver or administrator of the issuing agency may revoke this document",
         )
+    require_staff(actor, service=document.service)
     locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     if locked.status == DocumentStatus.REVOKED:
         raise ApplicationError(

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from borikan.audit.services import audit_record
 from borikan.core.errors import NotFound, PermissionDenied, ValidationFailed
+from borikan.identity.enforcement import require_staff
 
 from ..models import SearchSynonym
 from .analysis import normalise
@@ -20,6 +21,7 @@ MAX_TERM_CHARS = 100
 def _require_operator(actor) -> None:
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้น", "Only platform operators may do this", code="operator_only")
+    require_staff(actor)  # operators work at AAL 2 like agency staff
 
 
 def _clean_terms(terms: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from borikan.catalog.search import state
 from borikan.catalog.search.engine import MAX_CLAUSES, SearchOptions, plan_query
 from borikan.catalog.search.selectors import SearchFilters, service_search
 from borikan.catalog.search.services import synonym_create, synonym_delete
+from borikan.conftest import TWO_FACTORS, signed_in
 from borikan.core.errors import PermissionDenied, ValidationFailed
 from borikan.identity.models import User
 
@@ -33,7 +34,8 @@ def catalogue(db):
 
 @pytest.fixture
 def operator(db) -> User:
-    return User.objects.create_user("ops@borikan.go.th", "correct-horse-battery-staple", is_staff=True)
+    user = User.objects.create_user("ops@borikan.go.th", "correct-horse-battery-staple", is_staff=True)
+    return signed_in(user, *TWO_FACTORS)  # operators work at AAL 2
 
 
 def slugs(result) -> list[str]:

@@ -7,7 +7,7 @@ from borikan.agencies.models import Agency, StaffRole
 from borikan.catalog.loading import DEFAULT_CATALOGUE, load_catalogue, read_catalogue_file
 from borikan.catalog.models import SearchSynonym
 from borikan.catalog.search import state
-from borikan.conftest import make_staff, make_user
+from borikan.conftest import TWO_FACTORS, make_staff, make_user, signed_in
 from borikan.identity.models import User
 
 CATALOGUE = read_catalogue_file(DEFAULT_CATALOGUE)
@@ -29,7 +29,8 @@ def catalogue(db):
 
 @pytest.fixture
 def operator(db) -> User:
-    return User.objects.create_user("ops@borikan.go.th", "correct-horse-battery-staple", is_staff=True)
+    user = User.objects.create_user("ops@borikan.go.th", "correct-horse-battery-staple", is_staff=True)
+    return signed_in(user, *TWO_FACTORS)  # operators work at AAL 2
 
 
 def test_search_api_answers_hits_with_score_highlight_facets(catalogue):
