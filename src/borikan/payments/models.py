@@ -257,6 +257,7 @@ class HoldReason(models.TextChoices):
     AMOUNT_MISMATCH = "amount_mismatch", "amount mismatch"
     INVOICE_CANCELLED = "invoice_cancelled", "invoice cancelled"
     INVOICE_ALREADY_PAID = "invoice_already_paid", "invoice already paid"
+    LATE_PAYMENT = "late_payment", "paid after the due date"
 
 
 class HeldPayment(models.Model):

@@ -359,6 +359,8 @@ def _hold_reason(invoice: Invoice | None, notification: PaymentNotification) -> 
         return HoldReason.INVOICE_ALREADY_PAID
     if notification.amount_satang != invoice.amount_satang:
         return HoldReason.AMOUNT_MISMATCH
+    if timezone.localtime(notification.paid_at).date() > invoice.due_date:
+        return HoldReason.LATE_PAYMENT  # the fee may have changed or the case lapsed: an officer decides
     return None
 
 

@@ -1,5 +1,6 @@
 """The gateway webhook over HTTP: signature, replay, idempotency, holds, and the settled event."""
 
+import datetime as dt
 import json
 import time
 import uuid
@@ -245,3 +246,19 @@ def test_a_failing_settled_handler_rolls_back_the_posting(client, make_invoice):
     response = post_webhook(client, body, sign(body))
     assert response.status_code == 500
     assert snapshot(invoice) == before
+
+
+def test_a_payment_after_the_due_date_is_held_for_an_officer(client, make_invoice, settled_events):
+    invoice = make_invoice(due_date=dt.date(2026, 11, 30))
+    # 1 December 2026 00:30 in Bangkok is after the due date, though still 30 November in UTC.
+    body = notification_for(invoice, paid_at="2026-11-30T17:30:00+00:00")
+    assert post_webhook(client, body, sign(body)).json() == {"outcome": "held"}
+    assert HeldPayment.objects.get().reason == HoldReason.LATE_PAYMENT
+    invoice.refresh_from_db()
+    assert (invoice.status, Payment.objects.count(), settled_events) == (InvoiceStatus.OPEN, 0, [])
+
+
+def test_a_payment_on_the_due_date_in_thailand_is_posted(client, make_invoice):
+    invoice = make_invoice(due_date=dt.date(2026, 11, 30))
+    body = notification_for(invoice, paid_at="2026-11-30T16:59:59+00:00")  # 23:59:59 on the 30th in Bangkok
+    assert post_webhook(client, body, sign(body)).json() == {"outcome": "posted"}
