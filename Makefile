@@ -44,10 +44,12 @@ run: migrate  ## the portal on http://127.0.0.1:8000 (SQLite, in-process jobs, l
 	$(MANAGE) seed_demo_accounts
 	@echo "bank sandbox on http://127.0.0.1:8081 (pay an invoice: $(MANAGE) sandbox_pay INVOICE-NUMBER)"
 	@echo "civil registry sandbox on http://127.0.0.1:8082 (people: src/borikan/sandboxes/data/civil_registry_people.json)"
+	@echo "SMS sandbox on http://127.0.0.1:8083 (read a phone's messages: $(MANAGE) sandbox_sms 0812345678)"
 	@$(PY) -m borikan.sandboxes.bank_gateway --port 8081 --api-key "$$(cat var/secrets/gateway-api-key)" \
 		--webhook-secret "$$(cat var/secrets/gateway-webhook-secret)" & sandbox=$$!; \
 	$(PY) -m borikan.sandboxes.civil_registry --port 8082 --api-key "$$(cat var/secrets/civil-registry-api-key)" & \
-	registry=$$!; trap "kill $$sandbox $$registry 2>/dev/null" EXIT INT TERM; \
+	registry=$$!; $(PY) -m borikan.sandboxes.sms_gateway --port 8083 --api-key "$$(cat var/secrets/sms-api-key)" & \
+	sms=$$!; trap "kill $$sandbox $$registry $$sms 2>/dev/null" EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: setup  ## the whole test suite (PostgreSQL when DATABASE_URL names one, SQLite otherwise)

@@ -14,6 +14,7 @@ from borikan.agencies.selectors import staff_agency_ids
 from borikan.core.errors import ApplicationError
 
 from . import authn, mfa, phone, recovery, services, throttle
+from .federation import federation_providers
 from .forms import (
     CodeForm,
     LogInForm,
@@ -67,7 +68,7 @@ def log_in(request: HttpRequest) -> HttpResponse:
                 # Staff always work at AAL 2; a person with a second factor is asked for it straight away.
                 return redirect(f"{reverse('identity:step_up')}?next={_next_path(request)}")
             return redirect(_next_url(request))
-    context = {"form": form, "next": request.GET.get("next", "")}
+    context = {"form": form, "next": request.GET.get("next", ""), "federation_providers": federation_providers()}
     return render(request, "identity/login.html", context, status=400 if form.errors else 200)
 
 
@@ -123,7 +124,9 @@ def step_up(request: HttpRequest) -> HttpResponse:
 def security(request: HttpRequest) -> HttpResponse:
     user = request.user
     device = getattr(user, "totp_device", None) if hasattr(user, "totp_device") else None
+    linked = set(user.federated_identities.values_list("provider", flat=True))
     context = {
+        "providers": [dict(p, linked=p["slug"] in linked) for p in federation_providers()],
         "totp_confirmed": bool(device and device.confirmed_at),
         "recovery_left": mfa.recovery_codes_left(user=user),
         "passkeys": list(user.webauthn_credentials.order_by("created_at")),

@@ -30,6 +30,7 @@ BORIKAN_PII_LOOKUP_KEY = env("BORIKAN_PII_LOOKUP_KEY", default="") or _local_sec
 BORIKAN_CIVIL_REGISTRY_API_KEY = env("BORIKAN_CIVIL_REGISTRY_API_KEY", default="") or _local_secret(
     "civil-registry-api-key"
 )
+BORIKAN_SMS_API_KEY = env("BORIKAN_SMS_API_KEY", default="") or _local_secret("sms-api-key")
 if not env("BORIKAN_PII_KEYS", default=""):
     import base64 as _b64
     import hashlib as _hashlib

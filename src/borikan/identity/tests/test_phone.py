@@ -133,3 +133,14 @@ def test_sign_up_by_mobile_on_the_pages(sms):
     assert browser.get(reverse("identity:security")).status_code == 200
     page = Client().post(reverse("identity:login"), {"email": "0812345678", "password": PASSWORD})
     assert page.status_code == 302
+
+
+def test_the_sandbox_sms_command_shows_a_numbers_messages(sms):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    phone.phone_signup_start(phone=NUMBER, address="198.51.100.3")
+    out = StringIO()
+    call_command("sandbox_sms", "0812345678", stdout=out)
+    assert _code(sms) in out.getvalue()
