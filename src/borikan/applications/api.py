@@ -25,7 +25,9 @@ router = Router(tags=["applications"], auth=api_auth)
 
 @router.post("", response={201: ApplicationOut}, summary="Start an application (a draft) for a service")
 def application_create(request: HttpRequest, payload: ApplicationCreateIn):
-    app = services.application_create(actor=request.auth, service_slug=payload.service, form_data=payload.form_data)
+    app = services.application_create(
+        actor=request.auth, service_slug=payload.service, form_data=payload.form_data, on_behalf_of=payload.on_behalf_of
+    )
     return Status(201, app)
 
 

@@ -30,6 +30,10 @@ class Application(TimeStampedModel):
     # Copied from the service at creation: every staff query filters on it (agency isolation).
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    # A company applying through the applicant, its authorised representative (identity.juristic).
+    on_behalf_of = models.ForeignKey(
+        "identity.JuristicPerson", on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     tracking_number = models.CharField(max_length=40, unique=True, null=True, blank=True)
     form_data = models.JSONField(default=dict, blank=True)

@@ -8,6 +8,7 @@ from ninja import Schema
 class ApplicationCreateIn(Schema):
     service: str
     form_data: dict[str, Any] = {}
+    on_behalf_of: str = ""  # a company's 13-digit registration number, when applying as its representative
 
 
 class ApplicationUpdateIn(Schema):
@@ -59,6 +60,11 @@ class ApplicationSummaryOut(Schema):
     submitted_at: dt.datetime | None
     due_date: dt.date | None
     created_at: dt.datetime
+    on_behalf_of: str | None
+
+    @staticmethod
+    def resolve_on_behalf_of(obj) -> str | None:
+        return obj.on_behalf_of.registration_number if obj.on_behalf_of_id else None
 
     @staticmethod
     def resolve_service(obj) -> str:

@@ -20,6 +20,7 @@ from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from borikan.core.thaidate import be_year, thai_date
 from borikan.identity.enforcement import Step, require_for_service, require_staff
+from borikan.identity.juristic import may_act_for
 
 from .attachments import check_upload
 from .deadlines import working_days_due
@@ -98,6 +99,8 @@ def _require_assurance(actor: Any, app: Application, action: Action, acting_role
     if Role.APPLICANT in acting_roles:
         if action in APPLICANT_STEPS:
             require_for_service(actor, app.service, APPLICANT_STEPS[action])
+            if app.on_behalf_of_id is not None:  # the authority may have ended since the draft was started
+                _representing(actor, app.on_behalf_of.registration_number)
         return
     require_staff(actor, service=app.service, approving=action == Action.APPROVE)
 
@@ -230,9 +233,25 @@ def _next_tracking_number(app: Application) -> str:
 # --- applicant actions ---------------------------------------------------------------------------
 
 
+def _representing(actor: Any, registration_number: str) -> Any:
+    """The company the applicant acts for, refused unless they stand as its representative now."""
+    company = may_act_for(actor, registration_number)
+    if company is None:
+        raise PermissionDenied(
+            "ท่านไม่ได้เป็นผู้แทนที่ได้รับมอบอำนาจของนิติบุคคลนี้ (หรือการมอบอำนาจสิ้นสุดแล้ว)",
+            "You are not a recorded authorised representative of this company (or the authority has ended)",
+            code="not_a_representative",
+        )
+    return company
+
+
 @transaction.atomic
-def application_create(*, actor: Any, service_slug: str, form_data: dict[str, Any] | None = None) -> Application:
+def application_create(
+    *, actor: Any, service_slug: str, form_data: dict[str, Any] | None = None, on_behalf_of: str = ""
+) -> Application:
+    """Start a draft, for the applicant or, through them, for a company they represent."""
     service = service_get(slug=service_slug)
+    company = _representing(actor, on_behalf_of) if on_behalf_of else None
     if not service.accepts_online_applications:
         raise ApplicationError(
             "service_not_online",
@@ -242,14 +261,16 @@ def application_create(*, actor: Any, service_slug: str, form_data: dict[str, An
         )
     form_data = form_data or {}
     validate_form_data(service.form_schema, form_data, partial=True)
-    app = Application.objects.create(service=service, agency=service.agency, applicant=actor, form_data=form_data)
+    app = Application.objects.create(
+        service=service, agency=service.agency, applicant=actor, on_behalf_of=company, form_data=form_data
+    )
     audit_record(
         actor=actor,
         action="application.created",
         object_type="application",
         object_id=app.pk,
         subject_user_id=actor.pk,
-        data={"service": service.slug},
+        data={"service": service.slug, "on_behalf_of": company.registration_number if company else ""},
     )
     return app
 
