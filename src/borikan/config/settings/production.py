@@ -8,6 +8,8 @@ from .base import (
     BORIKAN_PII_KEYS,
     BORIKAN_PII_LOOKUP_KEY,
     BORIKAN_SIGNING_KEYS,
+    BORIKAN_WEBAUTHN_ORIGINS,
+    BORIKAN_WEBAUTHN_RP_ID,
     DATABASES,
     MAILERS,
     SECRET_KEY,
@@ -34,3 +36,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise ImproperlyConfigured("production runs on PostgreSQL: set DATABASE_URL")
 if not MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
     raise ImproperlyConfigured("production sends e-mail over SMTP: set BORIKAN_MAIL_BACKEND=smtp and SMTP_*")
+if BORIKAN_WEBAUTHN_RP_ID == "localhost" or not all(o.startswith("https://") for o in BORIKAN_WEBAUTHN_ORIGINS):
+    raise ImproperlyConfigured(
+        "passkeys need the site's own domain: set BORIKAN_WEBAUTHN_RP_ID and https BORIKAN_WEBAUTHN_ORIGINS"
+    )

@@ -99,6 +99,8 @@ def test_production_settings_pass_the_deployment_checklist():
         "BORIKAN_PII_KEYS": "k1:" + "A" * 43,
         "BORIKAN_PII_LOOKUP_KEY": secrets.token_urlsafe(32),
         "BORIKAN_SIGNING_KEYS": '{"EXCISE": {"pkcs12": "/run/secrets/excise.p12", "passphrase_env": "EXCISE_P12"}}',
+        "BORIKAN_WEBAUTHN_RP_ID": "borikan.example.go.th",
+        "BORIKAN_WEBAUTHN_ORIGINS": "https://borikan.example.go.th",
         "PYTHONPATH": str(SRC.parent),
     }
     done = subprocess.run(
