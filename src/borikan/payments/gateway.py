@@ -49,6 +49,7 @@ class Charge:
     ref2: str
     txn_id: str | None
     paid_at: datetime | None
+    paid_amount_satang: int | None = None  # what the payer actually paid, when paid
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def _charge_from_json(data: dict[str, Any]) -> Charge:
             ref2=str(data.get("ref2") or ""),
             txn_id=data.get("txn_id"),
             paid_at=datetime.fromisoformat(paid_at) if paid_at else None,
+            paid_amount_satang=int(data["paid_amount_satang"]) if data.get("paid_amount_satang") else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise GatewayError(f"unexpected charge document from the gateway: {exc}", retryable=False) from exc

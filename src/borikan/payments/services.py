@@ -332,6 +332,10 @@ def webhook_receive(*, body: bytes, signature_header: str) -> WebhookResult:
         logger.warning("gateway notification rejected (%s): %s", exc.code, exc)
         message_th, message_en = _REJECTIONS[exc.code]
         raise ApplicationError(exc.code, message_th, message_en, status=400) from exc
+    return _apply_once(notification)
+
+
+def _apply_once(notification: PaymentNotification | RefundNotification) -> WebhookResult:
     try:
         with transaction.atomic():
             if isinstance(notification, RefundNotification):
@@ -440,3 +444,43 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
         PaymentSettled(case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang)
     )
     return WebhookResult(WebhookOutcome.POSTED, invoice.number)
+
+
+def payment_sync(*, invoice: Invoice) -> WebhookResult | None:
+    """Ask the gateway whether an open invoice's charge was paid, for a notification that never came (lost, or
+    our endpoint was down past the bank's retries). A paid charge is applied exactly as its notification would
+    be: posted, held or a duplicate (the transaction id is unique, so a late notification posts nothing twice).
+    None when the charge is not paid."""
+    try:
+        charge = get_gateway().charge_status(invoice.gateway_charge_id)
+    except GatewayError as exc:
+        raise ApplicationError(
+            "payment_gateway_unavailable",
+            "ระบบรับชำระเงินไม่พร้อมให้บริการชั่วคราว กรุณาลองใหม่อีกครั้ง",
+            "The payment service is temporarily unavailable; please try again",
+            status=503 if exc.retryable else 502,
+        ) from exc
+    if charge.status != "paid" or not charge.txn_id or charge.paid_at is None:
+        return None
+    amount = charge.paid_amount_satang or charge.amount_satang
+    raw = {
+        "source": "status_query",
+        "charge_id": charge.charge_id,
+        "txn_id": charge.txn_id,
+        "ref1": charge.ref1,
+        "ref2": charge.ref2,
+        "amount_satang": amount,
+        "paid_at": charge.paid_at.isoformat(),
+    }
+    return _apply_once(
+        PaymentNotification(
+            event_id=f"sync-{charge.txn_id}"[:64],
+            charge_id=charge.charge_id,
+            txn_id=charge.txn_id,
+            ref1=charge.ref1,
+            ref2=charge.ref2,
+            amount_satang=amount,
+            paid_at=charge.paid_at,
+            raw=raw,
+        )
+    )

@@ -27,6 +27,13 @@ Standard library only (no Django). State lives in memory and is lost on exit.
     GET  /v1/settlements/{date}.csv    the day's settlement statement (Thai time, UTC+7): one row per payment
                                        and per settled refund, columns SETTLEMENT_COLUMNS
 
+Notifications can be made to misbehave, to test exactly-once posting: /pay, /resend (and a refund, as
+"sandbox_delivery") accept {"delivery": "lose" | "duplicate" | "delay" | "hold", "delay_seconds": n}:
+lose never delivers it (the bank still settled: it is in the settlement CSV, and /resend can deliver it later),
+duplicate delivers it twice at once, delay delivers it after n seconds, hold keeps it until
+    POST /v1/sandbox/deliveries/release  {"order": "fifo" | "reverse"} delivers every held notification one
+                                       after another, oldest or newest first (reordering).
+
 Every /v1 call needs `Authorization: Bearer <api key>`.
 A refund webhook is {type: "refund.succeeded"|"refund.failed", event_id, refund_id, reference, charge_id,
 txn_id, amount_satang, completed_at, failure_reason}, signed and retried the same way.
@@ -184,6 +191,21 @@ def parse_bill_payment_qr(payload: str) -> dict[str, Any]:
     }
 
 
+DELIVERY_MODES = ("normal", "lose", "duplicate", "delay", "hold")
+
+
+def _delivery_mode(data: dict[str, Any], key: str = "delivery") -> tuple[str, float]:
+    """How to deliver the notification: normal, lose (never), duplicate (twice at once), delay (after
+    `delay_seconds`), hold (until POST /v1/sandbox/deliveries/release)."""
+    mode = data.get(key, "normal")
+    if mode not in DELIVERY_MODES:
+        raise SandboxError(400, f"{key} must be one of {', '.join(DELIVERY_MODES)}")
+    delay = data.get("delay_seconds", 1.0)
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 60:
+        raise SandboxError(400, "delay_seconds must be a number from 0 to 60")
+    return mode, float(delay)
+
+
 class SandboxError(Exception):
     def __init__(self, status: int, code: str) -> None:
         super().__init__(code)
@@ -204,6 +226,7 @@ class Gateway:
         refund_delay_seconds: float = 0.0,
     ) -> None:
         self.refund_delay_seconds = refund_delay_seconds
+        self.held: list[Charge | Refund] = []
         self.refunds: dict[str, Refund] = {}
         self.refunds_by_idempotency_key: dict[str, str] = {}
         self.api_key = api_key
@@ -259,6 +282,7 @@ class Gateway:
 
     def pay(self, charge_id: str, data: dict[str, Any]) -> Charge:
         amount = data.get("amount_satang")
+        mode, delay = _delivery_mode(data)
         with self.lock:
             charge = self.get(charge_id)
             if charge.status == "paid":
@@ -284,7 +308,7 @@ class Gateway:
                 },
                 separators=(",", ":"),
             ).encode()
-        self.deliver(charge)
+        self.dispatch(charge, mode, delay)
         return charge
 
     def pay_by_qr(self, data: dict[str, Any]) -> Charge:
@@ -305,13 +329,51 @@ class Gateway:
             raise SandboxError(409, "the QR amount differs from the charge")
         return self.pay(charge.id, {})
 
-    def resend(self, charge_id: str) -> Charge:
+    def resend(self, charge_id: str, data: dict[str, Any] | None = None) -> Charge:
+        mode, delay = _delivery_mode(data or {})
         with self.lock:
             charge = self.get(charge_id)
             if charge.notification is None:
                 raise SandboxError(409, "charge is not paid; nothing to resend")
-        self.deliver(charge)
+        self.dispatch(charge, mode, delay)
         return charge
+
+    # --- misbehaving on purpose: lost, duplicated, delayed and reordered notifications ---------------------
+
+    def dispatch(self, target: Charge | Refund, mode: str, delay: float) -> None:
+        """Deliver a notification the way it was asked to go wrong (or right)."""
+        if mode == "lose":
+            with self.lock:
+                target.deliveries.append({"event_id": target.event_id, "attempt": 0, "status": "lost", "at": _now()})
+        elif mode == "duplicate":
+            self.deliver(target)
+            self.deliver(target)
+        elif mode == "delay":
+            timer = threading.Timer(delay, self._deliver, args=(target,))
+            timer.daemon = True
+            timer.start()
+        elif mode == "hold":
+            with self.lock:
+                self.held.append(target)
+        else:
+            self.deliver(target)
+
+    def release(self, data: dict[str, Any]) -> int:
+        """Deliver every held notification, one after another, oldest first ("fifo") or newest first ("reverse")."""
+        order = data.get("order", "fifo")
+        if order not in ("fifo", "reverse"):
+            raise SandboxError(400, "order must be fifo or reverse")
+        with self.lock:
+            batch, self.held = self.held, []
+        if order == "reverse":
+            batch.reverse()
+
+        def deliver_all() -> None:
+            for target in batch:
+                self._deliver(target)
+
+        threading.Thread(target=deliver_all, daemon=True).start()
+        return len(batch)
 
     # --- refunds ---------------------------------------------------------------------------------------
 
@@ -331,6 +393,7 @@ class Gateway:
             raise SandboxError(400, "charge_id, reason and reference must be strings")
         if not (isinstance(callback, str) and callback.startswith(("http://", "https://"))):
             raise SandboxError(400, "callback_url must be an http(s) URL")
+        mode, delay = _delivery_mode(data, key="sandbox_delivery")
         outcome = data.get("sandbox_outcome", "succeeded")
         if outcome not in ("succeeded", "failed"):
             raise SandboxError(400, "sandbox_outcome must be succeeded or failed")
@@ -356,10 +419,10 @@ class Gateway:
             )
             self.refunds[refund.id] = refund
             self.refunds_by_idempotency_key[idempotency_key] = refund.id
-        threading.Thread(target=self._settle_refund, args=(refund, outcome), daemon=True).start()
+        threading.Thread(target=self._settle_refund, args=(refund, outcome, mode, delay), daemon=True).start()
         return refund, True
 
-    def _settle_refund(self, refund: Refund, outcome: str) -> None:
+    def _settle_refund(self, refund: Refund, outcome: str, mode: str = "normal", delay: float = 0.0) -> None:
         if self.refund_delay_seconds:
             time.sleep(self.refund_delay_seconds)
         with self.lock:
@@ -382,7 +445,7 @@ class Gateway:
                 },
                 separators=(",", ":"),
             ).encode()
-        self.deliver(refund)
+        self.dispatch(refund, mode, delay)
 
     def get_refund(self, refund_id: str) -> Refund:
         refund = self.refunds.get(refund_id)
@@ -540,6 +603,8 @@ class Handler(BaseHTTPRequestHandler):
                 with gateway.lock:
                     document = charge.document()
                 return self._send(201 if created else 200, document)
+            if self.path == "/v1/sandbox/deliveries/release" and method == "POST":
+                return self._send(202, {"released": gateway.release(body)})
             if self.path == "/v1/refunds" and method == "POST":
                 refund, created = gateway.create_refund(body, self.headers.get("Idempotency-Key"))
                 with gateway.lock:
@@ -566,7 +631,7 @@ class Handler(BaseHTTPRequestHandler):
             elif action == "/pay" and method == "POST":
                 charge, status = gateway.pay(charge_id, body), 200
             elif action == "/resend" and method == "POST":
-                charge, status = gateway.resend(charge_id), 202
+                charge, status = gateway.resend(charge_id, body), 202
             else:
                 raise SandboxError(405, "method not allowed")
             with gateway.lock:
