@@ -85,7 +85,7 @@ def phone_signup_complete(
     *, phone: str, code: str, password: str, full_name: str, citizen_id: str = "", address: str = "unknown"
 ) -> User:
     """Create the account once the code from the SMS is shown."""
-    from .services import user_set_citizen_id, validate_new_account
+    from .services import proofing_record_self_asserted, user_set_citizen_id, validate_new_account
 
     phone = thai_mobile(phone)
     full_name = validate_new_account(full_name=full_name, password=password, email="", phone=phone)
@@ -103,6 +103,7 @@ def phone_signup_complete(
                 subject_user_id=user.pk,
                 data={"channel": "phone"},
             )
+            proofing_record_self_asserted(user=user)
             if citizen_id:
                 user_set_citizen_id(actor=user, user=user, citizen_id=citizen_id)
     except IntegrityError:

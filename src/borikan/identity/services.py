@@ -21,7 +21,7 @@ from borikan.core.thaiid import is_valid_thai_id
 
 from . import throttle
 from .authn import ACTIVITY_RESOLUTION, Method, MethodUse
-from .models import CITIZEN_ID_PURPOSE, ApiToken, User
+from .models import CITIZEN_ID_PURPOSE, ApiToken, ProofingMethod, ProofingRecord, User
 from .pii import encrypt, lookup_hash
 
 API_TOKEN_LIFETIME = dt.timedelta(hours=12)
@@ -83,10 +83,24 @@ def validate_new_account(*, full_name: str, password: str, email: str = "", phon
     return full_name
 
 
-@transaction.atomic
 def user_sign_up(
     *, email: str, password: str, full_name: str, phone: str = "", citizen_id: str = "", address: str = "unknown"
 ) -> User:
+    """Create a citizen account. A refusal (bad e-mail, weak password, bad citizen ID...) is audited with its code
+    after the attempt has rolled back, and nothing of the account is kept."""
+    try:
+        return _sign_up(
+            email=email, password=password, full_name=full_name, phone=phone, citizen_id=citizen_id, address=address
+        )
+    except ApplicationError as error:
+        audit_record(
+            actor=None, action="auth.sign_up_refused", object_type="user", object_id="", data={"code": error.code}
+        )
+        raise
+
+
+@transaction.atomic
+def _sign_up(*, email: str, password: str, full_name: str, phone: str, citizen_id: str, address: str) -> User:
     throttle.check_signup_allowed(address=address)
     email = (email or "").strip().lower()
     try:
@@ -111,9 +125,18 @@ def user_sign_up(
             "email_taken", "อีเมลนี้ลงทะเบียนแล้ว", "This e-mail address is already registered", field="email"
         ) from None
     audit_record(actor=user, action="auth.sign_up", object_type="user", object_id=user.pk, subject_user_id=user.pk)
+    proofing_record_self_asserted(user=user)
     if citizen_id:
         user_set_citizen_id(actor=user, user=user, citizen_id=citizen_id)
     return user
+
+
+def proofing_record_self_asserted(*, user: User) -> ProofingRecord:
+    """Everyone starts at IAL 1.1: who they say they are, nothing checked yet. Recorded, so the person's page
+    shows where their level comes from."""
+    return ProofingRecord.objects.create(
+        user=user, method=ProofingMethod.SELF_ASSERTED, ial=Decimal("1.1"), evidence={"checked": []}
+    )
 
 
 def user_log_in(*, email: str, password: str, request=None) -> User:
@@ -180,6 +203,10 @@ def api_token_touch(token: ApiToken) -> None:
 def api_token_user(*, key: str) -> User | None:
     token = api_token_find(key=key)
     return token.user if token is not None else None
+
+
+def user_log_out(*, actor: User) -> None:
+    audit_record(actor=actor, action="auth.logout", object_type="user", object_id=actor.pk, subject_user_id=actor.pk)
 
 
 @transaction.atomic

@@ -74,6 +74,7 @@ def log_in(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def log_out(request: HttpRequest) -> HttpResponse:
+    services.user_log_out(actor=request.user)
     logout(request)
     return redirect("catalog:search")
 

@@ -1,5 +1,7 @@
 """The citizen ID at rest: validated by its check digit, matched by a keyed hash, unreadable in a dump."""
 
+from decimal import Decimal
+
 import pytest
 from cryptography.exceptions import InvalidTag
 from django.db import connection
@@ -9,7 +11,8 @@ from borikan.audit.models import AuditEntry
 from borikan.core.errors import ApplicationError
 from borikan.identity.models import User
 from borikan.identity.pii import decrypt, encrypt, new_key_ring_entry
-from borikan.identity.services import user_find_by_citizen_id, user_set_citizen_id
+from borikan.identity.selectors import current_ial
+from borikan.identity.services import user_find_by_citizen_id, user_set_citizen_id, user_sign_up
 
 GOOD_ID = "1101700230708"
 
@@ -74,3 +77,23 @@ def test_encryption_is_bound_to_its_purpose_and_survives_key_rotation(settings):
     settings.BORIKAN_PII_KEYS = f"{new_key_ring_entry('next')},{settings.BORIKAN_PII_KEYS}"
     assert decrypt(token, purpose="citizen_id") == GOOD_ID  # old data still reads with the old key
     assert encrypt(GOOD_ID, purpose="citizen_id").startswith("next:")  # new data uses the new key
+
+
+@pytest.mark.django_db
+def test_sign_up_with_a_bad_check_digit_is_refused_audited_and_creates_nothing():
+    response = Client().post(
+        "/api/v1/auth/signup",
+        {"email": "new@example.com", "password": "long-enough-pass", "full_name": "ก ข", "citizen_id": "1101700230709"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and response.json()["code"] == "invalid_citizen_id"
+    assert not User.objects.filter(email="new@example.com").exists()
+    assert AuditEntry.objects.filter(action="auth.sign_up_refused", data__code="invalid_citizen_id").exists()
+
+
+@pytest.mark.django_db
+def test_a_new_account_starts_with_a_self_asserted_record_at_ial_1_1():
+    user = user_sign_up(email="fresh@example.com", password="long-enough-pass", full_name="ก ข")
+    record = user.proofing_records.get()
+    assert (record.method, record.ial) == ("self_asserted", Decimal("1.1"))
+    assert current_ial(user=user) == Decimal("1.1")

@@ -79,3 +79,16 @@ def test_sign_ups_from_one_address_are_limited():
         for n in range(throttle.ADDRESS_SIGNUPS.attempts + 1)
     ]
     assert statuses == [201] * throttle.ADDRESS_SIGNUPS.attempts + [429]
+
+
+@pytest.mark.django_db
+def test_a_lockout_ends_by_itself_when_its_window_has_passed(citizen, monkeypatch):
+    """The real cache expiry, on a window shortened to two seconds (production: 15 minutes)."""
+    import time
+
+    monkeypatch.setattr(throttle, "PAIR_FAILURES", throttle.Limit("login-pair-short", 5, 2))
+    for _ in range(5):
+        _login(citizen.email, "wrong")
+    assert _login(citizen.email, PASSWORD).status_code == 429
+    time.sleep(2.2)
+    assert _login(citizen.email, PASSWORD).status_code == 200
