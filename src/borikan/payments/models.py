@@ -260,6 +260,11 @@ class HoldReason(models.TextChoices):
     LATE_PAYMENT = "late_payment", "paid after the due date"
 
 
+class HoldResolution(models.TextChoices):
+    ACCEPTED = "accepted", "accepted and posted"
+    CLOSED = "closed", "closed with a note"
+
+
 class HeldPayment(models.Model):
     """Money the gateway says was paid but that cannot be posted to an invoice; an officer settles it."""
 
@@ -271,6 +276,13 @@ class HeldPayment(models.Model):
     paid_at = models.DateTimeField()
     raw_notification = models.JSONField()
     held_at = models.DateTimeField(auto_now_add=True)
+    # An officer's decision: accepted (posted to the invoice after all) or closed with a note (e.g. returned).
+    resolution = models.CharField(max_length=20, choices=HoldResolution.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-held_at"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.audit.services import audit_record
 from borikan.core.errors import NotFound
 from borikan.identity.enforcement import Step, require_for_service, require_session, require_staff
 
-from .models import ExemptionClaim, Invoice, InvoiceStatus, Receipt
+from .models import ExemptionClaim, HeldPayment, Invoice, InvoiceStatus, Receipt
+from .services import held_payment_agency_id
 
 
 def invoice_for_case(*, case_ref: str) -> Invoice | None:
@@ -89,3 +91,13 @@ def access_receipt_for_user(*, user: Any, number: str) -> Receipt:
 
 def receipt_for_invoice(*, invoice: Invoice) -> Receipt | None:
     return Receipt.objects.filter(invoice=invoice).first()
+
+
+def held_payments_for_staff(*, user: Any) -> list[HeldPayment]:
+    """Held payments of the agencies where the user is an officer or approver (unresolved first); staff assurance."""
+    agencies = staff_agency_ids(user=user, roles=[StaffRole.OFFICER, StaffRole.APPROVER])
+    if not agencies:
+        raise NotFound("held payment", "รายการชำระเงินที่รอตรวจสอบ")
+    require_staff(user)
+    held = HeldPayment.objects.select_related("invoice", "resolved_by").order_by("resolution", "-held_at")[:500]
+    return [item for item in held if held_payment_agency_id(item) in agencies]

@@ -16,11 +16,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from borikan.agencies.models import Agency
+from borikan.agencies.models import Agency, StaffRole
+from borikan.agencies.selectors import staff_roles
 from borikan.audit.services import audit_record
-from borikan.core.errors import ApplicationError, ValidationFailed
+from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
 from borikan.core.events import PaymentSettled, publish
 from borikan.core.thaidate import be_year, fiscal_year_be
+from borikan.identity.enforcement import require_staff
 
 from . import app_settings, promptpay
 from .fees import FeeLine
@@ -35,6 +37,7 @@ from .gateway import (
 from .models import (
     HeldPayment,
     HoldReason,
+    HoldResolution,
     Invoice,
     InvoiceCounter,
     InvoiceLine,
@@ -420,21 +423,43 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
         return WebhookResult(WebhookOutcome.HELD, number, reason)
 
     assert invoice is not None  # noqa: S101 -- _hold_reason returned None, so the invoice exists
-    payment = Payment.objects.create(
+    receipt(WebhookOutcome.POSTED)
+    _post(
         invoice=invoice,
-        gateway_txn_id=notification.txn_id,
+        txn_id=notification.txn_id,
         amount_satang=notification.amount_satang,
         paid_at=notification.paid_at,
-        raw_notification=notification.raw,
-    )
-    invoice.status = InvoiceStatus.PAID
-    invoice.paid_at = notification.paid_at
-    invoice.save(update_fields=["status", "paid_at", "updated_at"])
-    receipt(WebhookOutcome.POSTED)
-    issued = receipt_issue(payment=payment)
-    audit_record(
+        raw=notification.raw,
         actor=None,
         action="payment.posted",
+        audit_data=audit_data,
+    )
+    return WebhookResult(WebhookOutcome.POSTED, invoice.number)
+
+
+def _post(
+    *,
+    invoice: Invoice,
+    txn_id: str,
+    amount_satang: int,
+    paid_at: dt.datetime,
+    raw: dict[str, Any],
+    actor: Any,
+    action: str,
+    audit_data: dict[str, Any],
+) -> Payment:
+    """Post money to a locked open invoice: the payment, the invoice paid, the receipt, the audit entry and
+    PaymentSettled, all in the caller's transaction."""
+    payment = Payment.objects.create(
+        invoice=invoice, gateway_txn_id=txn_id, amount_satang=amount_satang, paid_at=paid_at, raw_notification=raw
+    )
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_at = paid_at
+    invoice.save(update_fields=["status", "paid_at", "updated_at"])
+    issued = receipt_issue(payment=payment)
+    audit_record(
+        actor=actor,
+        action=action,
         object_type="invoice",
         object_id=invoice.number,
         subject_user_id=invoice.payer_id,
@@ -443,7 +468,90 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
     publish(
         PaymentSettled(case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang)
     )
-    return WebhookResult(WebhookOutcome.POSTED, invoice.number)
+    return payment
+
+
+# --- held payments: an officer decides -----------------------------------------------------------------------
+
+# Reasons for which the money can still be posted to its invoice once an officer agrees.
+ACCEPTABLE_HOLDS = (HoldReason.LATE_PAYMENT,)
+
+
+def held_payment_agency_id(held: HeldPayment) -> int | None:
+    """The agency a held payment concerns: its invoice's, or the one named by its ref2 (agency code + digit)."""
+    if held.invoice_id:
+        return held.invoice.agency_id
+    ref2 = str(held.raw_notification.get("ref2") or "")
+    agency = Agency.objects.filter(code__iexact=ref2[:-1]).first() if len(ref2) > 1 else None
+    return agency.pk if agency else None
+
+
+def held_payment_resolve(*, actor: Any, held_id: Any, accept: bool, note: str) -> HeldPayment:
+    """An officer or approver of the agency settles a held payment: accept it (post it to its invoice, for a late
+    payment on a still-open invoice of the right amount) or close it with a note (e.g. returned to the payer).
+    Audited; a hold is resolved once."""
+    note = (note or "").strip() if isinstance(note, str) else ""
+    if not note or len(note) > 500:
+        raise ValidationFailed(
+            "note_required",
+            "กรุณาบันทึกเหตุผลหรือสิ่งที่ได้ดำเนินการ ไม่เกิน 500 ตัวอักษร",
+            "A note (at most 500 characters) on what was decided or done is required",
+            field="note",
+        )
+    with transaction.atomic():
+        held = HeldPayment.objects.select_for_update().filter(pk=held_id).first() if str(held_id).isdigit() else None
+        agency_id = held_payment_agency_id(held) if held else None
+        if (
+            held is None
+            or agency_id is None
+            or not (staff_roles(user=actor, agency_id=agency_id) & {StaffRole.OFFICER, StaffRole.APPROVER})
+        ):
+            raise NotFound("held payment", "รายการชำระเงินที่รอตรวจสอบ")
+        require_staff(actor)
+        if held.resolution:
+            raise ApplicationError(
+                "hold_already_resolved", "รายการนี้ได้รับการพิจารณาแล้ว", "This held payment was already resolved", status=409
+            )
+        if accept:
+            invoice = Invoice.objects.select_for_update().filter(pk=held.invoice_id).first()
+            if (
+                held.reason not in ACCEPTABLE_HOLDS
+                or invoice is None
+                or invoice.status != InvoiceStatus.OPEN
+                or held.amount_satang != invoice.amount_satang
+            ):
+                raise ApplicationError(
+                    "hold_not_acceptable",
+                    "รับรายการนี้เข้าใบแจ้งชำระเงินไม่ได้ (ใบแจ้งต้องยังไม่ชำระและยอดเงินตรงกัน) ให้ปิดรายการพร้อมบันทึกแทน",
+                    "This payment cannot be posted to its invoice (it must be a late payment of the right amount "
+                    "on an unpaid invoice); close it with a note instead",
+                    status=409,
+                )
+            _post(
+                invoice=invoice,
+                txn_id=held.gateway_txn_id,
+                amount_satang=held.amount_satang,
+                paid_at=held.paid_at,
+                raw=held.raw_notification,
+                actor=actor,
+                action="payment.accepted_from_hold",
+                audit_data={"txn_id": held.gateway_txn_id, "reason": held.reason, "note": note},
+            )
+        held.resolution = HoldResolution.ACCEPTED if accept else HoldResolution.CLOSED
+        held.resolved_by = actor
+        held.resolved_at = timezone.now()
+        held.resolution_note = note
+        held.save(update_fields=["resolution", "resolved_by", "resolved_at", "resolution_note"])
+        if not accept:
+            audit_record(
+                actor=actor,
+                action="payment.hold_closed",
+                object_type="held_payment",
+                object_id=held.pk,
+                subject_user_id=held.invoice.payer_id if held.invoice_id else None,
+                data={"txn_id": held.gateway_txn_id, "reason": held.reason, "note": note},
+            )
+    return held
 
 
 def payment_sync(*, invoice: Invoice) -> WebhookResult | None:

@@ -11,7 +11,7 @@ from borikan.core.errors import ApplicationError, NotFound
 from borikan.core.thaidate import thai_date
 from borikan.identity.enforcement import AssuranceRequired
 
-from . import promptpay, receipts, reconciliation, refunds, selectors
+from . import promptpay, receipts, reconciliation, refunds, selectors, services
 from .models import InvoiceStatus, LineStatus
 
 
@@ -222,3 +222,40 @@ def refund_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"reference": decided.reference, "status": decided.get_status_display()},
             )
     return redirect("payments:invoice", number=refund.invoice.number)
+
+
+def held_payments(request: HttpRequest) -> HttpResponse:
+    """Officers: money the bank reported that could not be posted, to accept or close with a note."""
+    try:
+        held = selectors.held_payments_for_staff(user=request.user)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "payments/held_payments.html",
+        {"held": [{"item": item, "amount_baht": _baht(item.amount_satang)} for item in held]},
+    )
+
+
+def held_payment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            resolved = services.held_payment_resolve(
+                actor=request.user,
+                held_id=pk,
+                accept=request.POST.get("decision") == "accept",
+                note=request.POST.get("note", ""),
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except AssuranceRequired:
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Held payment %(txn)s: %(resolution)s.")
+                % {"txn": resolved.gateway_txn_id, "resolution": resolved.get_resolution_display()},
+            )
+    return redirect("payments:held_payments")
