@@ -2,12 +2,27 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Status
 
+from borikan.catalog.selectors import service_get, service_get_for_staff
+from borikan.core.errors import ValidationFailed
 from borikan.identity.apiauth import api_auth
 
-from . import promptpay, refunds, selectors, services
+from . import fee_services, fees, promptpay, refunds, selectors, services
 from .gateway import SIGNATURE_HEADER
-from .models import Invoice, InvoiceStatus, Refund
-from .schemas import DecisionIn, InvoiceOut, ReceiptOut, RefundIn, RefundOut, WebhookOut
+from .models import FeeExemption, FeeSchedule, Invoice, InvoiceStatus, Refund
+from .schemas import (
+    ClaimDecisionIn,
+    DecisionIn,
+    ExemptionClaimOut,
+    FeeQuoteIn,
+    FeeQuoteOut,
+    FeeScheduleIn,
+    FeeScheduleOut,
+    InvoiceOut,
+    ReceiptOut,
+    RefundIn,
+    RefundOut,
+    WebhookOut,
+)
 
 router = Router(tags=["payments"])
 
@@ -154,3 +169,112 @@ def refund_reject(request: HttpRequest, refund_id: int, payload: DecisionIn):
 def refund_send(request: HttpRequest, refund_id: int):
     refund = refunds.refund_visible_to_staff(actor=request.auth, refund_id=refund_id)
     return _refund_out(refunds.refund_submit(actor=request.auth, refund_id=refund.pk))
+
+
+# --- fee schedules --------------------------------------------------------------------------------------------
+
+
+def _schedule_out(service) -> dict:
+    schedule = FeeSchedule.objects.filter(service=service).first()
+    if schedule is None:  # the flat fee, as a fixed schedule
+        return {
+            "service": service.slug,
+            "kind": "fixed",
+            "legal_basis_th": service.legal_basis_th,
+            "base_satang": service.fee_satang or 0,
+            "unit_satang": 0,
+            "quantity_field": "",
+            "unit_name_th": "",
+            "unit_name_en": "",
+            "max_quantity": 1,
+            "tiers": [],
+            "exemptions": [],
+        }
+    return {
+        "service": service.slug,
+        "kind": schedule.kind,
+        "legal_basis_th": schedule.legal_basis_th,
+        "base_satang": schedule.base_satang,
+        "unit_satang": schedule.unit_satang,
+        "quantity_field": schedule.quantity_field,
+        "unit_name_th": schedule.unit_name_th,
+        "unit_name_en": schedule.unit_name_en,
+        "max_quantity": schedule.max_quantity,
+        "tiers": schedule.tiers,
+        "exemptions": list(schedule.exemptions.all()),
+    }
+
+
+@router.get(
+    "/services/{slug}/fees",
+    auth=api_auth,
+    response=FeeScheduleOut,
+    url_name="payments_fee_schedule",
+    summary="How a service's fee is computed, and the exemptions with their legal basis",
+)
+def fee_schedule(request: HttpRequest, slug: str) -> dict:
+    return _schedule_out(service_get(slug=slug))
+
+
+@router.put(
+    "/services/{slug}/fees",
+    auth=api_auth,
+    response=FeeScheduleOut,
+    url_name="payments_fee_schedule_set",
+    summary="Set a service's fee schedule and exemptions (an admin of its agency)",
+    description="422 invalid_fee_tiers, invalid_fee_kind, invalid_exemption, exemption_needs_legal_basis, ...; "
+    "409 exemption_in_use.",
+)
+def fee_schedule_set(request: HttpRequest, slug: str, payload: FeeScheduleIn) -> dict:
+    service = service_get_for_staff(user=request.auth, slug=slug)
+    fee_services.fee_schedule_set(actor=request.auth, service=service, **payload.model_dump())
+    return _schedule_out(service)
+
+
+@router.post(
+    "/services/{slug}/fees/quote",
+    auth=api_auth,
+    response=FeeQuoteOut,
+    url_name="payments_fee_quote",
+    summary="The fee an application would be charged: computed lines and the exemption that would apply",
+)
+def fee_quote(request: HttpRequest, slug: str, payload: FeeQuoteIn) -> dict:
+    service = service_get(slug=slug)
+    found = list(FeeExemption.objects.filter(schedule__service=service, code__in=payload.exemptions))
+    unknown = sorted(set(payload.exemptions) - {e.code for e in found})
+    if unknown:
+        raise ValidationFailed(
+            "unknown_exemption",
+            "บริการนี้ไม่มีข้อยกเว้นค่าธรรมเนียมที่ขอ",
+            f"This service has no fee exemption {', '.join(unknown)}",
+            field="exemptions",
+            details={"unknown": unknown},
+        )
+    assessment = fees.assess(service=service, form_data=payload.form_data, exemptions=found)
+    return {
+        "lines": assessment.lines,
+        "subtotal_satang": assessment.subtotal_satang,
+        "total_satang": assessment.total_satang,
+        "exemption": assessment.exemption_code,
+        "payment_needed": assessment.total_satang > 0,
+    }
+
+
+@router.post(
+    "/exemption-claims/{claim_id}/decide",
+    auth=api_auth,
+    response=ExemptionClaimOut,
+    url_name="payments_exemption_claim_decide",
+    summary="Accept or reject an applicant's fee exemption claim (officer or approver of the service's agency)",
+)
+def exemption_claim_decide(request: HttpRequest, claim_id: int, payload: ClaimDecisionIn) -> dict:
+    claim = fee_services.exemption_claim_decide(
+        actor=request.auth, claim_id=claim_id, accept=payload.accept, reason=payload.reason
+    )
+    return {
+        "id": claim.pk,
+        "case_ref": claim.case_ref,
+        "exemption": claim.exemption.code,
+        "status": claim.status,
+        "decision_reason": claim.decision_reason,
+    }

@@ -20,6 +20,7 @@ from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_has_role, staff_roles
 from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from borikan.identity.enforcement import require_staff
 
 from .fees import FeeAssessment, assess, tiers_errors
 from .models import ClaimStatus, ExemptionCategory, ExemptionClaim, FeeExemption, FeeKind, FeeSchedule, Invoice
@@ -103,6 +104,8 @@ def fee_schedule_set(
             "เฉพาะผู้ดูแลของหน่วยงานเจ้าของบริการเท่านั้นที่กำหนดค่าธรรมเนียมได้",
             "Only an admin of the service's agency can set its fees",
         )
+    if actor is not None:
+        require_staff(actor, service=service)
     if kind not in FeeKind.values:
         raise _invalid("invalid_fee_kind", "ประเภทค่าธรรมเนียมไม่ถูกต้อง", f"kind must be one of {FeeKind.values}", "kind")
     base_satang, unit_satang = (
@@ -252,6 +255,7 @@ def exemption_claim_decide(*, actor: Any, claim_id: int, accept: bool, reason: s
         agency_id = claim.exemption.schedule.service.agency_id
         if not staff_roles(user=actor, agency_id=agency_id) & {StaffRole.OFFICER, StaffRole.APPROVER}:
             raise NotFound("exemption claim", "คำขอยกเว้นค่าธรรมเนียม")
+        require_staff(actor, service=claim.exemption.schedule.service)
         if not accept and not (reason or "").strip():
             raise _invalid("reason_required", "กรุณาระบุเหตุผล", "A reason is required to reject a claim", "reason")
         if Invoice.objects.filter(case_ref=claim.case_ref).exclude(status="cancelled").exists():

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
 
@@ -68,3 +69,76 @@ class RefundOut(Schema):
     completed_at: dt.datetime | None
     failure_reason: str
     remaining_satang: int
+
+
+class ExemptionSchema(Schema):
+    code: str
+    category: str
+    name_th: str
+    name_en: str = ""
+    percent: int = 100
+    legal_basis_th: str
+    evidence_th: str = ""
+
+
+class FeeScheduleIn(Schema):
+    kind: str
+    legal_basis_th: str
+    base_satang: int = 0
+    unit_satang: int = 0
+    quantity_field: str = ""
+    unit_name_th: str = ""
+    unit_name_en: str = ""
+    max_quantity: int = 10_000
+    tiers: list[dict[str, Any]] = []
+    exemptions: list[dict[str, Any]] = []
+
+
+class FeeScheduleOut(Schema):
+    service: str
+    kind: str
+    legal_basis_th: str
+    base_satang: int
+    unit_satang: int
+    quantity_field: str
+    unit_name_th: str
+    unit_name_en: str
+    max_quantity: int
+    tiers: list[dict[str, Any]]
+    exemptions: list[ExemptionSchema]
+
+
+class FeeQuoteIn(Schema):
+    form_data: dict[str, Any] = {}
+    exemptions: list[str] = []
+
+
+class FeeLineOut(Schema):
+    kind: str
+    label_th: str
+    label_en: str
+    quantity: int
+    unit_satang: int
+    amount_satang: int
+    legal_basis_th: str
+
+
+class FeeQuoteOut(Schema):
+    lines: list[FeeLineOut]
+    subtotal_satang: int
+    total_satang: int
+    exemption: str | None
+    payment_needed: bool
+
+
+class ClaimDecisionIn(Schema):
+    accept: bool
+    reason: str = ""
+
+
+class ExemptionClaimOut(Schema):
+    id: int
+    case_ref: str
+    exemption: str
+    status: str
+    decision_reason: str

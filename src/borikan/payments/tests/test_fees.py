@@ -351,3 +351,69 @@ def test_a_claim_cannot_change_once_the_fee_is_invoiced(bank_gateway, service, p
     with pytest.raises(ApplicationError) as caught:
         exemption_claim_decide(actor=officer, claim_id=claim.pk, accept=False, reason="late")
     assert (caught.value.code, caught.value.status) == ("fee_already_invoiced", 409)
+
+
+# --- the API ----------------------------------------------------------------------------------------------------
+
+
+def test_an_agency_admin_sets_the_schedule_over_the_api_and_anyone_signed_in_reads_it(
+    service, agency_admin, officer, citizen, api_as
+):
+    url = f"/api/v1/payments/services/{service.slug}/fees"
+    body = {
+        "kind": "tiered",
+        "legal_basis_th": ACT,
+        "quantity_field": "rai",
+        "unit_name_th": "ไร่",
+        "tiers": TIERS,
+        "exemptions": [ELDERLY],
+    }
+    assert api_as(officer).put(url, body, content_type="application/json").status_code == 403
+    bad = api_as(agency_admin).put(url, body | {"tiers": [{"up_to": 5}]}, content_type="application/json")
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_fee_tiers")
+    response = api_as(agency_admin).put(url, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    read = api_as(citizen).get(url).json()
+    assert (read["kind"], read["tiers"], [e["code"] for e in read["exemptions"]]) == ("tiered", TIERS, ["elderly"])
+    assert read["exemptions"][0]["legal_basis_th"] == ELDERLY["legal_basis_th"]
+
+
+def test_the_flat_fee_reads_as_a_fixed_schedule(service, citizen, api_as):
+    read = api_as(citizen).get(f"/api/v1/payments/services/{service.slug}/fees").json()
+    assert (read["kind"], read["base_satang"], read["exemptions"]) == ("fixed", 165_000, [])
+
+
+def test_a_quote_shows_the_lines_and_whether_payment_is_needed(service, citizen, api_as):
+    per_unit(service)
+    url = f"/api/v1/payments/services/{service.slug}/fees/quote"
+    quote = api_as(citizen).post(url, {"form_data": {"machines": 2}}, content_type="application/json").json()
+    assert ([line["amount_satang"] for line in quote["lines"]], quote["total_satang"], quote["payment_needed"]) == (
+        [50_000, 20_000],
+        70_000,
+        True,
+    )
+    free = (
+        api_as(citizen)
+        .post(url, {"form_data": {"machines": 2}, "exemptions": ["elderly"]}, content_type="application/json")
+        .json()
+    )
+    assert (free["total_satang"], free["exemption"], free["payment_needed"]) == (0, "elderly", False)
+    unknown = api_as(citizen).post(
+        url, {"form_data": {"machines": 2}, "exemptions": ["vip"]}, content_type="application/json"
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "unknown_exemption")
+    missing = api_as(citizen).post(url, {"form_data": {}}, content_type="application/json")
+    assert (missing.status_code, missing.json()["code"], missing.json()["field"]) == (
+        422,
+        "fee_quantity_missing",
+        "machines",
+    )
+
+
+def test_an_officer_decides_a_claim_over_the_api(service, citizen, officer, api_as):
+    per_unit(service)
+    (claim,) = exemption_claims_record(actor=citizen, case_ref="case-9", service=service, codes=["elderly"])
+    url = f"/api/v1/payments/exemption-claims/{claim.pk}/decide"
+    assert api_as(citizen).post(url, {"accept": True}, content_type="application/json").status_code == 404
+    response = api_as(officer).post(url, {"accept": True}, content_type="application/json")
+    assert (response.status_code, response.json()["status"]) == (200, "accepted")
