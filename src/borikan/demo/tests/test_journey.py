@@ -75,7 +75,7 @@ def test_citizen_goes_from_search_to_delivered_verifiable_licence(live_server, s
         "awaiting_payment", "paid", "issued", "delivered",
     ]  # fmt: skip
     assert any("submitting is refused" in s for s in steps)  # the step-up is shown, then the submission works
-    assert case.applicant.proofing_records.get().ial == Decimal("2.3")
+    assert case.applicant.proofing_records.get(method="counter").ial == Decimal("2.3")
     report = audit_verify_chain()
     assert report.ok
     assert report.checked > 20
