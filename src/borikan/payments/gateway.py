@@ -86,6 +86,8 @@ class GatewayRefund:
     charge_id: str
     amount_satang: int
     reference: str
+    completed_at: datetime | None = None
+    failure_reason: str = ""
 
 
 REFUND_EVENT_TYPES = {"refund.succeeded": "succeeded", "refund.failed": "failed"}
@@ -253,6 +255,8 @@ def _refund_from_json(data: dict[str, Any]) -> GatewayRefund:
             charge_id=str(data["charge_id"]),
             amount_satang=int(data["amount_satang"]),
             reference=str(data.get("reference") or ""),
+            completed_at=datetime.fromisoformat(data["completed_at"]) if data.get("completed_at") else None,
+            failure_reason=str(data.get("failure_reason") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise GatewayError(f"unexpected refund document from the gateway: {exc}", retryable=False) from exc

@@ -352,3 +352,34 @@ def apply_refund_notification(notification: RefundNotification) -> WebhookOutcom
         data=audit_data | {"invoice": refund.invoice.number},
     )
     return receipt(WebhookOutcome.POSTED)
+
+
+def refund_sync(*, refund: Refund) -> WebhookOutcome | None:
+    """Ask the gateway how a sent refund ended, for a notification that never came; applied exactly as the
+    notification would be (a completed refund is never completed twice). None while the bank is still working."""
+    if not refund.gateway_refund_id or refund.status != RefundStatus.PENDING:
+        return None
+    try:
+        found = get_gateway().refund_status(refund.gateway_refund_id)
+    except GatewayError as exc:
+        raise ApplicationError(
+            "payment_gateway_unavailable",
+            "ระบบรับชำระเงินไม่พร้อมให้บริการชั่วคราว กรุณาลองใหม่อีกครั้ง",
+            "The payment service is temporarily unavailable; please try again",
+            status=503 if exc.retryable else 502,
+        ) from exc
+    if found.status not in ("succeeded", "failed") or found.completed_at is None:
+        return None
+    notification = RefundNotification(
+        event_id=f"sync-{found.refund_id}"[:64],
+        refund_id=found.refund_id,
+        reference=found.reference,
+        charge_id=found.charge_id,
+        status=found.status,
+        amount_satang=found.amount_satang,
+        completed_at=found.completed_at,
+        failure_reason=found.failure_reason[:500],
+        raw={"source": "status_query", "refund_id": found.refund_id, "status": found.status},
+    )
+    with transaction.atomic():
+        return apply_refund_notification(notification)

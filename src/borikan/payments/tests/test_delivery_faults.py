@@ -8,10 +8,20 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from borikan.payments.models import Invoice, InvoiceStatus, Payment, Receipt, WebhookReceipt
+from borikan.payments.models import Invoice, InvoiceStatus, Payment, Receipt, Refund, RefundStatus, WebhookReceipt
+from borikan.payments.refunds import refund_approve, refund_request, refund_sync
 from borikan.payments.services import payment_sync
 
-from .gatewaykit import SandboxProcess, bank_notification, post_webhook, sign, wait_until
+from .gatewaykit import (
+    SandboxProcess,
+    bank_notification,
+    bank_refund,
+    post_webhook,
+    refund_notification,
+    settle,
+    sign,
+    wait_until,
+)
 
 
 def deliveries(sandbox: SandboxProcess, charge_id: str) -> list[dict]:
@@ -122,3 +132,23 @@ def test_reordered_and_repeated_notifications_post_each_payment_once(portal, mak
     assert (Payment.objects.count(), Receipt.objects.count(), len(settled_events)) == (3, 3, 3)
     numbers = sorted(Receipt.objects.values_list("seq", flat=True))
     assert numbers == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_a_refund_whose_notification_is_lost_is_completed_by_asking_the_gateway(
+    make_invoice, bank_gateway, officer, approver
+):
+    invoice = make_invoice()
+    settle(bank_gateway, invoice)
+    refund = refund_request(actor=officer, invoice_number=invoice.number, amount_satang=25_000, reason="rejected")
+    refund = refund_approve(actor=approver, refund_id=refund.pk)
+    bank_refund(bank_gateway, refund)  # settled at the bank; its notification went nowhere
+    out = io.StringIO()
+    call_command("sync_payments", "--older-than-minutes", "0", stdout=out)
+    assert f"{refund.reference}: posted" in out.getvalue()
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert refund_sync(refund=refund) is None  # completed: nothing more to ask
+    late = refund_notification(bank_gateway, refund)
+    assert post_webhook(Client(), late, sign(late)).json() == {"outcome": "duplicate"}
+    assert Refund.objects.get().status == RefundStatus.SUCCEEDED

@@ -4,14 +4,15 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from borikan.core.errors import ApplicationError
-from borikan.payments.models import Invoice, InvoiceStatus
+from borikan.payments.models import Invoice, InvoiceStatus, Refund, RefundStatus
+from borikan.payments.refunds import refund_sync
 from borikan.payments.services import payment_sync
 
 
 class Command(BaseCommand):
     help = (
-        "Ask the gateway about open invoices whose payment notification may have been lost, and apply what it says "
-        "(posted, held or duplicate; never twice). Run it from a scheduler, e.g. every 15 minutes."
+        "Ask the gateway about open invoices and sent refunds whose notification may have been lost, and apply what "
+        "it says (posted, held or duplicate; never twice). Run it from a scheduler, e.g. every 15 minutes."
     )
 
     def add_arguments(self, parser) -> None:
@@ -31,3 +32,15 @@ class Command(BaseCommand):
                 applied += 1
                 self.stdout.write(f"{invoice.number}: {result.outcome}")
         self.stdout.write(f"checked {checked} open invoices; {applied} paid at the bank")
+        checked = completed = 0
+        for refund in Refund.objects.filter(status=RefundStatus.PENDING, updated_at__lte=cutoff).iterator():
+            checked += 1
+            try:
+                outcome = refund_sync(refund=refund)
+            except ApplicationError as error:
+                self.stderr.write(f"{refund.reference}: {error.code}")
+                continue
+            if outcome is not None:
+                completed += 1
+                self.stdout.write(f"{refund.reference}: {outcome}")
+        self.stdout.write(f"checked {checked} pending refunds; {completed} completed at the bank")
