@@ -346,10 +346,13 @@ def _apply_once(notification: PaymentNotification | RefundNotification) -> Webho
             return _apply_notification(notification)
     except IntegrityError:
         # A concurrent delivery of the same event or transaction committed between our check and our insert.
-        if (
-            WebhookReceipt.objects.filter(event_id=notification.event_id).exists()
-            or Payment.objects.filter(gateway_txn_id=notification.txn_id).exists()
-            or HeldPayment.objects.filter(gateway_txn_id=notification.txn_id).exists()
+        txn_id = getattr(notification, "txn_id", None)  # a refund's notification has its event id only
+        if WebhookReceipt.objects.filter(event_id=notification.event_id).exists() or (
+            txn_id is not None
+            and (
+                Payment.objects.filter(gateway_txn_id=txn_id).exists()
+                or HeldPayment.objects.filter(gateway_txn_id=txn_id).exists()
+            )
         ):
             return WebhookResult(WebhookOutcome.DUPLICATE)
         raise

@@ -7,10 +7,21 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from borikan.audit.models import AuditEntry
 from borikan.core.errors import ApplicationError
-from borikan.payments.models import HeldPayment, InvoiceStatus, Payment, Receipt, ReceiptCounter, WebhookReceipt
+from borikan.payments.models import (
+    HeldPayment,
+    InvoiceStatus,
+    Payment,
+    Receipt,
+    ReceiptCounter,
+    Refund,
+    RefundStatus,
+    WebhookReceipt,
+)
+from borikan.payments.refunds import refund_approve, refund_request
 
-from .gatewaykit import notification_for, post_webhook, sign
+from .gatewaykit import notification_for, post_webhook, refund_notification, settle, sign
 
 pytestmark = [
     pytest.mark.postgres,
@@ -87,9 +98,6 @@ def test_receipts_posted_at_the_same_time_get_consecutive_numbers_without_gaps(m
 
 
 def test_simultaneous_refund_requests_never_promise_more_than_was_paid(make_invoice, officer):
-    from borikan.payments.models import Refund
-    from borikan.payments.refunds import refund_request
-
     invoice = make_invoice()
     body = notification_for(invoice)
     assert post_webhook(Client(), body, sign(body)).json()["outcome"] == "posted"
@@ -105,3 +113,18 @@ def test_simultaneous_refund_requests_never_promise_more_than_was_paid(make_invo
     assert errors == []
     assert sorted(results) == ["refund_exceeds_remaining"] * 3 + ["requested"] * 2
     assert sum(Refund.objects.values_list("amount_satang", flat=True)) == 20_000
+
+
+def test_simultaneous_deliveries_of_one_refund_notification_complete_it_once(
+    make_invoice, bank_gateway, officer, approver
+):
+    invoice = make_invoice()
+    settle(bank_gateway, invoice)
+    refund = refund_request(actor=officer, invoice_number=invoice.number, amount_satang=25_000, reason="rejected")
+    refund = refund_approve(actor=approver, refund_id=refund.pk)
+    body = refund_notification(bank_gateway, refund)
+    results, errors = run_together(lambda _: post_webhook(Client(), body, sign(body)).json()["outcome"], 5)
+    assert errors == []
+    assert sorted(results) == ["duplicate"] * 4 + ["posted"]
+    assert Refund.objects.get().status == RefundStatus.SUCCEEDED
+    assert AuditEntry.objects.filter(action="refund.succeeded").count() == 1
