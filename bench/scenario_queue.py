@@ -87,9 +87,12 @@ def _measure() -> dict:
     from django.db import connection
 
     from borikan.applications.selectors import application_queue
+    from borikan.identity import authn
     from borikan.identity.models import User
 
     officer = User.objects.get(email="officer@bench.invalid")
+    # The officer as a request carries them: signed in with a password and an authenticator app (staff: AAL 2).
+    authn.attach(officer, aal=authn.AAL2_2, methods=(authn.Method.PASSWORD, authn.Method.TOTP))
     service = (
         application_queue(user=officer).values_list("service__slug", flat=True).first()
     )  # one of the agency's services
