@@ -7,7 +7,9 @@ agency with the same 404; the response is the case as that service left it (the 
 from django.http import HttpRequest
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
+from pydantic import ValidationError as PydanticValidationError
 
+from borikan.core.errors import ValidationFailed
 from borikan.identity.apiauth import api_auth
 
 from . import selectors, services
@@ -18,6 +20,7 @@ from .schemas import (
     ApplicationUpdateIn,
     AttachmentOut,
     ReasonIn,
+    SubmitIn,
 )
 
 router = Router(tags=["applications"], auth=api_auth)
@@ -63,10 +66,29 @@ def application_attach(request: HttpRequest, application_id: str, file: File[Upl
 @router.post(
     "/{application_id}/submit",
     response=ApplicationOut,
-    summary="Submit: validates and gives a tracking number",
+    summary="Submit: validates and gives a tracking number (optional body: fee exemptions claimed)",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": SubmitIn.model_json_schema()}},
+        }
+    },
 )
 def application_submit(request: HttpRequest, application_id: str):
-    return services.application_submit(actor=request.auth, application_id=application_id)
+    # The body is optional (most services have no exemptions to claim): an empty POST submits.
+    try:
+        given = request.content_type == "application/json" and request.body
+        payload = SubmitIn.model_validate_json(request.body) if given else SubmitIn()
+    except PydanticValidationError:
+        raise ValidationFailed(
+            "invalid_request", "ข้อมูลที่ส่งมาไม่ถูกต้องตามรูปแบบ", "The request is malformed", field="exemptions"
+        ) from None
+    return services.application_submit(
+        actor=request.auth,
+        application_id=application_id,
+        exemptions=payload.exemptions,
+        exemption_note=payload.exemption_note,
+    )
 
 
 @router.post("/{application_id}/resubmit", response=ApplicationOut, summary="Answer a request for information")

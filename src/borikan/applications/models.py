@@ -40,6 +40,8 @@ class Application(TimeStampedModel):
     # Bumped on every change; a write that names an older version is refused (optimistic concurrency).
     version = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Set when the fee computed for this case came to nothing (a full exemption): no payment step follows.
+    fee_waived = models.BooleanField(default=False)
     # The last working day to decide by: the service's processing time counted in working days from submission.
     due_date = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -16,6 +16,11 @@ class ApplicationUpdateIn(Schema):
     version: int | None = None
 
 
+class SubmitIn(Schema):
+    exemptions: list[str] = []  # codes of the service's fee exemptions the applicant claims
+    exemption_note: str = ""
+
+
 class ReasonIn(Schema):
     reason: str = ""
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_roles
 from borikan.audit.services import audit_record
-from borikan.catalog.models import PaymentTiming, Service
+from borikan.catalog.models import PaymentTiming, Service, StepMode
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from borikan.core.thaidate import be_year, thai_date
@@ -44,8 +44,15 @@ class Guard:
 ALLOWED = Guard(True)
 
 
-def _fee_due(service: Service, timing: PaymentTiming) -> bool:
-    return service.fee_due and service.payment_timing == timing
+def _charges_fee(service: Service) -> bool:
+    """A fee paid online: a flat `fee_satang`, or a fee schedule in payments (cached on the service once read)."""
+    if service.mode_payment != StepMode.ONLINE:
+        return False
+    return bool(service.fee_satang) or hasattr(service, "fee_schedule")
+
+
+def _fee_due(app: Application, timing: PaymentTiming) -> bool:
+    return not app.fee_waived and app.service.payment_timing == timing and _charges_fee(app.service)
 
 
 def _guard(app: Application, action: Action, reason: str) -> Guard:
@@ -53,7 +60,7 @@ def _guard(app: Application, action: Action, reason: str) -> Guard:
     service, status = app.service, Status(app.status)
     if action in REASON_REQUIRED and not reason.strip():
         return Guard(False, "reason_required", "กรุณาระบุเหตุผล", "A reason is required for this action")
-    if action == Action.START_REVIEW and status == Status.SUBMITTED and _fee_due(service, PaymentTiming.BEFORE_REVIEW):
+    if action == Action.START_REVIEW and status == Status.SUBMITTED and _fee_due(app, PaymentTiming.BEFORE_REVIEW):
         return Guard(False, "payment_required", "ต้องชำระค่าธรรมเนียมก่อนการพิจารณา", "The fee must be paid before review")
     if (
         action == Action.START_REVIEW
@@ -65,10 +72,10 @@ def _guard(app: Application, action: Action, reason: str) -> Guard:
         return Guard(False, "already_decided", "คำขอได้รับการอนุมัติแล้ว ถอนไม่ได้", "The application is already approved")
     if action == Action.REQUEST_PAYMENT:
         timing = PaymentTiming.BEFORE_REVIEW if status == Status.SUBMITTED else PaymentTiming.AFTER_APPROVAL
-        if not _fee_due(service, timing):
+        if not _fee_due(app, timing):
             return Guard(False, "no_fee_due", "ไม่มีค่าธรรมเนียมที่ต้องชำระในขั้นนี้", "No fee is due at this step")
     if action == Action.ISSUE:
-        if status == Status.APPROVED and _fee_due(service, PaymentTiming.AFTER_APPROVAL):
+        if status == Status.APPROVED and _fee_due(app, PaymentTiming.AFTER_APPROVAL):
             return Guard(False, "payment_required", "ต้องชำระค่าธรรมเนียมก่อนออกเอกสาร", "The fee must be paid first")
         if status == Status.PAID and service.payment_timing != PaymentTiming.AFTER_APPROVAL:
             return Guard(False, "not_approved", "คำขอยังไม่ได้รับการอนุมัติ", "The application is not approved yet")
@@ -357,8 +364,11 @@ def application_attach(*, actor: Any, application_id: Any, upload: UploadedFile)
     return attachment
 
 
-def application_submit(*, actor: Any, application_id: Any) -> Application:
-    """Validate the whole form, give the case its tracking number, and ask for the fee if it is due now."""
+def application_submit(
+    *, actor: Any, application_id: Any, exemptions: list[str] | None = None, exemption_note: str = ""
+) -> Application:
+    """Validate the whole form, record any fee exemptions claimed, give the case its tracking number, and ask for
+    the fee if it is due now."""
     with transaction.atomic():
         app = _editable_by_applicant(actor=actor, application_id=application_id)
         if app.status != Status.DRAFT:
@@ -373,7 +383,13 @@ def application_submit(*, actor: Any, application_id: Any) -> Application:
                 field="file",
             )
         app = _transition(app, action=Action.SUBMIT, actor=actor)
-        if _fee_due(app.service, PaymentTiming.BEFORE_REVIEW):
+        if exemptions:
+            from borikan.payments.fee_services import exemption_claims_record
+
+            exemption_claims_record(
+                actor=actor, case_ref=app.case_ref, service=app.service, codes=exemptions, note=exemption_note
+            )
+        if _fee_due(app, PaymentTiming.BEFORE_REVIEW):
             app = _request_payment(app)
         _acknowledge_after_commit(app)
     return app
@@ -477,16 +493,22 @@ def application_return(*, actor: Any, application_id: Any, reason: str) -> Appli
 
 
 def application_reject(*, actor: Any, application_id: Any, reason: str) -> Application:
-    return application_transition(application_id=application_id, action=Action.REJECT, actor=actor, reason=reason)
+    """Reject; a fee already paid (before review) is put up for refund, which another approver then approves."""
+    from borikan.payments.refunds import refund_for_case
+
+    with transaction.atomic():
+        app = application_transition(application_id=application_id, action=Action.REJECT, actor=actor, reason=reason)
+        refund_for_case(actor=actor, case_ref=app.case_ref, reason=f"คำขอไม่ได้รับอนุมัติ / rejected: {reason}"[:500])
+    return app
 
 
 def application_approve(*, actor: Any, application_id: Any, reason: str = "") -> Application:
     """Approve; then either ask for the fee or issue the document (after commit, as a background task)."""
     with transaction.atomic():
         app = application_transition(application_id=application_id, action=Action.APPROVE, actor=actor, reason=reason)
-        if _fee_due(app.service, PaymentTiming.AFTER_APPROVAL):
+        if _fee_due(app, PaymentTiming.AFTER_APPROVAL):
             app = _request_payment(app)
-        else:
+        if app.status == Status.APPROVED:  # no fee, or fully exempt: issue now
             _issue_after_commit(app)
     return app
 
@@ -495,17 +517,22 @@ def application_approve(*, actor: Any, application_id: Any, reason: str = "") ->
 
 
 def _request_payment(app: Application) -> Application:
-    from borikan.payments.services import invoice_create
+    """Invoice the fee the service's schedule gives for this case (payments). A fee that comes to nothing (a full
+    exemption) is not invoiced: the case is marked fee-waived and goes on without a payment step."""
+    from borikan.payments.fee_services import invoice_issue_for_case
 
-    invoice_create(
+    decision = invoice_issue_for_case(
         actor=None,
         case_ref=app.case_ref,
-        agency=app.agency,
+        service=app.service,
         payer=app.applicant,
-        amount_satang=app.service.fee_satang or 0,
         ref1=(app.tracking_number or "").replace("-", ""),
-        description=app.service.name_th,
+        form_data=app.form_data,
     )
+    if not decision.payment_needed:
+        app.fee_waived = True
+        app.save(update_fields=["fee_waived", "updated_at"])
+        return app
     return _transition(app, action=Action.REQUEST_PAYMENT, actor=None)
 
 
