@@ -77,6 +77,7 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 def _mount() -> None:
     from borikan.applications.api import router as applications_router
+    from borikan.approvals.api import router as approvals_router
     from borikan.catalog.api import router as catalog_router
     from borikan.documents.api import router as documents_router
     from borikan.governance.api import router as governance_router
@@ -89,6 +90,7 @@ def _mount() -> None:
     api.add_router("/payments", payments_router)
     api.add_router("/documents", documents_router)
     api.add_router("/governance", governance_router)
+    api.add_router("/approvals", approvals_router)
 
 
 _mount()

@@ -32,6 +32,7 @@ SAMPLE_KWARGS = {
     "pk": 1,
     "uidb64": "MQ",
     "token": "invalid-token",
+    "case_ref": "00000000-0000-0000-0000-000000000000",
 }
 
 
