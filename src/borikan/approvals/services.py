@@ -848,6 +848,38 @@ def next_step(case_ref: str) -> NextStep:
     )
 
 
+def lifecycle_action(decision: Decision) -> str | None:
+    """The applications `Action` a recorded decision calls for: "approve" when it completed the chain, "reject",
+    "return"; None when it approved a level and another level follows (the case stays pending approval)."""
+    if decision.outcome == Outcome.APPROVE:
+        return "approve" if decision.chain_complete else None
+    return str(decision.outcome)
+
+
+def can_decide_now(*, actor: Any, case_ref: str) -> bool:
+    """Whether the actor may decide the case's current level now (held or delegated role, not the applicant, not
+    already a decider in this round, not the rejector of an appeal). For buttons and the lifecycle's role check;
+    `decision_record` enforces the same rules (and assurance) when it writes."""
+    case = CaseApproval.objects.select_related("pin__chain_version").filter(case_ref=str(case_ref)).first()
+    if case is None or case.status != CaseStatus.PENDING or not is_agency_member(user=actor, agency_id=case.agency_id):
+        return False
+    step = _levels(case.pin)[case.current_level - 1]
+    try:
+        on_behalf_of, _delegation = _authority(actor, case, step.role)
+    except PermissionDenied:
+        return False
+    deciders = {actor.pk} | ({on_behalf_of.pk} if on_behalf_of is not None else set())
+    if case.applicant_id in deciders:
+        return False
+    decided = Decision.objects.filter(case=case, round=case.round).filter(
+        Q(decided_by_id__in=deciders) | Q(on_behalf_of_id__in=deciders)
+    )
+    if decided.exists():
+        return False
+    appeal = Appeal.objects.filter(case=case, reopened_round=case.round).select_related("rejection").first()
+    return not (appeal is not None and {appeal.rejection.decided_by_id, appeal.rejection.on_behalf_of_id} & deciders)
+
+
 # --- appeal ------------------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from borikan.agencies.models import Agency, StaffRole
 from borikan.agencies.selectors import staff_agency_ids, staff_roles
+from borikan.catalog.models import Service
 from borikan.catalog.selectors import service_get_for_staff
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied
 from borikan.identity.enforcement import AssuranceRequired
@@ -57,6 +58,23 @@ def _int_or_none(text: str | None) -> int | str | None:
         return int(text)
     except ValueError:
         return text  # the service refuses it with a field message
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Staff: the services of my agencies with their chains, and links to delegations."""
+    agency_ids = selectors.member_agency_ids(user=request.user)
+    if not agency_ids:
+        raise Http404
+    admin_of = staff_agency_ids(user=request.user, roles=[StaffRole.AGENCY_ADMIN])
+    rows = [
+        {
+            "service": service,
+            "chain": selectors.chain_current(service=service),
+            "is_admin": service.agency_id in admin_of,
+        }
+        for service in Service.objects.filter(agency_id__in=agency_ids).select_related("agency").order_by("slug")[:500]
+    ]
+    return render(request, "approvals/home.html", {"rows": rows})
 
 
 def chain_edit(request: HttpRequest, slug: str) -> HttpResponse:

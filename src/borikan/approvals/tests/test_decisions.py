@@ -221,3 +221,29 @@ def test_case_record_over_the_api_and_on_the_page(client, api_as, service, chain
     assert page.status_code == 200 and DIGEST in page.content.decode()
     sign_in(client, foreign_officer)
     assert client.get(f"/approvals/cases/{pin.case_ref}/").status_code == 404
+
+
+def test_lifecycle_action_and_can_decide_now_tell_the_lead_what_to_do(
+    service, chain, agency, citizen, approver, director
+):
+    pin = pinned_case(service, citizen)
+    assert services.can_decide_now(actor=approver, case_ref=pin.case_ref)
+    assert not services.can_decide_now(actor=director, case_ref=pin.case_ref)
+    assert not services.can_decide_now(actor=citizen, case_ref=pin.case_ref)
+    first = decide(approver, pin, 1)
+    assert services.lifecycle_action(first) is None  # level 2 follows: the case stays pending approval
+    assert not services.can_decide_now(actor=approver, case_ref=pin.case_ref)
+    assert services.can_decide_now(actor=director, case_ref=pin.case_ref)
+    assert services.lifecycle_action(decide(director, pin, 2)) == "approve"
+    assert not services.can_decide_now(actor=director, case_ref=pin.case_ref)
+    other = pinned_case(service, citizen)
+    assert services.lifecycle_action(decide(approver, other, 1, "return", "ขอเอกสารเพิ่ม")) == "return"
+    assert services.lifecycle_action(decide(approver, other, 1, "reject", "ไม่ผ่าน")) == "reject"
+
+
+def test_the_approvals_home_lists_my_agency_services(client, service, approver, citizen):
+    sign_in(client, approver)
+    page = client.get("/approvals/")
+    assert page.status_code == 200 and f"/approvals/services/{service.slug}/chain/" in page.content.decode()
+    sign_in(client, citizen)
+    assert client.get("/approvals/").status_code == 404
