@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,7 +168,7 @@ def approval_role_revoke(*, actor: Any, agency: Agency, user: Any, role: str) ->
 
 
 def _clean_levels(levels: Any) -> list[dict[str, Any]]:
-    if not isinstance(levels, list | tuple) or not levels:
+    if not isinstance(levels, list | tuple) or not levels:  # also None, a string, a mapping
         raise ValidationFailed(
             "chain_needs_levels", "สายการอนุมัติต้องมีอย่างน้อยหนึ่งระดับ", "A chain needs at least one level", field="levels"
         )
@@ -228,7 +228,7 @@ def chain_version_create(
     *,
     actor: Any,
     service: Service,
-    levels: Iterable[Mapping[str, Any]],
+    levels: list[Mapping[str, Any]],
     appeal_window_days: int = DEFAULT_APPEAL_WINDOW_DAYS,
     appeal_level: int | None = None,
     note: str = "",
@@ -241,7 +241,7 @@ def chain_version_create(
     """
     if actor is not None:
         _require_agency_admin(actor, service.agency_id, service)
-    cleaned = _clean_levels(list(levels) if not isinstance(levels, list | tuple) else levels)
+    cleaned = _clean_levels(levels)
     if (
         isinstance(appeal_window_days, bool)
         or not isinstance(appeal_window_days, int)

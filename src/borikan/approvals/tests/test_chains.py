@@ -174,3 +174,13 @@ def test_services_of_different_agencies_have_separate_chains(agency, other_agenc
     services.chain_version_create(actor=None, service=here, levels=[{"role": "approver"}])
     assert services.chain_current_or_default(service=there).number == 1
     assert ChainVersion.objects.filter(service=here).count() == 1
+
+
+@pytest.mark.parametrize(
+    "levels", [None, "approver", {"role": "approver"}, [None], [{"role": "approver", "may_reject": "yes"}]]
+)
+def test_malformed_levels_are_refused_without_a_crash(service, levels):
+    with pytest.raises(ApplicationError) as caught:
+        services.chain_version_create(actor=admin_of(service.agency), service=service, levels=levels)
+    assert caught.value.status == 422 and caught.value.field.startswith("levels")
+    assert not ChainVersion.objects.exists()
