@@ -19,7 +19,7 @@ from borikan.identity.apiauth import api_auth
 from borikan.identity.models import User
 
 from . import selectors, services
-from .models import ChainVersion, Delegation
+from .models import ApprovalRoleAssignment, ChainVersion, Delegation
 from .schemas import CaseOut, ChainIn, ChainOut, DelegationIn, DelegationOut, RoleIn, RoleOut
 
 router = Router(tags=["approvals"])
@@ -257,3 +257,36 @@ def role_grant(request: HttpRequest, code: str, payload: RoleIn) -> Status:
 )
 def case_get(request: HttpRequest, case_ref: str) -> dict:
     return case_out(selectors.case_for_user(user=request.auth, case_ref=case_ref))
+
+
+@router.get(
+    "/agencies/{code}/roles",
+    auth=api_auth,
+    response=list[RoleOut],
+    url_name="approvals_roles",
+    summary="Who holds this app's deciding roles (director) in the agency (its staff)",
+)
+def roles_list(request: HttpRequest, code: str) -> list[dict]:
+    agency = agency_get(code=code)
+    if not services.is_agency_member(user=request.auth, agency_id=agency.pk):
+        raise NotFound("agency", "หน่วยงาน")
+    return [
+        {"agency": agency.code, "user_id": a.user_id, "role": a.role}
+        for a in ApprovalRoleAssignment.objects.filter(agency=agency).order_by("role", "user_id")
+    ]
+
+
+@router.delete(
+    "/agencies/{code}/roles/{role}/{user_id}",
+    auth=api_auth,
+    response={204: None},
+    url_name="approvals_role_revoke",
+    summary="Take a deciding role (director) away from a staff member (an admin of the agency)",
+)
+def role_revoke(request: HttpRequest, code: str, role: str, user_id: int) -> Status:
+    agency = agency_get(code=code)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("role assignment", "การมอบบทบาท")
+    services.approval_role_revoke(actor=request.auth, agency=agency, user=user, role=role)
+    return Status(204, None)

@@ -184,3 +184,18 @@ def test_malformed_levels_are_refused_without_a_crash(service, levels):
         services.chain_version_create(actor=admin_of(service.agency), service=service, levels=levels)
     assert caught.value.status == 422 and caught.value.field.startswith("levels")
     assert not ChainVersion.objects.exists()
+
+
+def test_director_roles_are_listed_to_staff_and_revoked_by_admins(service, api_as, officer, approver, foreign_officer):
+    admin = admin_of(service.agency)
+    services.approval_role_grant(actor=admin, agency=service.agency, user=officer, role="director")
+    base = f"/api/v1/approvals/agencies/{service.agency.code}/roles"
+    assert api_as(approver).get(base).json() == [
+        {"agency": service.agency.code, "user_id": officer.pk, "role": "director"}
+    ]
+    assert api_as(foreign_officer).get(base).status_code == 404
+    assert api_as(approver).delete(f"{base}/director/{officer.pk}").status_code == 403
+    assert api_as(admin).delete(f"{base}/director/{officer.pk}").status_code == 204
+    assert services.roles_held(user=officer, agency_id=service.agency_id) == set()
+    assert api_as(admin).delete(f"{base}/director/{officer.pk}").status_code == 404
+    assert AuditEntry.objects.filter(action="approval.role_revoked").count() == 1
