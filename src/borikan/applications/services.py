@@ -19,6 +19,7 @@ from borikan.catalog.models import PaymentTiming, Service, StepMode
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from borikan.core.thaidate import be_year, thai_date
+from borikan.eforms.services import form_pin, schema_current, schema_for_case
 from borikan.identity.enforcement import Step, require_for_service, require_staff
 from borikan.identity.juristic import may_act_for
 
@@ -267,10 +268,11 @@ def application_create(
             status=409,
         )
     form_data = form_data or {}
-    validate_form_data(service.form_schema, form_data, partial=True)
+    validate_form_data(schema_current(service), form_data, partial=True)
     app = Application.objects.create(
         service=service, agency=service.agency, applicant=actor, on_behalf_of=company, form_data=form_data
     )
+    form_pin(case_ref=app.case_ref, service=service)
     audit_record(
         actor=actor,
         action="application.created",
@@ -302,7 +304,7 @@ def application_update(
         raise TransitionRefused(
             "stale_version", "คำขอถูกแก้ไขจากที่อื่นแล้ว กรุณาโหลดใหม่", "The application changed elsewhere; reload it"
         )
-    validate_form_data(app.service.form_schema, form_data, partial=True)
+    validate_form_data(schema_for_case(app.case_ref, app.service), form_data, partial=True)
     app.form_data = form_data
     app.version += 1
     app.save(update_fields=["form_data", "version", "updated_at"])
@@ -323,7 +325,7 @@ def application_attach(*, actor: Any, application_id: Any, upload: UploadedFile)
     upload.seek(0)
     with transaction.atomic():
         app = _editable_by_applicant(actor=actor, application_id=application_id)
-        spec = app.service.form_schema.get("x-attachment") or {}
+        spec = schema_for_case(app.case_ref, app.service).get("x-attachment") or {}
         if not spec:
             raise ValidationFailed("no_attachment_field", "แบบคำขอนี้ไม่รับไฟล์แนบ", "This form takes no attachment")
         content_type = check_upload(
@@ -373,8 +375,8 @@ def application_submit(
         app = _editable_by_applicant(actor=actor, application_id=application_id)
         if app.status != Status.DRAFT:
             raise TransitionRefused("illegal_transition", "คำขอนี้ยื่นแล้ว", "This application was already submitted")
-        validate_form_data(app.service.form_schema, app.form_data)
-        spec = app.service.form_schema.get("x-attachment") or {}
+        validate_form_data(schema_for_case(app.case_ref, app.service), app.form_data)
+        spec = schema_for_case(app.case_ref, app.service).get("x-attachment") or {}
         if spec.get("required") and not app.attachments.exists():
             raise ValidationFailed(
                 "attachment_required",
@@ -451,7 +453,7 @@ def application_resubmit(*, actor: Any, application_id: Any, form_data: dict[str
         app = _editable_by_applicant(actor=actor, application_id=application_id)
         if form_data is not None:
             app = application_update(actor=actor, application_id=app.pk, form_data=form_data)
-        validate_form_data(app.service.form_schema, app.form_data)
+        validate_form_data(schema_for_case(app.case_ref, app.service), app.form_data)
         return application_transition(application_id=app.pk, action=Action.RESUBMIT, actor=actor)
 
 

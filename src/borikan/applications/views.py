@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from borikan.agencies.selectors import is_staff_member
 from borikan.core.errors import ApplicationError, NotFound
+from borikan.eforms.services import schema_for_case
 from borikan.identity.enforcement import AssuranceRequired
 
 from . import selectors, services
@@ -54,7 +55,7 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
     app = _load(request, application_id, purpose="edit")
     if app.applicant_id != request.user.pk or app.status not in (Status.DRAFT, Status.INFO_REQUESTED):
         return redirect("applications:detail", application_id=app.pk)
-    schema = app.service.form_schema
+    schema = schema_for_case(app.case_ref, app.service)
     data, errors, status = app.form_data, {}, 200
     if request.method == "POST":
         data = parse_post(schema, request.POST)
@@ -156,7 +157,7 @@ def case(request: HttpRequest, application_id: str) -> HttpResponse:
         "app": app,
         "events": app.events.all(),
         "attachments": app.attachments.all(),
-        "fields": form_fields(app.service.form_schema, app.form_data, {}),
+        "fields": form_fields(schema_for_case(app.case_ref, app.service), app.form_data, {}),
         "actions": services.application_available_actions(actor=request.user, app=app),
         **_case_extras(app),
     }

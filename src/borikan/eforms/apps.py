@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EformsConfig(AppConfig):
+    name = "borikan.eforms"
+    label = "eforms"
+    verbose_name = "e-forms"

@@ -1,0 +1,44 @@
+"""Template helpers of the form pages."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django import template
+
+from borikan.applications.formrender import FieldView
+
+from ..definition import split
+from ..fields import entry_value
+from ..prefill import prefill_data
+from ..services import schema_for_case
+
+register = template.Library()
+
+
+@register.simple_tag
+def prefill_fields(fields: list[FieldView], app: Any, user: Any) -> list[FieldView]:
+    """The fields with the person's profile offered in the empty ones, on the first open of an untouched draft
+    (no data saved yet). Marked `prefilled` so the page's autosave stores them."""
+    if app.form_data or app.status != "draft" or app.applicant_id != getattr(user, "pk", None):
+        return fields
+    _, ui = split(schema_for_case(app.case_ref, app.service))
+    offered = prefill_data(ui, {}, user)
+    return [
+        dataclasses.replace(f, value=entry_value(f.kind, offered[f.name]), prefilled=True)
+        if f.name in offered and not f.value
+        else f
+        for f in fields
+    ]
+
+
+@register.filter
+def any_prefilled(fields: list[FieldView]) -> bool:
+    return any(f.prefilled for f in fields)
+
+
+@register.filter
+def filled_rows(rows: list[list[FieldView]]) -> list[list[FieldView]]:
+    """The items of a repeatable group that hold something (the page adds an empty one to fill)."""
+    return [row for row in rows if any(f.display for f in row)]

@@ -1,0 +1,353 @@
+"""Pages: the citizen's review-and-submit and autosave around the application form, and the agency admin's
+form builder. Thin: load, call a service, render."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from borikan.agencies.models import StaffRole
+from borikan.agencies.selectors import staff_agency_ids
+from borikan.applications import selectors as app_selectors
+from borikan.applications import services as app_services
+from borikan.applications.formdata import form_errors
+from borikan.applications.formrender import form_fields, parse_post
+from borikan.applications.workflow import Status
+from borikan.catalog.models import Service
+from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from borikan.identity.enforcement import AssuranceRequired
+
+from . import address, builder, selectors, services
+from .definition import split
+from .fields import FIELD_TYPES, FILE_CONTENT_TYPES, TYPE_LABELS
+
+# --- citizen --------------------------------------------------------------------------------------------
+
+
+def _editable(request: HttpRequest, application_id: Any):
+    try:
+        app = app_selectors.access_application_for_user(
+            user=request.user, application_id=application_id, purpose="edit", audit_read=False
+        )
+    except NotFound:
+        raise Http404 from None
+    if app.applicant_id != request.user.pk:
+        raise Http404
+    return app
+
+
+def _error_dict(error: ApplicationError) -> dict[str, dict[str, str]]:
+    if error.code == "invalid_form":
+        return error.details
+    return {error.field or "form": {"th": error.message_th, "en": error.message_en}}
+
+
+def _check_file_size(schema: dict[str, Any], upload: Any) -> None:
+    """The form's own limit for its file field (the platform's limit is checked by the attachment path)."""
+    spec = schema.get("x-attachment") or {}
+    limit_mb = spec.get("max_size_mb")
+    if limit_mb and (upload.size or 0) > limit_mb * 1024 * 1024:
+        raise ValidationFailed(
+            "file_too_large",
+            f"ไฟล์มีขนาดใหญ่เกิน {limit_mb} MB",
+            f"The file is larger than {limit_mb} MB",
+            field="file",
+            status=413,
+        )
+
+
+@require_POST
+def review_save(request: HttpRequest, application_id: str) -> HttpResponse:
+    """Save the page (and its file) and go on to the review page; on errors, the form again with them."""
+    app = _editable(request, application_id)
+    if app.status not in (Status.DRAFT, Status.INFO_REQUESTED):
+        return redirect("applications:detail", application_id=app.pk)
+    schema = services.schema_for_case(app.case_ref, app.service)
+    data = parse_post(schema, request.POST)
+    try:
+        app_services.application_update(actor=request.user, application_id=app.pk, form_data=data)
+        if upload := request.FILES.get("file"):
+            _check_file_size(schema, upload)
+            app_services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        errors = _error_dict(error)
+        messages.error(request, error.message)
+        context = {
+            "app": app,
+            "fields": form_fields(schema, data, errors),
+            "attachment_spec": schema.get("x-attachment"),
+            "attachment": app.attachments.first(),
+            "file_error": errors.get("file", {}),
+            "last_request": app.events.filter(action="request_info").last(),
+        }
+        return render(request, "applications/form.html", context, status=400)
+    return redirect("eforms:review", application_id=app.pk)
+
+
+def review(request: HttpRequest, application_id: str) -> HttpResponse:
+    if request.method == "POST":
+        return review_save(request, application_id)
+    app = _editable(request, application_id)
+    if app.status not in (Status.DRAFT, Status.INFO_REQUESTED):
+        return redirect("applications:detail", application_id=app.pk)
+    schema = services.schema_for_case(app.case_ref, app.service)
+    errors = form_errors(schema, copy.deepcopy(app.form_data))
+    spec = schema.get("x-attachment") or {}
+    attachments = list(app.attachments.all())
+    if spec.get("required") and not attachments:
+        errors["file"] = {"th": "กรุณาแนบเอกสารประกอบ", "en": "Please attach the supporting document"}
+    context = {
+        "app": app,
+        "fields": form_fields(schema, app.form_data, errors),
+        "attachments": attachments,
+        "errors": errors,
+        "version": services.version_for_case(app.case_ref, app.service),
+    }
+    return render(request, "eforms/review.html", context)
+
+
+@require_POST
+def submit(request: HttpRequest, application_id: str) -> HttpResponse:
+    app = _editable(request, application_id)
+    try:
+        if app.status == Status.INFO_REQUESTED:
+            app_services.application_resubmit(actor=request.user, application_id=app.pk)
+        else:
+            app_services.application_submit(actor=request.user, application_id=app.pk)
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("eforms:review", application_id=app.pk)
+    messages.success(request, _("Your application has been submitted."))
+    return redirect("applications:detail", application_id=app.pk)
+
+
+def _drop(data: dict[str, Any], key: str) -> bool:
+    """Remove the value an error points at ("name" or "group.0.sub"); False when it points at nothing."""
+    parts = key.split(".")
+    if len(parts) == 3 and isinstance(data.get(parts[0]), list):
+        items = data[parts[0]]
+        index = int(parts[1]) if parts[1].isdigit() else -1
+        if 0 <= index < len(items) and isinstance(items[index], dict):
+            return items[index].pop(parts[2], None) is not None or True
+    return data.pop(parts[0], None) is not None
+
+
+@require_POST
+def autosave(request: HttpRequest, application_id: str) -> JsonResponse:
+    """The page's autosave: the posted form saved as the draft. Fields that do not validate yet are left out
+    of this save (and reported), so everything else the person typed is kept."""
+    app = _editable(request, application_id)
+    schema = services.schema_for_case(app.case_ref, app.service)
+    data = parse_post(schema, request.POST)
+    skipped: dict[str, dict[str, str]] = {}
+    for _attempt in range(2):
+        try:
+            app = app_services.application_update(actor=request.user, application_id=app.pk, form_data=data)
+            return JsonResponse({"saved": True, "version": app.version, "errors": skipped})
+        except ValidationFailed as error:
+            if error.code != "invalid_form" or not error.details:
+                break
+            skipped.update(error.details)
+            if not all(_drop(data, key) for key in error.details):
+                break
+        except ApplicationError as error:
+            return JsonResponse(error.as_problem(), status=error.status)
+    return JsonResponse({"saved": False, "errors": skipped}, status=422)
+
+
+@require_GET
+def address_options(request: HttpRequest) -> JsonResponse:
+    """The choices of the next address select: districts of a province, subdistricts of a district, or the
+    postcodes of a subdistrict (from the data file shipped with the project)."""
+    province = request.GET.get("province", "")
+    district = request.GET.get("district", "")
+    subdistrict = request.GET.get("subdistrict", "")
+    if subdistrict:
+        return JsonResponse({"postcode": address.postcodes(province, district, subdistrict)})
+    if district:
+        return JsonResponse({"subdistrict": address.subdistricts(province, district)})
+    return JsonResponse({"district": address.districts(province)})
+
+
+# --- agency admin ---------------------------------------------------------------------------------------
+
+
+def _admin_service(request: HttpRequest, slug: str) -> Service:
+    service = Service.objects.select_related("agency").filter(slug=slug).first()
+    if service is None:
+        raise Http404
+    try:
+        services.require_form_admin(request.user, service)
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied as error:
+        raise DjangoPermissionDenied(error.message) from None
+    return service  # AssuranceRequired goes to identity's middleware (the fix, then back)
+
+
+def admin_index(request: HttpRequest) -> HttpResponse:
+    agencies = staff_agency_ids(user=request.user, roles=[StaffRole.AGENCY_ADMIN])
+    if not agencies:
+        raise Http404
+    service_list = Service.objects.filter(agency_id__in=agencies).select_related("agency").order_by("slug")
+    return render(request, "eforms/admin_index.html", {"services": service_list[:500]})
+
+
+def admin_versions(request: HttpRequest, slug: str) -> HttpResponse:
+    service = _admin_service(request, slug)
+    services.form_version_current(service)
+    versions = selectors.versions_of(service=service)
+    context = {"service": service, "versions": versions, "has_draft": any(v.status == "draft" for v in versions)}
+    return render(request, "eforms/admin_versions.html", context)
+
+
+@require_POST
+def admin_draft_create(request: HttpRequest, slug: str) -> HttpResponse:
+    service = _admin_service(request, slug)
+    try:
+        services.form_draft_create(actor=request.user, service=service)
+        messages.success(request, _("A draft was made from the current version."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("eforms:admin_draft", slug=slug)
+
+
+def _builder_change(schema: dict, ui: dict, post: Any) -> tuple[dict, dict, str]:
+    op = post.get("op", "")
+    name = post.get("name", "").strip()
+    if op == "add":
+        schema, ui = builder.field_add(
+            schema,
+            ui,
+            name=name,
+            kind=post.get("type", ""),
+            label_th=post.get("label_th", ""),
+            label_en=post.get("label_en", ""),
+            section=post.get("section", ""),
+            required=bool(post.get("required")),
+            group=post.get("group", "").strip(),
+        )
+    elif op == "update":
+        values: dict[str, Any] = {k: post.get(k, "") for k in builder_keys(post)}
+        values["required"] = bool(post.get("required"))
+        if "accept" in post:
+            values["accept"] = post.getlist("accept")
+        schema, ui = builder.field_update(schema, ui, name=name, values=values)
+    elif op == "remove":
+        schema, ui = builder.field_remove(schema, ui, name=name)
+    elif op in ("up", "down"):
+        schema, ui = builder.field_move(schema, ui, name=name, step=-1 if op == "up" else 1)
+    elif op == "section":
+        ui = builder.section_save(
+            ui, key=post.get("key", "").strip(), title_th=post.get("title_th", ""), title_en=post.get("title_en", "")
+        )
+    elif op == "section_remove":
+        ui = builder.section_remove(ui, key=post.get("key", "").strip())
+    else:
+        raise ValidationFailed("unknown_change", "ไม่รู้จักการแก้ไขนี้", "Unknown change", field="op")
+    return schema, ui, f"{op} {name}".strip()
+
+
+BUILDER_KEYS = (
+    "label_th",
+    "label_en",
+    "help_th",
+    "help_en",
+    "section",
+    "show_if_field",
+    "show_if_value",
+    "choices",
+    "max_size_mb",
+    "max_count",
+    "min_items",
+    "max_items",
+    "max_length",
+    "phone_kind",
+)
+
+
+def builder_keys(post: Any) -> list[str]:
+    return [k for k in BUILDER_KEYS if k in post]
+
+
+def admin_draft(request: HttpRequest, slug: str) -> HttpResponse:
+    """The form builder: the draft's sections and fields, each editable; add, remove, reorder; publish."""
+    service = _admin_service(request, slug)
+    draft = selectors.draft_of(service=service)
+    if draft is None:
+        return redirect("eforms:admin_versions", slug=slug)
+    status = 200
+    if request.method == "POST":
+        try:
+            revision = int(request.POST.get("revision", "0"))
+            schema, ui, change = _builder_change(draft.schema, draft.ui, request.POST)
+            services.form_draft_update(
+                actor=request.user, service=service, schema=schema, ui=ui, expected_revision=revision, change=change
+            )
+            messages.success(request, _("The draft was saved."))
+            return redirect("eforms:admin_draft", slug=slug)
+        except AssuranceRequired:
+            raise
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            status = 400
+            draft.refresh_from_db()
+    context = {
+        "service": service,
+        "draft": draft,
+        "rows": selectors.builder_rows(draft),
+        "sections": draft.ui.get("sections", []),
+        "problems": selectors.problems_of(draft),
+        "field_types": [(k, TYPE_LABELS[k]) for k in FIELD_TYPES],
+        "content_types": FILE_CONTENT_TYPES,
+        "groups": [n for n, s in draft.ui.get("fields", {}).items() if s.get("type") == "group"],
+    }
+    return render(request, "eforms/admin_builder.html", context, status=status)
+
+
+def admin_preview(request: HttpRequest, slug: str, number: str) -> HttpResponse:
+    """A version as the citizen sees it (nothing can be sent from here)."""
+    service = _admin_service(request, slug)
+    version = service.form_versions.filter(number=int(number)).first() if number.isdigit() else None
+    if version is None:
+        raise Http404
+    definition = version.definition
+    _, ui = split(definition)
+    context = {"service": service, "version": version, "fields": form_fields(definition, {}, {}), "ui": ui}
+    return render(request, "eforms/admin_preview.html", context)
+
+
+@require_POST
+def admin_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    service = _admin_service(request, slug)
+    try:
+        revision = int(request.POST.get("revision", "0")) or None
+        version = services.form_publish(actor=request.user, service=service, expected_revision=revision)
+        messages.success(request, _("Version %(number)s is published.") % {"number": version.number})
+        return redirect("eforms:admin_versions", slug=slug)
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("eforms:admin_draft", slug=slug)
+
+
+@require_POST
+def admin_discard(request: HttpRequest, slug: str) -> HttpResponse:
+    service = _admin_service(request, slug)
+    try:
+        services.form_draft_discard(actor=request.user, service=service)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("eforms:admin_versions", slug=slug)
