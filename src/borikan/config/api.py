@@ -80,6 +80,7 @@ def _mount() -> None:
     from borikan.approvals.api import router as approvals_router
     from borikan.catalog.api import router as catalog_router
     from borikan.documents.api import router as documents_router
+    from borikan.eforms.api import router as eforms_router
     from borikan.governance.api import router as governance_router
     from borikan.identity.api import router as identity_router
     from borikan.payments.api import router as payments_router
@@ -90,6 +91,7 @@ def _mount() -> None:
     api.add_router("/payments", payments_router)
     api.add_router("/documents", documents_router)
     api.add_router("/governance", governance_router)
+    api.add_router("/eforms", eforms_router)
     api.add_router("/approvals", approvals_router)
 
 

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "borikan.delivery",
     "borikan.applications",
     "borikan.governance",
+    "borikan.eforms",
     "borikan.approvals",
     "django_tasks_redis",  # the worker command and task admin, used when BORIKAN_TASKS=redis
 ]
