@@ -11,7 +11,7 @@ from borikan.applications.formrender import form_fields, parse_post
 from borikan.core.errors import ValidationFailed
 from borikan.eforms import address
 from borikan.eforms.definition import combine, definition_problems
-from borikan.eforms.fields import baht_to_satang, be_to_iso, display_value, iso_to_be, is_thai_phone
+from borikan.eforms.fields import baht_to_satang, be_to_iso, display_value, is_thai_phone, iso_to_be
 
 from .helpers import ADDRESS, good_data, rich_definition
 
