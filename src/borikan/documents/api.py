@@ -9,10 +9,10 @@ from ninja.files import UploadedFile
 
 from borikan.identity.apiauth import api_auth
 
-from . import selectors, services
+from . import doctemplates, selectors, services
 from .httpkit import pdf_response
 from .models import IssuedDocument
-from .schemas import DocumentOut, JwksOut, VerificationOut
+from .schemas import DocumentOut, JwksOut, TemplateIn, TemplateOut, TemplatesOut, VerificationOut
 
 router = Router(tags=["documents"])
 
@@ -112,3 +112,70 @@ def revocations(request: HttpRequest, agency_code: str) -> HttpResponse:
 def download_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
     return pdf_response(document, services.document_pdf_download(actor=request.auth, document=document))
+
+
+def _templates_out(service) -> dict:
+    return {
+        "service": service.slug,
+        "draft": doctemplates.template_draft(service=service),
+        "published": doctemplates.template_published(service=service),
+        "versions": doctemplates.template_versions(service=service),
+    }
+
+
+def _preview_response(content: bytes, fmt: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf" if fmt == "pdf" else "image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+_PREVIEW_CONTENT = {"responses": {200: {"content": {"application/pdf": {}, "image/png": {}}}}}
+
+
+@router.get(
+    "/templates/{slug}", response=TemplatesOut, auth=api_auth, summary="A service's document templates (agency admin)"
+)
+def templates_get(request: HttpRequest, slug: str):
+    return _templates_out(doctemplates.template_service_for_admin(actor=request.auth, slug=slug))
+
+
+@router.put(
+    "/templates/{slug}/draft", response=TemplateOut, auth=api_auth, summary="Save the draft template (agency admin)"
+)
+def template_draft_put(request: HttpRequest, slug: str, payload: TemplateIn):
+    service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
+    return doctemplates.template_draft_save(actor=request.auth, service=service, html=payload.html, css=payload.css)
+
+
+@router.get(
+    "/templates/{slug}/preview",
+    auth=api_auth,
+    summary="The draft drawn with sample data (format=pdf or png)",
+    openapi_extra=_PREVIEW_CONTENT,
+)
+def template_preview_draft(request: HttpRequest, slug: str, format: str = "pdf") -> HttpResponse:
+    service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
+    return _preview_response(doctemplates.template_preview(actor=request.auth, service=service, fmt=format), format)
+
+
+@router.post(
+    "/templates/{slug}/preview",
+    auth=api_auth,
+    summary="Given HTML/CSS (not saved) drawn with sample data (format=pdf or png)",
+    openapi_extra=_PREVIEW_CONTENT,
+)
+def template_preview_given(request: HttpRequest, slug: str, payload: TemplateIn, format: str = "pdf") -> HttpResponse:
+    service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
+    content = doctemplates.template_preview(
+        actor=request.auth, service=service, html=payload.html, css=payload.css, fmt=format
+    )
+    return _preview_response(content, format)
+
+
+@router.post(
+    "/templates/{slug}/publish", response=TemplateOut, auth=api_auth, summary="Publish the draft (agency admin)"
+)
+def template_publish(request: HttpRequest, slug: str):
+    service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
+    return doctemplates.template_publish(actor=request.auth, service=service)

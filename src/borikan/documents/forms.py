@@ -7,3 +7,17 @@ class VerifyPdfForm(forms.Form):
         label=_("PDF file of the document"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
+
+
+class DocumentTemplateForm(forms.Form):
+    html = forms.CharField(
+        label=_("Template (HTML, Django template language)"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false", "class": "code"}),
+    )
+    css = forms.CharField(
+        label=_("Stylesheet (CSS)"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 20, "cols": 100, "spellcheck": "false", "class": "code"}),
+    )

@@ -74,6 +74,10 @@ class IssuedDocument(TimeStampedModel):
     # The compact credential printed in the QR code (a JWS signed with the agency's key) and that key's id.
     credential = models.TextField(blank=True)
     signing_kid = models.CharField(max_length=64, blank=True)
+    # The service's published template it was drawn with (None: the shipped default template).
+    template = models.ForeignKey(
+        "documents.DocumentTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -137,3 +141,53 @@ class SigningCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id}:{self.kid}"
+
+
+class TemplateStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    PUBLISHED = "published", "published"
+
+
+class DocumentTemplate(models.Model):
+    """One version of a service's document template (a sandboxed Django template and its CSS; see templating.py).
+
+    A service has at most one draft, edited by its agency's administrators; publishing freezes it. Documents are
+    drawn with the newest published version at issue time and record which one.
+    """
+
+    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="document_templates")
+    version = models.PositiveIntegerField()
+    html = models.TextField()
+    css = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=TemplateStatus.choices, default=TemplateStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["service_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "version"], name="unique_document_template_version"),
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=models.Q(status="draft"),
+                name="one_document_template_draft_per_service",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft", published_at__isnull=True)
+                | models.Q(status="published", published_at__isnull=False),
+                name="document_template_published_at_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} v{self.version} ({self.status})"

@@ -14,19 +14,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import shutil
 import threading
 from pathlib import Path
 
 import segno
 from django.template.loader import render_to_string
 
-from borikan.core.thaidate import thai_date
+from .templating import CompiledTemplate, check_prints_essentials, document_context
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_REGULAR = FONT_DIR / "Sarabun-Regular.ttf"
 FONT_BOLD = FONT_DIR / "Sarabun-Bold.ttf"
 # ETDA ขมธอ. 11-2560 specifies PDF/A-3 for electronic certificates (PAdES-signed later).
 PDF_VARIANT = "pdf/a-3b"
+PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
 
 ENGLISH_MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -87,17 +89,27 @@ def _url_fetcher():
 
 @functools.cache
 def _weasyprint_setup():
-    """The font configuration and the parsed stylesheet, once per process."""
+    """The font configuration, the fonts' stylesheet and the default template's stylesheet, once per process."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
-    css_text = render_to_string(
-        "documents/licence.css",
+    fonts_css = render_to_string(
+        "documents/fonts.css",
         {"font_regular_url": FONT_REGULAR.as_uri(), "font_bold_url": FONT_BOLD.as_uri()},
     )
-    stylesheet = weasyprint.CSS(string=css_text, font_config=font_config, url_fetcher=_url_fetcher())
-    return weasyprint, font_config, stylesheet
+    fonts = weasyprint.CSS(string=fonts_css, font_config=font_config, url_fetcher=_url_fetcher())
+    default = weasyprint.CSS(
+        string=render_to_string("documents/licence.css"), font_config=font_config, url_fetcher=_url_fetcher()
+    )
+    return weasyprint, font_config, (fonts, default)
+
+
+@functools.lru_cache(maxsize=32)
+def _template_stylesheet(css: str):
+    """An agency template's stylesheet, parsed once per process (published templates never change)."""
+    weasyprint, font_config, _ = _weasyprint_setup()
+    return weasyprint.CSS(string=css, font_config=font_config, url_fetcher=_url_fetcher())
 
 
 def render_document_pdf(
@@ -116,37 +128,77 @@ def render_document_pdf(
     valid_until: dt.date | None,
     verification_url: str,
     qr_payload: str | None = None,
+    template: CompiledTemplate | None = None,
+    check_essentials: bool = False,
 ) -> bytes:
     """A4 PDF/A-3 of the document: the agency, title, number, holder, fields, B.E. dates and a QR code.
 
     The QR code holds `qr_payload` (the URL and its credential) or, without one, the verification URL.
+    `template` is the service's published (or, for a preview, draft) template, rendered in the sandbox;
+    without one the shipped template is used. `check_essentials` refuses (422) a template that does not
+    print the number and the QR code.
     """
-    weasyprint, font_config, stylesheet = _weasyprint_setup()
-    html = render_to_string(
-        "documents/licence.html",
-        {
-            "number": number,
-            "title_th": title_th,
-            "title_en": title_en,
-            "holder_name": holder_name,
-            "fields": fields,
-            "agency_name_th": agency_name_th,
-            "agency_name_en": agency_name_en,
-            "ministry_th": ministry_th,
-            "ministry_en": ministry_en,
-            "issued_on_th": thai_date(issued_on),
-            "issued_on_en": english_date(issued_on),
-            "valid_from_th": thai_date(valid_from),
-            "valid_from_en": english_date(valid_from),
-            "valid_until_th": thai_date(valid_until) if valid_until else "",
-            "valid_until_en": english_date(valid_until) if valid_until else "",
-            "verification_url": verification_url,
-            # One pixel per module: the stylesheet sizes it with `image-rendering: pixelated`, so it prints sharp.
-            "qr_data_uri": verification_qr(qr_payload or verification_url).png_data_uri(scale=1, border=4),
-        },
+    weasyprint, font_config, (fonts, default_stylesheet) = _weasyprint_setup()
+    context = document_context(
+        number=number,
+        title_th=title_th,
+        title_en=title_en,
+        holder_name=holder_name,
+        fields=fields,
+        agency_name_th=agency_name_th,
+        agency_name_en=agency_name_en,
+        ministry_th=ministry_th,
+        ministry_en=ministry_en,
+        issued_on=issued_on,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        verification_url=verification_url,
+        # One pixel per module: the stylesheet sizes it with `image-rendering: pixelated`, so it prints sharp.
+        qr_data_uri=verification_qr(qr_payload or verification_url).png_data_uri(scale=1, border=4),
     )
+    if template is None:
+        html = render_to_string("documents/licence.html", context)
+        stylesheets = [fonts, default_stylesheet]
+    else:
+        html = template.render(context)
+        if check_essentials:
+            check_prints_essentials(html, number=number, qr_data_uri=context["qr_data_uri"])
+        stylesheets = [fonts, _template_stylesheet(template.css)]
     # Only the drawn text needs it; the PDF's metadata (title, author) keeps the text as given.
-    head, body = html.split("<body", 1)
-    document = weasyprint.HTML(string=head + "<body" + _decompose_sara_am(body), url_fetcher=_url_fetcher())
+    if "<body" in html:
+        head, body = html.split("<body", 1)
+        html = head + "<body" + _decompose_sara_am(body)
+    else:
+        html = _decompose_sara_am(html)
+    document = weasyprint.HTML(string=html, url_fetcher=_url_fetcher())
     with _render_lock:
-        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT)
+        return document.write_pdf(stylesheets=stylesheets, font_config=font_config, pdf_variant=PDF_VARIANT)
+
+
+def pdf_first_page_png(pdf: bytes, *, dpi: int = 80) -> bytes:
+    """The first page as a PNG image, drawn by poppler's `pdftoppm` (for template previews)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        source = Path(directory) / "preview.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(  # noqa: S603 - fixed arguments, our own temporary file
+            [
+                PDFTOPPM,
+                "-png",
+                "-r",
+                str(dpi),
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(source),
+                f"{directory}/page",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        return (Path(directory) / "page.png").read_bytes()

@@ -57,3 +57,30 @@ class DocumentOut(Schema):
     # What the QR code holds: the verification URL with the signed credential in its fragment.
     qr_payload: str
     pdf_url: str
+
+
+class TemplateIn(Schema):
+    html: str
+    css: str = ""
+
+
+class TemplateVersionOut(Schema):
+    version: int
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    published_at: dt.datetime | None = None
+
+
+class TemplateOut(TemplateVersionOut):
+    html: str
+    css: str
+
+
+class TemplatesOut(Schema):
+    """A service's document templates: the draft being edited, the version in use, and every version."""
+
+    service: str
+    draft: TemplateOut | None = None
+    published: TemplateOut | None = None
+    versions: list[TemplateVersionOut]

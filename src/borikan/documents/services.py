@@ -28,6 +28,7 @@ from borikan.core.thaidate import be_year
 from borikan.identity.enforcement import require_staff
 
 from .credentials import content_digest, credential_sign, status_list_sign
+from .doctemplates import compiled, template_published
 from .models import (
     DocumentNumberCounter,
     DocumentStatus,
@@ -198,6 +199,10 @@ def document_issue(
         raise _already_issued()
     # Loaded (or, in development, created) before the number is taken: a missing key stores nothing.
     identity = _agency_identity(agency)
+    # The service's newest published template, checked again (a template is compiled once per process).
+    template = template_published(service=service)
+    if template is not None:
+        compiled(template)
 
     stored_name = ""
     try:
@@ -220,6 +225,7 @@ def document_issue(
                 valid_from=today,
                 valid_until=today + dt.timedelta(days=valid_days - 1) if valid_days else None,
                 verification_code=verification_code,
+                template=template,
             )
             _record_signing_certificate(agency=agency, identity=identity)
             pdf = document_render_signed(document=document, identity=identity)
@@ -238,6 +244,7 @@ def document_issue(
                     "agency": agency.code,
                     "sha256": document.sha256,
                     "kid": identity.kid,
+                    "template_version": template.version if template is not None else None,
                 },
             )
     except IntegrityError:
@@ -269,6 +276,7 @@ def _document_pdf_arguments(document: IssuedDocument) -> dict:
         "valid_from": document.valid_from,
         "valid_until": document.valid_until,
         "verification_url": document.verification_url,
+        "template": compiled(document.template) if document.template_id else None,
     }
 
 

@@ -9,4 +9,6 @@ urlpatterns = [
     # The exact URL printed in the QR code (no trailing slash): answer it directly, without a redirect.
     path("verify/<str:code>", views.verify),
     path("documents/<int:document_id>/pdf", views.download, name="download"),
+    path("documents/templates/<slug:slug>/", views.template_edit, name="template_edit"),
+    path("documents/templates/<slug:slug>/preview", views.template_preview, name="template_preview"),
 ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from borikan.core.errors import ApplicationError, NotFound
+from borikan.identity.enforcement import AssuranceRequired
 
-from . import selectors, services
-from .forms import VerifyPdfForm
+from . import doctemplates, selectors, services
+from .forms import DocumentTemplateForm, VerifyPdfForm
 from .httpkit import pdf_response
 
 
@@ -51,3 +54,91 @@ def download(request: HttpRequest, document_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     return pdf_response(document, services.document_pdf_download(actor=request.user, document=document))
+
+
+def _template_service(request: HttpRequest, slug: str):
+    try:
+        return doctemplates.template_service_for_admin(actor=request.user, slug=slug)
+    except NotFound:
+        raise Http404 from None
+
+
+def _template_page(request: HttpRequest, service, form: DocumentTemplateForm, *, error=None, status: int = 200):
+    context = {
+        "service": service,
+        "form": form,
+        "error": error,
+        "draft": doctemplates.template_draft(service=service),
+        "published": doctemplates.template_published(service=service),
+        "versions": doctemplates.template_versions(service=service),
+    }
+    return render(request, "documents/template_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """An agency administrator edits the service's document template: save the draft, or publish it."""
+    try:
+        service = _template_service(request, slug)
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        return render(request, "documents/template_refused.html", {"error": error}, status=error.status)
+    if request.method == "GET":
+        html, css = doctemplates.template_source_for_editing(service=service)
+        return _template_page(request, service, DocumentTemplateForm(initial={"html": html, "css": css}))
+    form = DocumentTemplateForm(request.POST)
+    try:
+        if "publish" in request.POST:
+            published = doctemplates.template_publish(actor=request.user, service=service)
+            messages.success(request, _("Version %(version)s is published.") % {"version": published.version})
+            return redirect("documents:template_edit", slug=slug)
+        if not form.is_valid():
+            return _template_page(request, service, form, status=422)
+        doctemplates.template_draft_save(
+            actor=request.user, service=service, html=form.cleaned_data["html"], css=form.cleaned_data["css"]
+        )
+        messages.success(request, _("Draft saved."))
+        return redirect("documents:template_edit", slug=slug)
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        return _template_page(request, service, form, error=error, status=error.status)
+
+
+@require_http_methods(["GET", "POST"])
+def template_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The draft (GET) or the posted, unsaved HTML/CSS (POST) drawn with sample data, as PDF or PNG."""
+    try:
+        service = _template_service(request, slug)
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        return render(request, "documents/template_refused.html", {"error": error}, status=error.status)
+    fmt = request.GET.get("format", "pdf")
+    form = DocumentTemplateForm(request.POST or None)
+    try:
+        if request.method == "POST":
+            if not form.is_valid():
+                return _template_page(request, service, form, status=422)
+            content = doctemplates.template_preview(
+                actor=request.user,
+                service=service,
+                html=form.cleaned_data["html"],
+                css=form.cleaned_data["css"],
+                fmt=fmt,
+            )
+        else:
+            content = doctemplates.template_preview(actor=request.user, service=service, fmt=fmt)
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        if request.method == "GET":
+            html, css = doctemplates.template_source_for_editing(service=service)
+            form = DocumentTemplateForm(initial={"html": html, "css": css})
+        return _template_page(request, service, form, error=error, status=error.status)
+    response = HttpResponse(content, content_type="application/pdf" if fmt == "pdf" else "image/png")
+    response["Content-Disposition"] = f'inline; filename="{slug}-template-preview.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

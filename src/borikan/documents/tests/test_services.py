@@ -87,6 +87,7 @@ def test_issue_audits_against_the_holder(document: IssuedDocument, citizen: User
         "agency": "EXCISE",
         "sha256": document.sha256,
         "kid": document.signing_kid,
+        "template_version": None,
     }
 
 
