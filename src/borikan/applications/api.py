@@ -4,6 +4,8 @@ Reads authorise through `selectors.access_application_for_user` (which audits th
 service, which loads the case under a row lock and refuses anyone who is not its applicant or staff of its
 agency with the same 404; the response is the case as that service left it (the change is audited)."""
 
+import datetime as dt
+
 from django.http import HttpRequest
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
@@ -12,15 +14,27 @@ from pydantic import ValidationError as PydanticValidationError
 from borikan.core.errors import ValidationFailed
 from borikan.identity.apiauth import api_auth
 
-from . import selectors, services
+from . import casework, selectors, services
 from .schemas import (
     ApplicationCreateIn,
     ApplicationOut,
     ApplicationSummaryOut,
     ApplicationUpdateIn,
+    AssignIn,
     AttachmentOut,
+    CaseworkOut,
+    ChecklistDefineIn,
+    ChecklistDefinitionOut,
+    ChecklistOut,
+    DelayIn,
+    InformationRequestIn,
+    InformationRequestOut,
+    NoteIn,
+    NoteOut,
+    QueueItemOut,
     ReasonIn,
     SubmitIn,
+    TickIn,
 )
 
 router = Router(tags=["applications"], auth=api_auth)
@@ -39,11 +53,50 @@ def application_list(request: HttpRequest):
     return list(selectors.application_list_for_applicant(user=request.auth)[:200])
 
 
-@router.get("/queue", response=list[ApplicationSummaryOut], summary="Officer queue of my agencies")
-def application_queue(request: HttpRequest, status: str = "", service: str = "", mine: bool = False):
+@router.get("/queue", response=list[QueueItemOut], summary="Officer queue of my agencies, nearest deadline first")
+def application_queue(
+    request: HttpRequest,
+    status: str = "",
+    service: str = "",
+    mine: bool = False,
+    due: str = "",
+    due_within: int | None = None,
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    assignee: str = "",
+):
+    """Filters: status, service (slug), due=overdue|soon, due_within (working days), due_from/due_to (a due-date
+    range), assignee=me|none|<officer id> (mine=true is assignee=me)."""
     return list(
-        selectors.application_queue(user=request.auth, status=status, service_slug=service, assigned_to_me=mine)[:100]
+        selectors.application_queue(
+            user=request.auth,
+            status=status,
+            service_slug=service,
+            assigned_to_me=mine,
+            due=due,
+            due_within_days=due_within,
+            due_from=due_from,
+            due_to=due_to,
+            assignee=assignee,
+        )[:100]
     )
+
+
+@router.get(
+    "/service-checklists/{slug}", response=ChecklistDefinitionOut, summary="A service's current review checklist"
+)
+def checklist_definition(request: HttpRequest, slug: str):
+    return casework.review_checklist_current_for_staff(user=request.auth, service_slug=slug)
+
+
+@router.put(
+    "/service-checklists/{slug}",
+    response={201: ChecklistDefinitionOut},
+    summary="Define a service's review checklist (agency admin): a new version",
+)
+def checklist_define(request: HttpRequest, slug: str, payload: ChecklistDefineIn):
+    items = [item.dict() for item in payload.items]
+    return Status(201, casework.review_checklist_define(actor=request.auth, service_slug=slug, items=items))
 
 
 @router.get("/{application_id}", response=ApplicationOut, summary="One application with its history")
@@ -110,3 +163,88 @@ def application_staff_act(request: HttpRequest, application_id: str, action: str
     return services.application_staff_act(
         actor=request.auth, application_id=application_id, action=action, reason=payload.reason
     )
+
+
+# --- casework (staff of the case's agency only; the applicant gets 404) ----------------------------------------
+
+
+def _casework_out(request: HttpRequest, app) -> dict:
+    work = casework.staff_casework(user=request.auth, app=app)
+    flags = work["escalation"]
+    return {
+        "version": app.version,
+        "status": app.status,
+        "due_date": app.due_date,
+        "sla_paused_on": app.sla_paused_on,
+        "sla_paused_days": app.sla_paused_days,
+        "overdue": flags["overdue"],
+        "due_soon": flags["due_soon"],
+        "delay_reason": app.delay_reason,
+        "expected_date": app.expected_date,
+        "assigned_to": app.assigned_to,
+        "notes": work["notes"],
+        "checklist": work["checklist"],
+        "information_request": work["request"],
+        "escalations": flags["escalations"],
+        "late_notices": flags["late_notices"],
+    }
+
+
+def _reload(request: HttpRequest, application_id) -> dict:
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, audit_read=False)
+    return _casework_out(request, app)
+
+
+@router.get("/{application_id}/casework", response=CaseworkOut, summary="Internal casework: notes, checklist, SLA")
+def case_casework(request: HttpRequest, application_id: str):
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, purpose="casework")
+    return _casework_out(request, app)
+
+
+@router.post("/{application_id}/assign", response=CaseworkOut, summary="Claim (no assignee) or assign to an officer")
+def case_assign(request: HttpRequest, application_id: str, payload: AssignIn):
+    casework.case_assign(
+        actor=request.auth,
+        application_id=application_id,
+        assignee_id=payload.assignee_id,
+        expected_version=payload.version,
+    )
+    return _reload(request, application_id)
+
+
+@router.post("/{application_id}/notes", response={201: NoteOut}, summary="Add an internal note (staff only)")
+def case_note_add(request: HttpRequest, application_id: str, payload: NoteIn):
+    return Status(201, casework.case_note_add(actor=request.auth, application_id=application_id, body=payload.body))
+
+
+@router.post("/{application_id}/checklist", response=ChecklistOut, summary="Tick (or untick) a checklist item")
+def case_checklist_tick(request: HttpRequest, application_id: str, payload: TickIn):
+    return casework.checklist_tick(
+        actor=request.auth, application_id=application_id, item_code=payload.item, done=payload.done
+    )
+
+
+@router.post(
+    "/{application_id}/information-requests",
+    response={201: InformationRequestOut},
+    summary="Request more information: defects field by field with coded reasons and a deadline",
+)
+def case_request_information(request: HttpRequest, application_id: str, payload: InformationRequestIn):
+    made = casework.information_request_create(
+        actor=request.auth,
+        application_id=application_id,
+        defects=[d.dict() for d in payload.defects],
+        message=payload.message,
+        deadline_days=payload.deadline_days,
+        deadline=payload.deadline,
+        expected_version=payload.version,
+    )
+    return Status(201, made)
+
+
+@router.post("/{application_id}/delay", response=CaseworkOut, summary="Record why a case is late and the new date")
+def case_delay(request: HttpRequest, application_id: str, payload: DelayIn):
+    casework.case_delay_explain(
+        actor=request.auth, application_id=application_id, reason=payload.reason, expected_date=payload.expected_date
+    )
+    return _reload(request, application_id)

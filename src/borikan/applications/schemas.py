@@ -89,6 +89,14 @@ class ApplicationOut(ApplicationSummaryOut):
     invoice: InvoiceRefOut | None
     document: DocumentRefOut | None
 
+    information_request: "InformationRequestOut | None"
+
+    @staticmethod
+    def resolve_information_request(obj):
+        from .casework import latest_request
+
+        return latest_request(obj)
+
     @staticmethod
     def resolve_invoice(obj):
         from borikan.payments.selectors import invoice_for_case
@@ -114,3 +122,172 @@ class ApplicationOut(ApplicationSummaryOut):
     @staticmethod
     def resolve_attachments(obj) -> list:
         return list(obj.attachments.all())
+
+
+# --- casework -------------------------------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+
+
+class QueueItemOut(ApplicationSummaryOut):
+    assigned_to: PersonOut | None
+    overdue: bool
+    due_soon: bool
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        from .sla import flags
+
+        return flags(obj)["overdue"]
+
+    @staticmethod
+    def resolve_due_soon(obj) -> bool:
+        from .sla import flags
+
+        return flags(obj)["due_soon"]
+
+
+class AssignIn(Schema):
+    assignee_id: int | None = None  # none: claim the case for myself
+    version: int | None = None
+
+
+class NoteIn(Schema):
+    body: str
+
+
+class NoteOut(Schema):
+    id: int
+    author: PersonOut
+    body: str
+    created_at: dt.datetime
+
+
+class ChecklistItemIn(Schema):
+    code: str
+    label_th: str
+    label_en: str = ""
+
+
+class ChecklistDefineIn(Schema):
+    items: list[ChecklistItemIn]
+
+
+class ChecklistDefinitionOut(Schema):
+    service: str
+    version: int
+    items: list[dict[str, str]]
+
+    @staticmethod
+    def resolve_service(obj) -> str:
+        return obj.service.slug
+
+
+class ChecklistItemOut(Schema):
+    code: str
+    label_th: str
+    label_en: str
+    done: bool
+    ticked_by: str
+    ticked_at: dt.datetime | None
+
+
+class ChecklistOut(Schema):
+    version: int | None
+    items: list[ChecklistItemOut]
+    missing: list[str]
+    complete: bool
+
+
+class TickIn(Schema):
+    item: str
+    done: bool = True
+
+
+class DefectIn(Schema):
+    kind: str = "field"  # field | attachment
+    name: str
+    reason: str  # missing | illegible | inconsistent | invalid | expired | other
+    note: str = ""
+
+
+class DefectOut(Schema):
+    kind: str
+    name: str
+    label_th: str
+    label_en: str
+    reason: str
+    reason_th: str
+    reason_en: str
+    note: str
+    before: Any = None
+    after: Any = None
+    changed: bool
+
+
+class InformationRequestIn(Schema):
+    defects: list[DefectIn]
+    message: str = ""
+    deadline_days: int | None = None  # working days from today; or a date:
+    deadline: dt.date | None = None
+    version: int | None = None
+
+
+class InformationRequestOut(Schema):
+    id: int
+    status: str
+    message: str
+    deadline: dt.date
+    requested_at: dt.datetime
+    paused_working_days: int
+    defects: list[DefectOut]
+
+    @staticmethod
+    def resolve_defects(obj) -> list[dict]:
+        from .casework import defect_view, target_labels
+
+        labels = target_labels(obj.application)
+        return [defect_view(d, labels) for d in obj.defects.all()]
+
+
+class DelayIn(Schema):
+    reason: str
+    expected_date: dt.date | None = None
+
+
+class EscalationOut(Schema):
+    day: dt.date
+    kind: str
+    due_date: dt.date
+
+
+class LateNoticeOut(Schema):
+    sent_on: dt.date
+    channel: str
+    due_date: dt.date
+    expected_date: dt.date
+    reason: str
+
+
+class CaseworkOut(Schema):
+    version: int
+    status: str
+    due_date: dt.date | None
+    sla_paused_on: dt.date | None
+    sla_paused_days: int
+    overdue: bool
+    due_soon: bool
+    delay_reason: str
+    expected_date: dt.date | None
+    assigned_to: PersonOut | None
+    notes: list[NoteOut]
+    checklist: ChecklistOut
+    information_request: InformationRequestOut | None
+    escalations: list[EscalationOut]
+    late_notices: list[LateNoticeOut]
+
+
+ApplicationOut.model_rebuild()

@@ -182,10 +182,13 @@ def _transition(
     guard = _guard(app, action, reason)
     if not guard.ok:
         raise TransitionRefused(guard.code, guard.message_th, guard.message_en)
+    from . import casework
+
+    casework.transition_checks(app, action)  # asks only once; a complete checklist before forwarding
     now = timezone.now()
     app.status = target
     app.version += 1
-    fields = ["status", "version", "updated_at"]
+    fields = ["status", "version", "updated_at", *casework.transition_prepare(app, source, action)]
     if action == Action.SUBMIT:
         app.tracking_number = _next_tracking_number(app)
         app.submitted_at = now
@@ -216,6 +219,7 @@ def _transition(
         subject_user_id=app.applicant_id,
         data={"from": source.value, "to": target.value, "tracking_number": app.tracking_number or ""},
     )
+    casework.transition_after(app, source, action, actor, reason)
     return app
 
 
@@ -304,6 +308,9 @@ def application_update(
         raise TransitionRefused(
             "stale_version", "คำขอถูกแก้ไขจากที่อื่นแล้ว กรุณาโหลดใหม่", "The application changed elsewhere; reload it"
         )
+    from .casework import refuse_unrequested_changes
+
+    refuse_unrequested_changes(app, form_data)  # answering a request: only the fields the officer marked
     validate_form_data(schema_for_case(app.case_ref, app.service), form_data, partial=True)
     app.form_data = form_data
     app.version += 1
@@ -328,6 +335,9 @@ def application_attach(*, actor: Any, application_id: Any, upload: UploadedFile)
         spec = schema_for_case(app.case_ref, app.service).get("x-attachment") or {}
         if not spec:
             raise ValidationFailed("no_attachment_field", "แบบคำขอนี้ไม่รับไฟล์แนบ", "This form takes no attachment")
+        from .casework import refuse_unrequested_attachment
+
+        refuse_unrequested_attachment(app, spec["name"])
         content_type = check_upload(
             head=head,
             size=upload.size or 0,

@@ -8,16 +8,16 @@ from typing import Any
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from borikan.agencies.selectors import is_staff_member
+from borikan.agencies.selectors import is_staff_member, staff_agency_ids
+from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound
 from borikan.eforms.services import schema_for_case
 from borikan.identity.enforcement import AssuranceRequired
 
-from . import selectors, services
+from . import casework, selectors, services, sla
 from .formrender import form_fields, parse_post
 from .models import Attachment
 from .workflow import Status
@@ -55,6 +55,8 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
     app = _load(request, application_id, purpose="edit")
     if app.applicant_id != request.user.pk or app.status not in (Status.DRAFT, Status.INFO_REQUESTED):
         return redirect("applications:detail", application_id=app.pk)
+    if app.status == Status.INFO_REQUESTED:
+        return _answer(request, app)  # answering a request for information: only the marked fields open
     schema = schema_for_case(app.case_ref, app.service)
     data, errors, status = app.form_data, {}, 200
     if request.method == "POST":
@@ -93,6 +95,63 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
     return render(request, "applications/form.html", context, status=status)
 
 
+def _answer(request: HttpRequest, app) -> HttpResponse:
+    """The applicant answers the officer's request: each defect beside its field, only the marked fields editable
+    (all of them when the request marked none), then the case goes back to the officer."""
+    schema = schema_for_case(app.case_ref, app.service)
+    open_request = casework.open_request(app)
+    labels = casework.target_labels(app)
+    defects = [casework.defect_view(d, labels) for d in open_request.defects.all()] if open_request else []
+    marked_fields = {d["name"] for d in defects if d["kind"] == "field"}
+    marked_attachments = {d["name"] for d in defects if d["kind"] == "attachment"}
+    editable = marked_fields if defects else set((schema.get("properties") or {}).keys())
+    data, errors, status = app.form_data, {}, 200
+    if request.method == "POST":
+        posted = parse_post(schema, request.POST)
+        data = dict(app.form_data)
+        for name in editable:
+            if name in posted:
+                data[name] = posted[name]
+            else:
+                data.pop(name, None)
+        try:
+            services.application_update(actor=request.user, application_id=app.pk, form_data=data)
+            if upload := request.FILES.get("file"):
+                services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
+            if "submit" in request.POST:
+                services.application_resubmit(actor=request.user, application_id=app.pk)
+                messages.success(request, _("Your corrections were sent to the officer."))
+                return redirect("applications:detail", application_id=app.pk)
+            messages.success(request, _("Draft saved."))
+            return redirect("applications:edit", application_id=app.pk)
+        except AssuranceRequired:
+            raise
+        except ApplicationError as error:
+            errors = (
+                error.details
+                if error.code == "invalid_form"
+                else {error.field or "form": {"th": error.message_th, "en": error.message_en}}
+            )
+            messages.error(request, error.message)
+            status = 400
+    by_name = {d["name"]: d for d in defects if d["kind"] == "field"}
+    rows = [
+        {"field": f, "defect": by_name.get(f.name), "editable": f.name in editable and f.kind != "file"}
+        for f in form_fields(schema, data, errors)
+    ]
+    context = {
+        "app": app,
+        "request_": open_request,
+        "rows": rows,
+        "attachment_defects": [d for d in defects if d["kind"] == "attachment"],
+        "attachments": {a.field_name: a for a in app.attachments.all()},
+        "can_upload": bool(marked_attachments) or not defects,
+        "file_error": errors.get("file", {}),
+        "general": not defects,
+    }
+    return render(request, "applications/answer.html", context, status=status)
+
+
 def mine(request: HttpRequest) -> HttpResponse:
     apps = selectors.application_list_for_applicant(user=request.user)[:200]
     return render(request, "applications/mine.html", {"applications": apps})
@@ -106,6 +165,10 @@ def detail(request: HttpRequest, application_id: str) -> HttpResponse:
         "app": app,
         "events": app.events.all(),
         "actions": services.application_available_actions(actor=request.user, app=app),
+        "info_request": (info_request := casework.latest_request(app)),
+        "defects": [casework.defect_view(d, casework.target_labels(app)) for d in info_request.defects.all()]
+        if info_request
+        else [],
         **_case_extras(app),
     }
     return render(request, "applications/detail.html", context)
@@ -135,30 +198,63 @@ def attachment_download(request: HttpRequest, application_id: str, attachment_id
 # --- office --------------------------------------------------------------------------------------
 
 
+def _date_param(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def queue(request: HttpRequest) -> HttpResponse:
     if not is_staff_member(user=request.user):
         raise Http404
-    status = request.GET.get("status", "")
-    cases = selectors.application_queue(user=request.user, status=status, service_slug=request.GET.get("service", ""))
-    today = timezone.localdate()
+    get = request.GET
+    filters = {name: get.get(name, "") for name in ("status", "service", "due", "assignee", "due_from", "due_to")}
+    status = 200
+    try:
+        cases = list(
+            selectors.application_queue(
+                user=request.user,
+                status=filters["status"],
+                service_slug=filters["service"],
+                due=filters["due"],
+                assignee=filters["assignee"],
+                due_from=_date_param(filters["due_from"]),
+                due_to=_date_param(filters["due_to"]),
+            )[:100]
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        cases, status = [], 400
+    today = sla.today()
     context = {
-        "cases": cases[:100],
-        "status": status,
+        "cases": cases,
+        "status": filters["status"],
+        "filters": filters,
         "statuses": Status.choices,
+        "services": Service.objects.filter(agency_id__in=staff_agency_ids(user=request.user)).order_by("slug"),
         "today": today,
-        "soon": today + dt.timedelta(days=2),
+        "soon": sla.due_soon_limit(today),
     }
-    return render(request, "office/queue.html", context)
+    return render(request, "office/queue.html", context, status=status)
 
 
 def case(request: HttpRequest, application_id: str) -> HttpResponse:
     app = _load(request, application_id, purpose="review")
+    try:
+        work = casework.staff_casework(user=request.user, app=app)
+    except NotFound:
+        return redirect("applications:detail", application_id=app.pk)  # the applicant: their own page
     context = {
         "app": app,
         "events": app.events.all(),
         "attachments": app.attachments.all(),
         "fields": form_fields(schema_for_case(app.case_ref, app.service), app.form_data, {}),
         "actions": services.application_available_actions(actor=request.user, app=app),
+        "work": work,
+        "changed": {d["name"]: d for d in work["defects"] if d["changed"]},
+        "reasons": [{"code": c.value, "th": th, "en": en} for c, (th, en) in casework.DEFECT_REASON_LABELS.items()],
+        "attachment_names": sorted(casework.attachment_names(app)),
         **_case_extras(app),
     }
     return render(request, "office/case.html", context)
@@ -178,3 +274,115 @@ def act(request: HttpRequest, application_id: str) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect("office:case", application_id=app.pk)
+
+
+def _case_post(request: HttpRequest, application_id: str, purpose: str, do, success: str) -> HttpResponse:
+    """Run one casework service from a case-page form; its refusal is shown on the page."""
+    app = _load(request, application_id, purpose=purpose)
+    try:
+        do(app)
+        messages.success(request, success)
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("office:case", application_id=app.pk)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+@require_POST
+def assign(request: HttpRequest, application_id: str) -> HttpResponse:
+    return _case_post(
+        request,
+        application_id,
+        "assign",
+        lambda app: casework.case_assign(
+            actor=request.user,
+            application_id=app.pk,
+            assignee_id=_int_or_none(request.POST.get("assignee_id")),
+            expected_version=_int_or_none(request.POST.get("version")),
+        ),
+        _("The case was assigned."),
+    )
+
+
+@require_POST
+def note_add(request: HttpRequest, application_id: str) -> HttpResponse:
+    return _case_post(
+        request,
+        application_id,
+        "note",
+        lambda app: casework.case_note_add(
+            actor=request.user, application_id=app.pk, body=request.POST.get("body", "")
+        ),
+        _("Note added."),
+    )
+
+
+@require_POST
+def checklist_tick(request: HttpRequest, application_id: str) -> HttpResponse:
+    return _case_post(
+        request,
+        application_id,
+        "checklist",
+        lambda app: casework.checklist_tick(
+            actor=request.user,
+            application_id=app.pk,
+            item_code=request.POST.get("item", ""),
+            done=request.POST.get("done") == "1",
+        ),
+        _("Checklist updated."),
+    )
+
+
+def _defects_from_post(post: Any) -> list[dict[str, str]]:
+    """Each marked row of the case page's request form: `mark` holds "field:name" or "attachment:name"."""
+    defects = []
+    for target in post.getlist("mark"):
+        kind, _sep, name = target.partition(":")
+        defects.append(
+            {
+                "kind": kind,
+                "name": name,
+                "reason": post.get(f"reason:{target}", ""),
+                "note": post.get(f"note:{target}", ""),
+            }
+        )
+    return defects
+
+
+@require_POST
+def request_information(request: HttpRequest, application_id: str) -> HttpResponse:
+    return _case_post(
+        request,
+        application_id,
+        "request_information",
+        lambda app: casework.information_request_create(
+            actor=request.user,
+            application_id=app.pk,
+            defects=_defects_from_post(request.POST),
+            message=request.POST.get("message", ""),
+            deadline_days=_int_or_none(request.POST.get("deadline_days")),
+            expected_version=_int_or_none(request.POST.get("version")),
+        ),
+        _("The applicant was asked to correct the marked items."),
+    )
+
+
+@require_POST
+def delay(request: HttpRequest, application_id: str) -> HttpResponse:
+    return _case_post(
+        request,
+        application_id,
+        "delay",
+        lambda app: casework.case_delay_explain(
+            actor=request.user,
+            application_id=app.pk,
+            reason=request.POST.get("reason", ""),
+            expected_date=_date_param(request.POST.get("expected_date", "")),
+        ),
+        _("Saved."),
+    )

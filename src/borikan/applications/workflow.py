@@ -41,6 +41,9 @@ class Action(models.TextChoices):
     DELIVER = "deliver", "deliver"
     CLOSE = "close", "close"
     WITHDRAW = "withdraw", "withdraw"
+    # A request for information left unanswered past its deadline ends the case as the service defines.
+    LAPSE_REJECT = "lapse_reject", "reject (request for information unanswered)"
+    LAPSE_WITHDRAW = "lapse_withdraw", "close as withdrawn (request for information unanswered)"
 
 
 class Role(models.TextChoices):
@@ -69,6 +72,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.IN_REVIEW, A.WITHDRAW): S.WITHDRAWN,
     (S.INFO_REQUESTED, A.RESUBMIT): S.IN_REVIEW,
     (S.INFO_REQUESTED, A.WITHDRAW): S.WITHDRAWN,
+    (S.INFO_REQUESTED, A.LAPSE_REJECT): S.REJECTED,  # the service's outcome for an unanswered request
+    (S.INFO_REQUESTED, A.LAPSE_WITHDRAW): S.WITHDRAWN,
     (S.PENDING_APPROVAL, A.APPROVE): S.APPROVED,
     (S.PENDING_APPROVAL, A.REJECT): S.REJECTED,
     (S.PENDING_APPROVAL, A.RETURN): S.IN_REVIEW,
@@ -99,6 +104,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.ISSUE: frozenset({Role.SYSTEM, Role.OFFICER}),
     A.DELIVER: frozenset({Role.SYSTEM}),
     A.CLOSE: frozenset({Role.SYSTEM, Role.OFFICER}),
+    A.LAPSE_REJECT: frozenset({Role.SYSTEM}),
+    A.LAPSE_WITHDRAW: frozenset({Role.SYSTEM}),
 }
 
 # Actions that must say why (stored on the event and shown to the applicant).

@@ -34,6 +34,8 @@ LEGAL = [
     (S.IN_REVIEW, A.WITHDRAW, "applicant", "free", ""),
     (S.INFO_REQUESTED, A.RESUBMIT, "applicant", "free", ""),
     (S.INFO_REQUESTED, A.WITHDRAW, "applicant", "free", ""),
+    (S.INFO_REQUESTED, A.LAPSE_REJECT, "system", "free", "no answer by the deadline"),
+    (S.INFO_REQUESTED, A.LAPSE_WITHDRAW, "system", "free", "no answer by the deadline"),
     (S.PENDING_APPROVAL, A.APPROVE, "approver", "free", ""),
     (S.PENDING_APPROVAL, A.REJECT, "approver", "free", "the premises are within 100 m of a school"),
     (S.PENDING_APPROVAL, A.RETURN, "approver", "free", "check the address again"),
