@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from . import services
+from . import outbox
 
 
 @task
-def send_delivery_email(delivery_id: int) -> str:
-    """Send an e-mail delivery; safe to run more than once. Returns the delivery's status."""
-    delivery = services.delivery_email_send(delivery_id=delivery_id)
-    return delivery.status if delivery is not None else "missing"
+def delivery_outbox_dispatch(limit: int = 100) -> int:
+    """Send the outbox's due deliveries (safe to run any number of times, on any number of workers)."""
+    return outbox.outbox_dispatch(limit=limit)

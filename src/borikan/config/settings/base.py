@@ -207,6 +207,11 @@ BORIKAN_GATEWAY_URL = env("BORIKAN_GATEWAY_URL", default="http://127.0.0.1:8081"
 # The SMS provider's HTTP API (delivery/sms.py; a local sandbox process by default: sandboxes/sms_gateway.py).
 BORIKAN_SMS_URL = env("BORIKAN_SMS_URL", default="http://127.0.0.1:8083")
 BORIKAN_SMS_API_KEY = env("BORIKAN_SMS_API_KEY", default="")
+# The delivery outbox (ADR 0016): a worker's lease on a message it is sending (longer than any send may take),
+# and the retry backoff (base × 2^(attempt − 1), capped).
+BORIKAN_OUTBOX_LEASE_SECONDS = env.int("BORIKAN_OUTBOX_LEASE_SECONDS", default=120)
+BORIKAN_OUTBOX_RETRY_BASE_SECONDS = env.int("BORIKAN_OUTBOX_RETRY_BASE_SECONDS", default=60)
+BORIKAN_OUTBOX_RETRY_MAX_SECONDS = env.int("BORIKAN_OUTBOX_RETRY_MAX_SECONDS", default=6 * 3600)
 BORIKAN_GATEWAY_WEBHOOK_SECRET = env("BORIKAN_GATEWAY_WEBHOOK_SECRET", default="")
 BORIKAN_GATEWAY_API_KEY = env("BORIKAN_GATEWAY_API_KEY", default="")
 BORIKAN_BILLER_TAX_ID = env("BORIKAN_BILLER_TAX_ID", default="0994000000006")  # + "00" suffix = Biller ID

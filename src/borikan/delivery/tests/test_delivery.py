@@ -1,16 +1,20 @@
-"""Delivering documents: the wallet at once, e-mail through a real SMTP server from a task."""
+"""Delivering documents: the wallet at once, e-mail through a real SMTP server from the outbox."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from borikan.audit.models import AuditEntry
 from borikan.core.errors import ApplicationError, ValidationFailed
 from borikan.core.events import DocumentDelivered
 from borikan.delivery.models import Delivery, DeliveryStatus
-from borikan.delivery.services import delivery_email_send, delivery_send
-from borikan.delivery.tasks import send_delivery_email
+from borikan.delivery.outbox import outbox_dispatch
+from borikan.delivery.services import delivery_send
+from borikan.delivery.tasks import delivery_outbox_dispatch
 from borikan.documents.models import IssuedDocument
 from borikan.documents.services import document_revoke
 from borikan.identity.models import User
@@ -104,18 +108,18 @@ def test_email_task_is_idempotent(
     with django_capture_on_commit_callbacks(execute=True):
         [delivery] = delivery_send(actor=approver, document=document, channels=["email"])
 
-    result = send_delivery_email.enqueue(delivery.pk)
+    result = delivery_outbox_dispatch.enqueue()
     with django_capture_on_commit_callbacks(execute=True):
         delivery_send(actor=approver, document=document, channels=["email"])
 
-    assert result.return_value == "sent"
+    assert result.return_value == 0
     assert len(smtp_server.sink.messages) == 1
     assert len(delivered_events) == 1
     delivery.refresh_from_db()
     assert delivery.attempts == 1
 
 
-def test_smtp_failure_marks_the_delivery_failed_without_raising(
+def test_smtp_failure_is_recorded_and_retried_later_without_raising(
     document: IssuedDocument,
     approver: User,
     stopped_smtp_server: int,
@@ -126,29 +130,32 @@ def test_smtp_failure_marks_the_delivery_failed_without_raising(
         [delivery] = delivery_send(actor=approver, document=document, channels=["email"])
 
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempts == 1
+    assert delivery.next_attempt_at > delivery.updated_at - dt.timedelta(seconds=1)
     assert delivery.last_error.startswith("ConnectionRefusedError")
     assert delivery.sent_at is None
+    [attempt] = delivery.attempt_log.all()
+    assert (attempt.outcome, attempt.error) == ("failed", delivery.last_error)
     assert delivered_events == []
     assert AuditEntry.objects.filter(action="delivery.failed").count() == 1
 
 
-def test_email_task_body_does_not_raise_on_smtp_failure(
+def test_dispatch_does_not_raise_on_smtp_failure(
     document: IssuedDocument, approver: User, stopped_smtp_server: int, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         [delivery] = delivery_send(actor=approver, document=document, channels=["email"])
 
-    returned = delivery_email_send(delivery_id=delivery.pk)
+    assert outbox_dispatch() == 1
 
-    assert (returned.status, returned.attempts) == (DeliveryStatus.FAILED, 1)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
 
 
-def test_failed_email_is_retried_when_delivery_is_asked_again(
+def test_failed_email_is_sent_by_the_next_dispatch_once_due(
     document: IssuedDocument,
     approver: User,
-    settings,
     delivered_events: list[DocumentDelivered],
     django_capture_on_commit_callbacks,
     request: pytest.FixtureRequest,
@@ -158,12 +165,14 @@ def test_failed_email_is_retried_when_delivery_is_asked_again(
         [delivery] = delivery_send(actor=approver, document=document, channels=["email"])
     server: SmtpServer = request.getfixturevalue("smtp_server")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        delivery_send(actor=approver, document=document, channels=["email"])
+    assert outbox_dispatch() == 0  # not due yet: the backoff holds it back
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert outbox_dispatch() == 1
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_error) == (DeliveryStatus.SENT, 2, "")
-    assert len(server.sink.messages) == 1
+    [(_, message)] = server.sink.messages
+    assert message["Message-ID"] == delivery.provider_message_id == delivery.email_message_id
     assert len(delivered_events) == 1
 
 
@@ -182,7 +191,7 @@ def test_both_channels_at_once(
     assert len(smtp_server.sink.messages) == 1
 
 
-@pytest.mark.parametrize("channels", [[], ["sms"], ["wallet", "post"], "email"])
+@pytest.mark.parametrize("channels", [[], ["fax"], ["wallet", "pigeon"], "email"])
 def test_unknown_or_missing_channels_are_rejected_and_nothing_is_created(
     document: IssuedDocument, approver: User, channels, django_capture_on_commit_callbacks
 ):
