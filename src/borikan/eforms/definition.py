@@ -18,6 +18,7 @@ from .fields import FIELD_TYPES, FILE_CONTENT_TYPES, JSON_TYPES, property_schema
 UI_KEY = "x-ui"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MAX_FILE_MB = 5
+MAX_FILE_COUNT = 1
 LEGACY_SECTION = {"key": "main", "title_th": "ข้อมูลผู้ยื่นคำขอ", "title_en": "Applicant details"}
 
 
@@ -155,8 +156,9 @@ def _field_problems(where: str, prop: dict[str, Any] | None, spec: dict[str, Any
         size, count = spec.get("max_size_mb"), spec.get("max_count")
         if not isinstance(size, int | float) or not 0 < size <= MAX_FILE_MB:
             problems.append((f"ช่อง {where}: ขนาดไฟล์ต้อง 1–{MAX_FILE_MB} MB", f"Field {where}: size 1–{MAX_FILE_MB} MB"))
-        if not isinstance(count, int) or not 1 <= count <= 10:
-            problems.append((f"ช่อง {where}: จำนวนไฟล์ต้อง 1–10", f"Field {where}: between 1 and 10 files"))
+        if count != MAX_FILE_COUNT:
+            # Applications keep one file per field (applications.Attachment: one per application and field).
+            problems.append((f"ช่อง {where}: รับได้ 1 ไฟล์", f"Field {where}: takes exactly {MAX_FILE_COUNT} file"))
         if prop is not None:
             problems.append((f"ช่อง {where} เป็นไฟล์ ต้องไม่อยู่ในโครงสร้างข้อมูล", f"File field {where} is not data"))
         return problems
@@ -219,6 +221,9 @@ def definition_problems(schema: dict[str, Any], ui: dict[str, Any]) -> list[tupl
     for name, spec in fields.items():
         problems.extend(_field_problems(name, props.get(name), spec))
         problems.extend(_show_if_problems(name, spec, set(fields)))
+    if len([f for f in fields.values() if f.get("type") == "file"]) > 1:
+        # The applications' upload path takes the form's one attachment ("x-attachment").
+        problems.append(("แบบคำขอมีช่องไฟล์ได้หนึ่งช่อง", "A form may have one file field"))
     for name in props:
         if name not in fields:
             problems.append((f"ช่อง {name} ไม่มีชื่อที่แสดง", f"Field {name} has no labels"))

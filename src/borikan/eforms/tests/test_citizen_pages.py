@@ -160,3 +160,34 @@ def test_address_options_follow_the_data_file(citizen):
         "/forms/address/", {"province": "กรุงเทพมหานคร", "district": "พญาไท", "subdistrict": "สามเสนใน"}
     ).json()
     assert codes == {"postcode": ["10400"]}
+
+
+def test_the_file_field_takes_its_types_and_size(free_service, form_admin, citizen):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from borikan.eforms import builder
+
+    services.form_draft_create(actor=form_admin, service=free_service)
+    schema, ui = rich_definition()
+    schema, ui = builder.field_update(
+        schema, ui, name="plan", values={"accept": ["application/pdf"], "max_size_mb": 1, "required": True}
+    )
+    services.form_draft_update(actor=form_admin, service=free_service, schema=schema, ui=ui)
+    services.form_publish(actor=form_admin, service=free_service)
+    client = sign_in(Client(), citizen)
+    app = _start(client, free_service)
+    url = f"/forms/applications/{app.pk}/review/"
+    big = SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 10), content_type="application/pdf")
+    refused = client.post(url, {**ENTRIES, "file": big})
+    assert refused.status_code == 400 and "1 MB" in refused.content.decode()
+    png = SimpleUploadedFile("plan.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+    assert client.post(url, {**ENTRIES, "file": png}).status_code == 400  # the field takes PDF only
+    assert not app.attachments.exists()
+    review = client.get(url).content.decode()
+    assert "/submit/" not in review  # the required plan is missing
+    pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n" + b"0" * 100, content_type="application/pdf")
+    assert client.post(url, {**ENTRIES, "file": pdf}).status_code == 302
+    assert app.attachments.get().field_name == "plan"
+    assert client.post(f"/forms/applications/{app.pk}/submit/").status_code == 302
+    app.refresh_from_db()
+    assert app.status == "submitted"

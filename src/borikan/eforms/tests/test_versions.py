@@ -111,6 +111,15 @@ def test_a_stale_draft_edit_is_refused(free_service, form_admin):
         (lambda s, u: u["sections"][0]["fields"].remove("email"), "Every field must be in exactly one section"),
         (lambda s, u: u["fields"]["supporting_document"].update(accept=["text/html"]), "may accept PDF, JPEG, PNG"),
         (lambda s, u: s.update(additionalProperties=True), "closed object"),
+        (lambda s, u: u["fields"]["supporting_document"].update(max_count=3), "takes exactly 1 file"),
+        (lambda s, u: u["fields"]["supporting_document"].update(max_size_mb=50), "size 1–5 MB"),
+        (
+            lambda s, u: (
+                u["fields"].update(second={"type": "file", "label_th": "ก", "label_en": "B", "accept": ["image/png"]}),
+                u["sections"][0]["fields"].append("second"),
+            ),
+            "one file field",
+        ),
     ],
 )
 def test_publishing_refuses_a_definition_that_breaks_the_rules(free_service, form_admin, change, en):
