@@ -12,7 +12,16 @@ from borikan.identity.apiauth import api_auth
 from . import doctemplates, selectors, services
 from .httpkit import pdf_response
 from .models import IssuedDocument
-from .schemas import DocumentOut, JwksOut, TemplateIn, TemplateOut, TemplatesOut, VerificationOut
+from .schemas import (
+    DocumentOut,
+    DocumentStatusOut,
+    JwksOut,
+    ReasonIn,
+    TemplateIn,
+    TemplateOut,
+    TemplatesOut,
+    VerificationOut,
+)
 
 router = Router(tags=["documents"])
 
@@ -36,6 +45,7 @@ def _verification_out(result: services.VerificationResult) -> dict:
         "valid_from": result.valid_from,
         "valid_until": result.valid_until,
         "revoked_on": result.revoked_on,
+        "suspended_on": result.suspended_on,
         "sha256": result.sha256,
     }
 
@@ -179,3 +189,47 @@ def template_preview_given(request: HttpRequest, slug: str, payload: TemplateIn,
 def template_publish(request: HttpRequest, slug: str):
     service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
     return doctemplates.template_publish(actor=request.auth, service=service)
+
+
+def _status_out(document: IssuedDocument) -> dict:
+    return {
+        "id": document.pk,
+        "number": document.number,
+        "status": document.current_status,
+        "suspended_at": document.suspended_at,
+        "revoked_at": document.revoked_at,
+        "events": list(document.status_events.order_by("at", "id")),
+    }
+
+
+@router.post(
+    "/{int:document_id}/suspend",
+    response=DocumentStatusOut,
+    auth=api_auth,
+    summary="Suspend a document, with a reason (approver or admin of the issuing agency)",
+)
+def suspend(request: HttpRequest, document_id: int, payload: ReasonIn):
+    document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
+    return _status_out(services.document_suspend(actor=request.auth, document=document, reason=payload.reason))
+
+
+@router.post(
+    "/{int:document_id}/reinstate",
+    response=DocumentStatusOut,
+    auth=api_auth,
+    summary="Reinstate a suspended document, with a reason (approver or admin of the issuing agency)",
+)
+def reinstate(request: HttpRequest, document_id: int, payload: ReasonIn):
+    document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
+    return _status_out(services.document_reinstate(actor=request.auth, document=document, reason=payload.reason))
+
+
+@router.post(
+    "/{int:document_id}/revoke",
+    response=DocumentStatusOut,
+    auth=api_auth,
+    summary="Revoke a document for good, with a reason (approver or admin of the issuing agency)",
+)
+def revoke(request: HttpRequest, document_id: int, payload: ReasonIn):
+    document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
+    return _status_out(services.document_revoke(actor=request.auth, document=document, reason=payload.reason))

@@ -14,8 +14,10 @@ only known after it is drawn and signed. `dig` binds it to everything the docume
 fields, dates), and the PDF itself carries the agency's PAdES signature over every byte.
 
 Revocation list: a JWS with ``"typ": "revocations+jwt"`` signed by the same agency key, payload
-``{"iss": code, "iat": ..., "exp": ..., "revoked": [document numbers, sorted]}``; a verifier may cache it
-until ``exp``. The two ``typ`` values keep one kind of token from being passed off as the other.
+``{"iss": code, "iat": ..., "exp": ..., "revoked": [document numbers, sorted], "suspended": [...]}``; a
+verifier may cache it until ``exp``. A suspended document is not in force until the agency reinstates it (then it
+leaves the list) or revokes it (then it moves to ``revoked``). The two ``typ`` values keep one kind of token
+from being passed off as the other.
 """
 
 from __future__ import annotations
@@ -100,12 +102,15 @@ def credential_sign(
     return jws.serialize_compact(header, _canonical(claims), identity.jose_key, algorithms=[identity.jws_alg])
 
 
-def status_list_sign(*, identity: SigningIdentity, revoked: list[str], issued_at: dt.datetime, ttl: int) -> str:
+def status_list_sign(
+    *, identity: SigningIdentity, revoked: list[str], issued_at: dt.datetime, ttl: int, suspended: list[str] = ()
+) -> str:
     claims = {
         "iss": identity.agency_code,
         "iat": int(issued_at.timestamp()),
         "exp": int(issued_at.timestamp()) + ttl,
         "revoked": sorted(revoked),
+        "suspended": sorted(suspended),
     }
     header = {"alg": identity.jws_alg, "kid": identity.kid, "typ": STATUS_LIST_TYP}
     return jws.serialize_compact(header, _canonical(claims), identity.jose_key, algorithms=[identity.jws_alg])
@@ -124,6 +129,7 @@ def published_jwk(*, agency_code: str, public_jwk: dict[str, Any]) -> dict[str, 
 class CheckStatus:
     VALID = "valid"
     REVOKED = "revoked"
+    SUSPENDED = "suspended"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
     INVALID = "invalid"  # malformed, forged, altered, or signed by a key that may not speak for the agency
@@ -233,7 +239,8 @@ def credential_check(
             if list_agency != agency:
                 raise _Rejected(CheckStatus.STATUS_LIST_INVALID, "the revocation list is another agency's")
             expires, revoked = listed.get("exp"), listed.get("revoked")
-            if not isinstance(expires, int) or not isinstance(revoked, list):
+            suspended = listed.get("suspended", [])
+            if not isinstance(expires, int) or not isinstance(revoked, list) or not isinstance(suspended, list):
                 raise _Rejected(CheckStatus.STATUS_LIST_INVALID, "the revocation list is malformed")
             if expires <= now.timestamp():
                 raise _Rejected(CheckStatus.STATUS_LIST_INVALID, "the revocation list has expired: fetch it again")
@@ -241,6 +248,10 @@ def credential_check(
             if claims["num"] in revoked:
                 return CredentialCheck(
                     CheckStatus.REVOKED, "the agency has revoked this document", claims, True, list_issued_at
+                )
+            if claims["num"] in suspended:
+                return CredentialCheck(
+                    CheckStatus.SUSPENDED, "the agency has suspended this document", claims, True, list_issued_at
                 )
         if valid_until is not None and today > valid_until:
             return CredentialCheck(

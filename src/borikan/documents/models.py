@@ -14,6 +14,8 @@ from borikan.core.models import TimeStampedModel
 
 class DocumentStatus(models.TextChoices):
     VALID = "valid", "valid"
+    # Not in force for now (pending an inquiry, say): reinstated to valid, or revoked for good.
+    SUSPENDED = "suspended", "suspended"
     REVOKED = "revoked", "revoked"
 
 
@@ -21,6 +23,7 @@ class VerificationStatus(models.TextChoices):
     """What a verifier is told. `expired` is derived from valid_until, never stored."""
 
     VALID = "valid", "valid"
+    SUSPENDED = "suspended", "suspended"
     REVOKED = "revoked", "revoked"
     EXPIRED = "expired", "expired"
     UNKNOWN = "unknown", "unknown"
@@ -67,6 +70,8 @@ class IssuedDocument(TimeStampedModel):
     status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.VALID)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.TextField(blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.TextField(blank=True)
     # Stored through the default storage, which is private: the PDF is only streamed after an access check.
     pdf = models.FileField(upload_to="documents/", max_length=200)
     sha256 = models.CharField(max_length=64, unique=True)
@@ -84,9 +89,14 @@ class IssuedDocument(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=DocumentStatus.values), name="document_status_valid"),
             models.CheckConstraint(
-                condition=models.Q(status=DocumentStatus.VALID, revoked_at__isnull=True)
+                condition=models.Q(status__in=[DocumentStatus.VALID, DocumentStatus.SUSPENDED], revoked_at__isnull=True)
                 | models.Q(status=DocumentStatus.REVOKED, revoked_at__isnull=False),
                 name="document_revoked_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=DocumentStatus.SUSPENDED, suspended_at__isnull=False)
+                | (~models.Q(status=DocumentStatus.SUSPENDED) & models.Q(suspended_at__isnull=True)),
+                name="document_suspended_at_matches_status",
             ),
             models.CheckConstraint(
                 condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
@@ -102,6 +112,8 @@ class IssuedDocument(TimeStampedModel):
         """The status a verifier sees on `day` (a Bangkok calendar date)."""
         if self.status == DocumentStatus.REVOKED:
             return VerificationStatus.REVOKED
+        if self.status == DocumentStatus.SUSPENDED:
+            return VerificationStatus.SUSPENDED
         if self.valid_until is not None and day > self.valid_until:
             return VerificationStatus.EXPIRED
         return VerificationStatus.VALID
@@ -123,6 +135,35 @@ class IssuedDocument(TimeStampedModel):
     @property
     def field_pairs(self) -> list[tuple[str, str]]:
         return [(item["label"], item["value"]) for item in self.body_fields]
+
+
+class StatusChange(models.TextChoices):
+    SUSPENDED = "suspended", "suspended"
+    REINSTATED = "reinstated", "reinstated"
+    REVOKED = "revoked", "revoked"
+
+
+class DocumentStatusEvent(models.Model):
+    """Each suspension, reinstatement and revocation of a document, with its reason and who did it."""
+
+    document = models.ForeignKey(IssuedDocument, on_delete=models.PROTECT, related_name="status_events")
+    change = models.CharField(max_length=12, choices=StatusChange.choices)
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["document_id", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(change__in=StatusChange.values), name="document_status_change_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}: {self.change}"
 
 
 class SigningCertificate(models.Model):

@@ -30,6 +30,7 @@ class VerificationOut(Schema):
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
     revoked_on: dt.date | None = None
+    suspended_on: dt.date | None = None
     sha256: str | None = None
 
 
@@ -84,3 +85,24 @@ class TemplatesOut(Schema):
     draft: TemplateOut | None = None
     published: TemplateOut | None = None
     versions: list[TemplateVersionOut]
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class StatusEventOut(Schema):
+    change: str
+    reason: str
+    at: dt.datetime
+
+
+class DocumentStatusOut(Schema):
+    """A document's status as its agency's staff see it, with every suspension, reinstatement and revocation."""
+
+    id: int
+    number: str
+    status: str
+    suspended_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    events: list[StatusEventOut]

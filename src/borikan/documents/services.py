@@ -32,8 +32,10 @@ from .doctemplates import compiled, template_published
 from .models import (
     DocumentNumberCounter,
     DocumentStatus,
+    DocumentStatusEvent,
     IssuedDocument,
     SigningCertificate,
+    StatusChange,
     VerificationStatus,
     new_verification_code,
 )
@@ -332,37 +334,103 @@ def _discard(stored_name: str) -> None:
         default_storage.delete(stored_name)
 
 
-@transaction.atomic
-def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDocument:
-    """Revoke a valid document. Only an approver or administrator of the issuing agency may."""
-    reason = _clean_text(
-        reason, field="reason", code="reason_required", label_th="เหตุผล", label_en="reason", max_length=1000
-    )
+def _status_change_allowed(*, actor, document: IssuedDocument, doing_th: str, doing_en: str) -> None:
     if not any(staff_has_role(user=actor, agency_id=document.agency_id, role=role) for role in REVOKING_ROLES):
         raise PermissionDenied(
-            "เฉพาะผู้อนุมัติหรือผู้ดูแลของหน่วยงานที่ออกเอกสารเท่านั้นที่เพิกถอนเอกสารได้",
-            "Only an approver or administrator of the issuing agency may revoke this document",
+            f"เฉพาะผู้อนุมัติหรือผู้ดูแลของหน่วยงานที่ออกเอกสารเท่านั้นที่{doing_th}ได้",
+            f"Only an approver or administrator of the issuing agency may {doing_en} this document",
         )
     require_staff(actor, service=document.service)
+
+
+def _reason(reason: object) -> str:
+    return _clean_text(
+        reason, field="reason", code="reason_required", label_th="เหตุผล", label_en="reason", max_length=1000
+    )
+
+
+def _already_revoked() -> ApplicationError:
+    return ApplicationError(
+        "document_already_revoked", "เอกสารนี้ถูกเพิกถอนแล้ว", "This document has already been revoked", status=409
+    )
+
+
+def _record_status_change(*, actor, document: IssuedDocument, change: str, reason: str, at: dt.datetime) -> None:
+    DocumentStatusEvent.objects.create(document=document, change=change, reason=reason, actor=actor, at=at)
+    audit_record(
+        actor=actor,
+        action=f"document.{change}",
+        object_type="document",
+        object_id=document.number,
+        subject_user_id=document.holder_id,
+        data={"reason": reason},
+    )
+
+
+@transaction.atomic
+def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDocument:
+    """Revoke a valid or suspended document, for good. Only an approver or administrator of the issuing agency may."""
+    reason = _reason(reason)
+    _status_change_allowed(actor=actor, document=document, doing_th="เพิกถอนเอกสาร", doing_en="revoke")
     locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     if locked.status == DocumentStatus.REVOKED:
-        raise ApplicationError(
-            "document_already_revoked",
-            "เอกสารนี้ถูกเพิกถอนแล้ว",
-            "This document has already been revoked",
-            status=409,
-        )
+        raise _already_revoked()
     locked.status = DocumentStatus.REVOKED
     locked.revoked_at = timezone.now()
     locked.revoked_reason = reason
-    locked.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="document.revoked",
-        object_type="document",
-        object_id=locked.number,
-        subject_user_id=locked.holder_id,
-        data={"reason": reason},
+    locked.suspended_at = None
+    locked.save(update_fields=["status", "revoked_at", "revoked_reason", "suspended_at", "updated_at"])
+    _record_status_change(
+        actor=actor, document=locked, change=StatusChange.REVOKED, reason=reason, at=locked.revoked_at
+    )
+    return locked
+
+
+@transaction.atomic
+def document_suspend(*, actor, document: IssuedDocument, reason: str) -> IssuedDocument:
+    """Suspend a valid document: verifiers are told "suspended" until it is reinstated (or revoked)."""
+    reason = _reason(reason)
+    _status_change_allowed(actor=actor, document=document, doing_th="ระงับเอกสาร", doing_en="suspend")
+    locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    if locked.status == DocumentStatus.REVOKED:
+        raise _already_revoked()
+    if locked.status == DocumentStatus.SUSPENDED:
+        raise ApplicationError(
+            "document_already_suspended",
+            "เอกสารนี้ถูกระงับอยู่แล้ว",
+            "This document is already suspended",
+            status=409,
+        )
+    locked.status = DocumentStatus.SUSPENDED
+    locked.suspended_at = timezone.now()
+    locked.suspended_reason = reason
+    locked.save(update_fields=["status", "suspended_at", "suspended_reason", "updated_at"])
+    _record_status_change(
+        actor=actor, document=locked, change=StatusChange.SUSPENDED, reason=reason, at=locked.suspended_at
+    )
+    return locked
+
+
+@transaction.atomic
+def document_reinstate(*, actor, document: IssuedDocument, reason: str) -> IssuedDocument:
+    """Put a suspended document back in force (the suspension stays in its history)."""
+    reason = _reason(reason)
+    _status_change_allowed(actor=actor, document=document, doing_th="คืนสถานะเอกสาร", doing_en="reinstate")
+    locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    if locked.status == DocumentStatus.REVOKED:
+        raise _already_revoked()
+    if locked.status != DocumentStatus.SUSPENDED:
+        raise ApplicationError(
+            "document_not_suspended",
+            "เอกสารนี้ไม่ได้ถูกระงับ จึงคืนสถานะไม่ได้",
+            "This document is not suspended, so it cannot be reinstated",
+            status=409,
+        )
+    locked.status = DocumentStatus.VALID
+    locked.suspended_at = None
+    locked.save(update_fields=["status", "suspended_at", "updated_at"])
+    _record_status_change(
+        actor=actor, document=locked, change=StatusChange.REINSTATED, reason=reason, at=timezone.now()
     )
     return locked
 
@@ -384,6 +452,7 @@ class VerificationResult:
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
     revoked_on: dt.date | None = None
+    suspended_on: dt.date | None = None
     sha256: str = ""
     verification_code: str = ""
 
@@ -419,6 +488,7 @@ def _verification_of(document: IssuedDocument, *, via: str) -> VerificationResul
         valid_from=document.valid_from,
         valid_until=document.valid_until,
         revoked_on=timezone.localdate(document.revoked_at) if document.revoked_at else None,
+        suspended_on=timezone.localdate(document.suspended_at) if document.suspended_at else None,
         sha256=document.sha256,
         verification_code=document.verification_code,
     )
@@ -426,7 +496,7 @@ def _verification_of(document: IssuedDocument, *, via: str) -> VerificationResul
 
 @transaction.atomic
 def document_verify(*, code: str) -> VerificationResult:
-    """The status of the document a QR code points to: valid, revoked, expired or unknown."""
+    """The status of the document a QR code points to: valid, suspended, revoked, expired or unknown."""
     if not isinstance(code, str) or not _CODE_SHAPE.match(code):
         return UNKNOWN
     document = IssuedDocument.objects.select_related("agency").filter(verification_code=code).first()
@@ -474,12 +544,19 @@ def document_pdf_download(*, actor, document: IssuedDocument) -> bytes:
 def status_list_issue(*, agency: Agency) -> str:
     """The agency's revocation list, signed now with its key: a JWS a verifier may cache until its `exp`.
 
-    Lists every revoked document number of the agency (suspension, when added, belongs here too).
+    Lists every revoked and every suspended document number of the agency.
     """
     identity = _agency_identity(agency)
     _record_signing_certificate(agency=agency, identity=identity)
-    revoked = list(
-        IssuedDocument.objects.filter(agency=agency, status=DocumentStatus.REVOKED).values_list("number", flat=True)
-    )
+    listed: dict[str, list[str]] = {DocumentStatus.REVOKED: [], DocumentStatus.SUSPENDED: []}
+    rows = IssuedDocument.objects.filter(agency=agency, status__in=list(listed)).values_list("status", "number")
+    for status, number in rows:
+        listed[status].append(number)
     ttl = int(getattr(settings, "BORIKAN_STATUS_LIST_TTL_SECONDS", DEFAULT_STATUS_LIST_TTL_SECONDS))
-    return status_list_sign(identity=identity, revoked=revoked, issued_at=timezone.now(), ttl=ttl)
+    return status_list_sign(
+        identity=identity,
+        revoked=listed[DocumentStatus.REVOKED],
+        suspended=listed[DocumentStatus.SUSPENDED],
+        issued_at=timezone.now(),
+        ttl=ttl,
+    )

@@ -37,6 +37,7 @@ def _expected_verification(document: IssuedDocument, status: str = "valid") -> d
         "valid_from": document.valid_from.isoformat(),
         "valid_until": document.valid_until.isoformat(),
         "revoked_on": None,
+        "suspended_on": None,
         "sha256": document.sha256,
     }
 
@@ -53,6 +54,7 @@ UNKNOWN = {
     "valid_from": None,
     "valid_until": None,
     "revoked_on": None,
+    "suspended_on": None,
     "sha256": None,
 }
 
@@ -82,6 +84,7 @@ def test_verify_by_code_reports_revoked(document: IssuedDocument, approver: User
     assert body == {
         **_expected_verification(document, "revoked"),
         "revoked_on": timezone.localdate().isoformat(),
+        "suspended_on": None,
     }
     assert "เพิกถอนตามคำสั่ง" not in str(body)  # the reason is internal
 
