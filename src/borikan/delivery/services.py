@@ -135,7 +135,8 @@ def delivery_send(*, actor, document: IssuedDocument, channels: list[str]) -> li
                 "user_id": document.holder_id,
                 "recipient": recipients[channel],
                 "reference": document.number,
-                "idempotency_key": f"doc-{document.pk}-{channel}",
+                # Unique beyond this database too: the provider keeps references longer than a test database lives.
+                "idempotency_key": f"doc-{document.pk}-{channel}-{uuid.uuid4().hex[:12]}",
                 "max_attempts": MAX_ATTEMPTS[channel],
                 "next_attempt_at": timezone.now(),
             },
