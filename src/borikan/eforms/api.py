@@ -9,7 +9,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from borikan.applications.selectors import access_application_for_user
 from borikan.catalog.models import Service
+from borikan.catalog.selectors import service_get
 from borikan.core.errors import NotFound
 from borikan.identity.apiauth import api_auth
 
@@ -38,6 +40,17 @@ class VersionOut(Schema):
         if obj.status != "draft":
             return []
         return [{"th": th, "en": en} for th, en in selectors.problems_of(obj)]
+
+
+class DefinitionOut(Schema):
+    service: str
+    number: int
+    schema_: dict[str, Any] = Field(alias="schema")
+    ui: dict[str, Any]
+
+
+def _definition(version: FormVersion) -> dict[str, Any]:
+    return {"service": version.service.slug, "number": version.number, "schema": version.schema, "ui": version.ui}
 
 
 class DraftIn(Schema):
@@ -89,3 +102,25 @@ def publish(request: HttpRequest, slug: str, payload: PublishIn | None = None):
     service = _service(request, slug)
     revision = payload.revision if payload else None
     return services.form_publish(actor=request.auth, service=service, expected_revision=revision)
+
+
+@router.get(
+    "/services/{slug}/current",
+    response=DefinitionOut,
+    by_alias=True,
+    summary="The form a new application of this service gets (schema: the data; ui: labels, sections, conditions)",
+)
+def current(request: HttpRequest, slug: str):
+    service = service_get(slug=slug)
+    return _definition(services.form_version_current(service))
+
+
+@router.get(
+    "/applications/{application_id}/definition",
+    response=DefinitionOut,
+    by_alias=True,
+    summary="The form version an application was started with (its data is validated against this one)",
+)
+def application_definition(request: HttpRequest, application_id: str):
+    app = access_application_for_user(user=request.auth, application_id=application_id, audit_read=False)
+    return _definition(services.version_for_case(app.case_ref, app.service))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .definition import definition_problems, field_order
-from .models import FormVersion, VersionStatus
+from .models import ApplicationForm, FormVersion, VersionStatus
 
 
 def versions_of(*, service: Any) -> list[FormVersion]:
@@ -67,3 +67,10 @@ def builder_rows(version: FormVersion) -> list[BuilderRow]:
             for sub, sub_spec in spec.get("fields", {}).items():
                 rows.append(row(f"{name}.{sub}", sub_spec, sub in sub_required, "", 1))
     return rows
+
+
+def pinned_version(*, case_ref: str) -> FormVersion | None:
+    """The form version an application was started with (None for a case never pinned). For the decision
+    record: `pinned_version(case_ref=app.case_ref).number`."""
+    pin = ApplicationForm.objects.select_related("form_version").filter(case_ref=case_ref).first()
+    return pin.form_version if pin else None

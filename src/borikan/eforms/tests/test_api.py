@@ -59,3 +59,25 @@ def test_a_malformed_draft_body_is_422(free_service, form_admin, api_as):
     api.post(base + "/draft")
     response = api.put(base + "/draft", {"schema": "nope", "ui": {}}, "application/json")
     assert response.status_code == 422
+
+
+def test_clients_read_the_form_to_fill_and_the_form_of_their_case(
+    free_service, form_admin, citizen, other_citizen, api_as
+):
+    from borikan.applications import services as app_services
+    from borikan.eforms import services
+
+    api = api_as(citizen)
+    current = api.get(f"/api/v1/eforms/services/{free_service.slug}/current")
+    assert current.status_code == 200 and current.json()["number"] == 1
+    assert current.json()["ui"]["fields"]["citizen_id"]["type"] == "citizen_id"
+    app = app_services.application_create(actor=citizen, service_slug=free_service.slug)
+    services.form_draft_create(actor=form_admin, service=free_service)
+    schema, ui = rich_definition()
+    services.form_draft_update(actor=form_admin, service=free_service, schema=schema, ui=ui)
+    services.form_publish(actor=form_admin, service=free_service)
+    assert api.get(f"/api/v1/eforms/services/{free_service.slug}/current").json()["number"] == 2
+    mine = api.get(f"/api/v1/eforms/applications/{app.pk}/definition")
+    assert mine.status_code == 200 and mine.json()["number"] == 1
+    assert api_as(other_citizen).get(f"/api/v1/eforms/applications/{app.pk}/definition").status_code == 404
+    assert api.get("/api/v1/eforms/services/no-such-service/current").status_code == 404
