@@ -7,16 +7,19 @@ from django.urls import reverse
 from ninja import File, Router
 from ninja.files import UploadedFile
 
+from borikan.core.errors import NotFound
 from borikan.identity.apiauth import api_auth
 
 from . import doctemplates, selectors, services
 from .httpkit import pdf_response
 from .models import IssuedDocument
+from .renewal import document_renewal_prefill
 from .schemas import (
     DocumentOut,
     DocumentStatusOut,
     JwksOut,
     ReasonIn,
+    RenewalOut,
     TemplateIn,
     TemplateOut,
     TemplatesOut,
@@ -233,3 +236,22 @@ def reinstate(request: HttpRequest, document_id: int, payload: ReasonIn):
 def revoke(request: HttpRequest, document_id: int, payload: ReasonIn):
     document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
     return _status_out(services.document_revoke(actor=request.auth, document=document, reason=payload.reason))
+
+
+@router.get(
+    "/{int:document_id}/renewal",
+    response=RenewalOut,
+    auth=api_auth,
+    summary="The prefilled renewal application of my document, when it is close to or past expiry (holder only)",
+)
+def renewal(request: HttpRequest, document_id: int):
+    document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
+    if document.holder_id != request.auth.pk:
+        raise NotFound("document", "เอกสาร")
+    prefill = document_renewal_prefill(document)
+    return {
+        **prefill,
+        "document_number": document.number,
+        "valid_until": document.valid_until,
+        "start_url": request.build_absolute_uri(reverse("applications:start", args=[prefill["service_slug"]])),
+    }

@@ -79,6 +79,8 @@ class IssuedDocument(TimeStampedModel):
     # The compact credential printed in the QR code (a JWS signed with the agency's key) and that key's id.
     credential = models.TextField(blank=True)
     signing_kid = models.CharField(max_length=64, blank=True)
+    # Application answers carried over to a renewal (see renewal.py): never files or citizen IDs.
+    renewal_data = models.JSONField(default=dict, blank=True)
     # The service's published template it was drawn with (None: the shipped default template).
     template = models.ForeignKey(
         "documents.DocumentTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"

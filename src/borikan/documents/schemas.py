@@ -106,3 +106,13 @@ class DocumentStatusOut(Schema):
     suspended_at: dt.datetime | None
     revoked_at: dt.datetime | None
     events: list[StatusEventOut]
+
+
+class RenewalOut(Schema):
+    """What starts the renewal application: the service and the prefilled form (POST the start URL to begin)."""
+
+    service_slug: str
+    form_data: dict
+    document_number: str
+    valid_until: dt.date | None
+    start_url: str

@@ -40,6 +40,7 @@ from .models import (
     new_verification_code,
 )
 from .rendering import render_document_pdf
+from .renewal import renewal_data_to_keep
 from .selectors import document_pdf_content
 from .signing import SigningIdentity, sign_pdf, signing_identity
 
@@ -149,8 +150,12 @@ def document_issue(
     fields: dict[str, str],
     valid_days: int | None,
     service: Any = None,
+    renewal_data: dict[str, Any] | None = None,
 ) -> IssuedDocument:
     """Number, render and store the document for a case; one document per case.
+
+    `renewal_data`: application answers to prefill a renewal with (kept only for fields of the service's form,
+    never files or citizen IDs; see renewal.py).
 
     `valid_days` counts the day of issue: 1 means valid today only; None means no expiry date.
     The caller (the case lifecycle) has already decided that the document may be issued.
@@ -228,6 +233,7 @@ def document_issue(
                 valid_until=today + dt.timedelta(days=valid_days - 1) if valid_days else None,
                 verification_code=verification_code,
                 template=template,
+                renewal_data=renewal_data_to_keep(service=service, data=renewal_data),
             )
             _record_signing_certificate(agency=agency, identity=identity)
             pdf = document_render_signed(document=document, identity=identity)

@@ -9,12 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from borikan.agencies.selectors import staff_roles
 from borikan.core.errors import ApplicationError, NotFound
 from borikan.identity.enforcement import AssuranceRequired
 
 from . import doctemplates, selectors, services
 from .forms import DocumentTemplateForm, VerifyPdfForm
 from .httpkit import pdf_response
+from .renewal import renewal_state
 
 
 def _not_for_search_engines(response: HttpResponse) -> HttpResponse:
@@ -142,3 +144,54 @@ def template_preview(request: HttpRequest, slug: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _detail_page(request: HttpRequest, document, *, error=None, status: int = 200) -> HttpResponse:
+    is_holder = document.holder_id == request.user.pk
+    roles = staff_roles(user=request.user, agency_id=document.agency_id)
+    context = {
+        "document": document,
+        "is_holder": is_holder,
+        "renewal": renewal_state(document) if is_holder else None,
+        "can_change_status": bool(roles & set(services.REVOKING_ROLES)),
+        "events": document.status_events.order_by("at", "id"),
+        "error": error,
+    }
+    return render(request, "documents/detail.html", context, status=status)
+
+
+@require_GET
+def detail(request: HttpRequest, document_id: int) -> HttpResponse:
+    """One document: for the holder (download, verification link, renewal) or its agency's staff (status)."""
+    try:
+        document = selectors.access_document_for_user(user=request.user, document_id=document_id)
+    except NotFound:
+        raise Http404 from None
+    return _detail_page(request, document)
+
+
+_STATUS_CHANGES = {
+    "suspend": services.document_suspend,
+    "reinstate": services.document_reinstate,
+    "revoke": services.document_revoke,
+}
+
+
+@require_http_methods(["POST"])
+def change_status(request: HttpRequest, document_id: int) -> HttpResponse:
+    """Suspend, reinstate or revoke, with a reason (approvers and admins of the issuing agency)."""
+    try:
+        document = selectors.access_document_for_user(user=request.user, document_id=document_id)
+    except NotFound:
+        raise Http404 from None
+    change = _STATUS_CHANGES.get(request.POST.get("action", ""))
+    if change is None:
+        return _detail_page(request, document, status=400)
+    try:
+        change(actor=request.user, document=document, reason=request.POST.get("reason", ""))
+    except AssuranceRequired:
+        raise
+    except ApplicationError as error:
+        return _detail_page(request, document, error=error, status=error.status)
+    messages.success(request, _("The document's status has been changed."))
+    return redirect("documents:detail", document_id=document.pk)
