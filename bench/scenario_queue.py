@@ -37,10 +37,12 @@ statuses AS (
                  'delivered','closed','closed','rejected','withdrawn','delivered']::varchar[] AS s
 )
 INSERT INTO applications_application (id, created_at, updated_at, service_id, agency_id, applicant_id, status,
-                                      tracking_number, form_data, version, submitted_at, due_date, assigned_to_id)
+                                      tracking_number, form_data, version, submitted_at, due_date, assigned_to_id,
+                                      fee_waived, sla_paused_days, delay_reason)
 SELECT gen_random_uuid(), ts, ts, sv.id, sv.agency_id, applicants.first + (i %% 2000),
        statuses.s[1 + (i * 7919) %% 12], 'Q' || i, '{}'::jsonb, 1, ts, (ts + ((i %% 30) || ' days')::interval)::date,
-       CASE WHEN i %% 3 = 0 THEN (SELECT id FROM identity_user WHERE email = 'officer@bench.invalid') END
+       CASE WHEN i %% 3 = 0 THEN (SELECT id FROM identity_user WHERE email = 'officer@bench.invalid') END,
+       false, 0, ''
 FROM generate_series(1::bigint, %(cases)s) i
 CROSS JOIN applicants CROSS JOIN statuses
 JOIN services sv ON sv.k = (i * 31) %% sv.total
@@ -97,7 +99,9 @@ def _measure() -> dict:
         application_queue(user=officer).values_list("service__slug", flat=True).first()
     )  # one of the agency's services
     filters = [{}, {"status": "in_review"}, {"service_slug": service}, {"assigned_to_me": True},
-               {"status": "pending_approval", "service_slug": service}]  # fmt: skip
+               {"status": "pending_approval", "service_slug": service},
+               {"due": "overdue"}, {"due": "soon"}, {"assignee": "none", "due": "overdue"},
+               {"due_within_days": 10, "service_slug": service}]  # fmt: skip
     product, floor = [], []
     for _ in range(3):  # warm caches and prepared plans
         for f in filters:
@@ -139,8 +143,9 @@ def run() -> list[dict]:
             "target": 50,
             "better": "lower",
             "floor": result["floor_p95"],
-            "detail": f"{CASES:,} cases in PostgreSQL; officer of one agency; first page (50) of 5 queue filters "
-            f"(open cases, by status, by service, assigned to me, status+service), incl. the access query; "
+            "detail": f"{CASES:,} cases in PostgreSQL; officer of one agency; first page (50) of 9 queue filters "
+            f"(open cases, by status, by service, assigned to me, status+service, overdue, due soon, unassigned "
+            f"overdue, due within 10 working days+service), incl. the access query; "
             f"p50 {result['p50']} ms; floor = the same SQL sent by psycopg without the ORM",
         }
     ]
