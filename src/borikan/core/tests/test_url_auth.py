@@ -19,6 +19,8 @@ PUBLIC_PAGES = {
     "identity:federation_callback",
     "documents:verify",
     "documents:verify_upload",
+    "delivery:shared",
+    "delivery:shared_pdf",
     "governance:agency",
     "set_language",
 }
@@ -33,6 +35,9 @@ SAMPLE_KWARGS = {
     "uidb64": "MQ",
     "token": "invalid-token",
     "case_ref": "00000000-0000-0000-0000-000000000000",
+    "share_id": 1,
+    "delivery_id": 1,
+    "action": "retry",
 }
 
 
