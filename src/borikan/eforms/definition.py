@@ -106,6 +106,13 @@ def combine(schema: dict[str, Any], ui: dict[str, Any]) -> dict[str, Any]:
     """The one dict pages and validation read. The first file field also appears as the schema's "x-attachment",
     the spec the applications' upload path checks content types against."""
     combined = {**copy.deepcopy(schema), UI_KEY: copy.deepcopy(ui)}
+    # The labels also as the schema's own annotations ("title", "x-title-th"), for readers of the bare schema.
+    for name, prop in combined.get("properties", {}).items():
+        spec = ui.get("fields", {}).get(name) or {}
+        if isinstance(prop, dict) and spec.get("label_en"):
+            prop["title"] = spec["label_en"]
+        if isinstance(prop, dict) and spec.get("label_th"):
+            prop["x-title-th"] = spec["label_th"]
     files = [(name, spec) for name, spec in ui.get("fields", {}).items() if spec.get("type") == "file"]
     if files:
         name, spec = files[0]

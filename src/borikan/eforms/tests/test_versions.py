@@ -152,3 +152,14 @@ def test_only_an_admin_of_the_agency_edits_its_forms(free_service, officer, fore
         with pytest.raises(NotFound):
             services.form_draft_create(actor=outsider, service=free_service)
     assert not FormVersion.objects.filter(status="draft").exists()
+
+
+def test_the_definition_also_labels_the_bare_schema(free_service, form_admin):
+    services.form_draft_create(actor=form_admin, service=free_service)
+    schema, ui = rich_definition()
+    services.form_draft_update(actor=form_admin, service=free_service, schema=schema, ui=ui)
+    services.form_publish(actor=form_admin, service=free_service)
+    definition = services.schema_current(free_service)
+    assert definition["properties"]["capital"]["title"] == "Registered capital"
+    assert definition["properties"]["capital"]["x-title-th"] == "ทุนจดทะเบียน"
+    assert definition["x-attachment"]["name"] == "plan"
