@@ -23,6 +23,8 @@ from .schemas import (
     AssignIn,
     AttachmentOut,
     CaseworkOut,
+    CaseworkSettingsIn,
+    CaseworkSettingsOut,
     ChecklistDefineIn,
     ChecklistDefinitionOut,
     ChecklistOut,
@@ -87,6 +89,20 @@ def application_queue(
 )
 def checklist_definition(request: HttpRequest, slug: str):
     return casework.review_checklist_current_for_staff(user=request.auth, service_slug=slug)
+
+
+@router.get("/service-casework/{slug}", response=CaseworkSettingsOut, summary="A service's casework settings (staff)")
+def casework_settings(request: HttpRequest, slug: str):
+    return casework.casework_settings_for_staff(user=request.auth, service_slug=slug)
+
+
+@router.put(
+    "/service-casework/{slug}",
+    response=CaseworkSettingsOut,
+    summary="Set what an unanswered request turns into, its default deadline and the late-notice interval (admin)",
+)
+def casework_settings_set(request: HttpRequest, slug: str, payload: CaseworkSettingsIn):
+    return casework.casework_settings_set(actor=request.auth, service_slug=slug, **payload.dict())
 
 
 @router.put(

@@ -362,12 +362,13 @@ def transition_after(app: Application, source: Status, action: Action, actor: An
     if action == Action.REQUEST_INFO:
         # A request made without marking fields (the plain action) still gets its deadline and its expiry.
         if not app.__dict__.pop("_structured_request", False):
-            InformationRequest.objects.create(
+            request = InformationRequest.objects.create(
                 application=app,
                 requested_by=actor,
                 message=reason.strip(),
                 deadline=sla.add_working_days(sla.today(), settings_for(app.service).info_request_days),
             )
+            _notify_after_commit(request.pk)
         return
     if source != Status.INFO_REQUESTED:
         return
@@ -539,6 +540,7 @@ def information_request_create(
             )
             for d in cleaned
         )
+        _notify_after_commit(request.pk)
         _audit(
             actor,
             app,
@@ -914,3 +916,135 @@ def review_checklist_current_for_staff(*, user: Any, service_slug: str) -> Revie
     if checklist is None:
         raise NotFound("checklist", "รายการตรวจสอบ")
     return checklist
+
+
+# --- the service's casework settings (agency admin) ----------------------------------------------------------
+
+
+def casework_settings_set(
+    *,
+    actor: Any,
+    service_slug: str,
+    info_request_expiry: str,
+    info_request_days: int,
+    late_notice_interval_days: int,
+) -> CaseworkSettings:
+    from borikan.catalog.selectors import service_get
+
+    service = service_get(slug=service_slug)
+    held = staff_roles(user=actor, agency_id=service.agency_id)
+    if not held:
+        raise NotFound("service", "บริการ")
+    if StaffRole.AGENCY_ADMIN not in held:
+        raise PermissionDenied("เฉพาะผู้ดูแลของหน่วยงาน", "Only the agency's admins change these settings")
+    require_staff(actor, service=service)
+    if info_request_expiry not in ExpiryOutcome.values:
+        raise ValidationFailed(
+            "invalid_settings",
+            "ผลเมื่อไม่ตอบภายในกำหนดต้องเป็น reject หรือ withdraw",
+            "info_request_expiry is reject or withdraw",
+            field="info_request_expiry",
+        )
+    if not 1 <= info_request_days <= MAX_REQUEST_DAYS:
+        raise ValidationFailed(
+            "invalid_settings",
+            f"ระยะเวลาต้องเป็น 1 ถึง {MAX_REQUEST_DAYS} วันทำการ",
+            f"info_request_days is 1 to {MAX_REQUEST_DAYS}",
+            field="info_request_days",
+        )
+    if not 1 <= late_notice_interval_days <= 7:
+        # The Act asks for a notice every 7 days at the longest.
+        raise ValidationFailed(
+            "invalid_settings",
+            "แจ้งความล่าช้าได้ทุก 1 ถึง 7 วัน",
+            "late_notice_interval_days is 1 to 7",
+            field="late_notice_interval_days",
+        )
+    with transaction.atomic():
+        settings, _created = CaseworkSettings.objects.update_or_create(
+            service=service,
+            defaults={
+                "info_request_expiry": info_request_expiry,
+                "info_request_days": info_request_days,
+                "late_notice_interval_days": late_notice_interval_days,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="service.casework_settings_changed",
+            object_type="service",
+            object_id=service.pk,
+            data={
+                "info_request_expiry": info_request_expiry,
+                "info_request_days": info_request_days,
+                "late_notice_interval_days": late_notice_interval_days,
+            },
+        )
+    return settings
+
+
+def casework_settings_for_staff(*, user: Any, service_slug: str) -> CaseworkSettings:
+    from borikan.catalog.selectors import service_get
+
+    service = service_get(slug=service_slug)
+    if not staff_roles(user=user, agency_id=service.agency_id):
+        raise NotFound("service", "บริการ")
+    require_staff(user, service=service)
+    return settings_for(service)
+
+
+# --- telling the applicant about the request ---------------------------------------------------------------------
+
+
+def _notify_after_commit(request_id: int) -> None:
+    from .tasks import notify_information_request
+
+    transaction.on_commit(lambda: notify_information_request.enqueue(request_id))
+
+
+def information_request_notify(*, request_id: int) -> str:
+    """E-mail (or, without an address, SMS) the applicant what to correct, by when, and what happens otherwise.
+    Runs after the request committed."""
+    from borikan.delivery.services import notification_email_send
+
+    request = InformationRequest.objects.select_related(
+        "application__applicant", "application__service", "application__agency"
+    ).get(pk=request_id)
+    app = request.application
+    labels = target_labels(app)
+    outcome = settings_for(app.service).info_request_expiry
+    lines_th, lines_en = [], []
+    for d in (defect_view(d, labels) for d in request.defects.all()):
+        note = f" — {d['note']}" if d["note"] else ""
+        lines_th.append(f"- {d['label_th']}: {d['reason_th']}{note}")
+        lines_en.append(f"- {d['label_en']}: {d['reason_en']}{note}")
+    if not lines_th:
+        lines_th, lines_en = [f"- {request.message}"], [f"- {request.message}"]
+    otherwise_th = "คำขอจะไม่ได้รับอนุมัติ" if outcome == ExpiryOutcome.REJECT else "คำขอจะถูกส่งคืน (ถือว่าถอนคำขอ)"
+    otherwise_en = "the application will be rejected" if outcome == ExpiryOutcome.REJECT else "it will be returned"
+    subject = f"ขอข้อมูลเพิ่มเติม / More information needed: {app.tracking_number}"
+    body = (
+        f"เรียน {app.applicant.full_name}\n\n{app.agency.name_th} ขอให้ท่านแก้ไขคำขอ {app.tracking_number} ดังนี้\n"
+        + "\n".join(lines_th)
+        + f"\nภายในวันที่ {thai_date(request.deadline)} มิฉะนั้น{otherwise_th}\n"
+        f"ระหว่างรอการแก้ไข ระยะเวลาพิจารณาจะหยุดนับ\n\n"
+        f"Dear {app.applicant.full_name},\n\n{app.agency.name_en} asks you to correct application "
+        f"{app.tracking_number}:\n" + "\n".join(lines_en) + f"\nby {request.deadline.isoformat()}; otherwise "
+        f"{otherwise_en}. The processing time stops while we wait for you.\n"
+    )
+    to = app.form_data.get("email") or app.applicant.email
+    if to:
+        message_id = notification_email_send(to=to, subject=subject, body=body, reference=app.tracking_number or "")
+        channel = "email"
+    else:
+        from borikan.delivery.sms import sms_send
+
+        message_id = sms_send(
+            to=app.applicant.mobile,
+            text=f"borikan: คำขอ {app.tracking_number} ต้องแก้ไข {len(lines_th)} รายการ "
+            f"ภายใน {thai_date(request.deadline)} ดูรายละเอียดในระบบ",
+        )
+        channel = "sms"
+    _audit(None, app, "information_request_notified", {"request_id": request.pk, "channel": channel,
+                                                        "message_id": message_id})  # fmt: skip
+    return message_id

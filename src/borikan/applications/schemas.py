@@ -253,6 +253,23 @@ class InformationRequestOut(Schema):
         return [defect_view(d, labels) for d in obj.defects.all()]
 
 
+class CaseworkSettingsIn(Schema):
+    info_request_expiry: str = "withdraw"  # reject | withdraw: what an unanswered request turns into
+    info_request_days: int = 15  # working days a request gives when the officer names none
+    late_notice_interval_days: int = 7  # late notices to the applicant repeat this often (at most 7)
+
+
+class CaseworkSettingsOut(Schema):
+    service: str
+    info_request_expiry: str
+    info_request_days: int
+    late_notice_interval_days: int
+
+    @staticmethod
+    def resolve_service(obj) -> str:
+        return obj.service.slug
+
+
 class DelayIn(Schema):
     reason: str
     expected_date: dt.date | None = None

@@ -614,9 +614,20 @@ def application_available_actions(*, actor: Any, app: Application) -> list[str]:
     for (source, action), _target in TRANSITIONS.items():
         if source != app.status or not (roles & ACTION_ROLES[action]) or Role.SYSTEM in ACTION_ROLES[action]:
             continue
-        if _guard(app, action, reason="-").ok:
+        if _guard(app, action, reason="-").ok and casework_allows(app, action):
             available.append(action.value)
     return available
+
+
+def casework_allows(app: Application, action: Action) -> bool:
+    """False when casework would refuse the action now (information already asked for; checklist incomplete)."""
+    from .casework import transition_checks
+
+    try:
+        transition_checks(app, action)
+    except ApplicationError:
+        return False
+    return True
 
 
 STAFF_ACTIONS = {

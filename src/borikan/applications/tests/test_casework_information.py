@@ -322,3 +322,49 @@ def test_withdrawing_closes_the_open_request(case, officer, citizen, api_as):
 def test_agency_admin_cannot_request(case, agency, api_as):
     admin = make_staff("admin@excise.go.th", agency, StaffRole.AGENCY_ADMIN)
     assert _request(api_as(admin), case).status_code == 403
+
+
+# --- telling the applicant; the service's settings --------------------------------------------------------------
+
+
+def test_the_applicant_is_told_what_to_correct_and_by_when(
+    case, officer, api_as, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _request(api_as(officer), case)
+    mail = next(m for m in mailoutbox if "More information needed" in m.subject)
+    assert mail.to == [VALID_FORM["email"]] and case.tracking_number in mail.subject
+    assert "เลขที่บ้านไม่ชัด" in mail.body and "2026-12-02" in mail.body
+    assert "returned" in mail.body  # the default outcome of an unanswered request
+    assert AuditEntry.objects.filter(action="application.information_request_notified").count() == 1
+
+
+def test_a_refused_request_tells_nobody(case, officer, api_as, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _request(api_as(officer), case, deadline="2020-01-01", deadline_days=None)
+    assert not mailoutbox
+
+
+def test_allowed_actions_leave_out_a_second_request(case, officer, citizen, api_as):
+    api = api_as(officer)
+    assert "request_info" in api.get(f"/api/v1/applications/{case.pk}").json()["allowed_actions"]
+    _request(api, case)
+    api_as(citizen).post(f"/api/v1/applications/{case.pk}/resubmit", {"form_data": VALID_FORM},
+                         content_type="application/json")  # fmt: skip
+    allowed = api.get(f"/api/v1/applications/{case.pk}").json()["allowed_actions"]
+    assert "request_info" not in allowed and "forward" in allowed
+
+
+def test_agency_admin_sets_the_services_casework(free_service, agency, officer, foreign_officer, api_as):
+    admin = make_staff("admin@excise.go.th", agency, StaffRole.AGENCY_ADMIN)
+    url = f"/api/v1/applications/service-casework/{free_service.slug}"
+    body = {"info_request_expiry": "reject", "info_request_days": 10, "late_notice_interval_days": 7}
+    assert api_as(officer).put(url, body, content_type="application/json").status_code == 403
+    assert api_as(foreign_officer).put(url, body, content_type="application/json").status_code == 404
+    for bad in ({"info_request_expiry": "ignore"}, {"info_request_days": 0}, {"late_notice_interval_days": 8}):
+        response = api_as(admin).put(url, {**body, **bad}, content_type="application/json")
+        assert response.status_code == 422 and response.json()["field"] == next(iter(bad))
+    assert not CaseworkSettings.objects.exists()
+    assert api_as(admin).put(url, body, content_type="application/json").json()["info_request_expiry"] == "reject"
+    assert api_as(officer).get(url).json()["info_request_days"] == 10
+    assert AuditEntry.objects.filter(action="service.casework_settings_changed").count() == 1

@@ -310,3 +310,14 @@ def test_services_without_a_checklist_forward_as_before(service, citizen, office
         f"/api/v1/applications/{case.pk}/actions/forward", {}, content_type="application/json"
     )
     assert response.status_code == 200 and response.json()["status"] == "pending_approval"
+
+
+def test_allowed_actions_leave_out_forward_until_the_checklist_is_complete(
+    free_service, citizen, admin, officer, api_as
+):
+    _define(api_as(admin), free_service.slug, ITEMS[:1])
+    case = _case(free_service, citizen)
+    api = api_as(officer)
+    assert "forward" not in api.get(f"/api/v1/applications/{case.pk}").json()["allowed_actions"]
+    api.post(f"/api/v1/applications/{case.pk}/checklist", {"item": "premises"}, content_type="application/json")
+    assert "forward" in api.get(f"/api/v1/applications/{case.pk}").json()["allowed_actions"]
