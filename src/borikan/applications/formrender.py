@@ -170,7 +170,11 @@ def _field_view(
         rows=rows,
         accept=",".join(spec.get("accept", [])) if kind == "file" else "",
         max_size_mb=spec.get("max_size_mb", 0) if kind == "file" else 0,
-        max_count=spec.get("max_count", 0) if kind == "file" else 0,
+        max_count=spec.get("max_count", 0)
+        if kind == "file"
+        else int(spec.get("max_items") or 10)
+        if kind == "group"
+        else 0,
     )
 
 

@@ -97,6 +97,17 @@ async def _drive(devtools_port: int, base: str, cookie: dict, edit_path: str) ->
             await page.until("document.querySelector('[name=\"home.subdistrict\"]').options.length > 1")
             await page.js(_choose("home.subdistrict", "สามเสนใน"))
             found["postcode"] = await page.until("document.querySelector('[name=\"home.postcode\"]').value")
+            found["group_hidden_before"] = await page.js("document.getElementById('w-branches').hidden")
+            await page.js(
+                "(() => { const el = document.querySelector('[name=\"has_branches\"]'); el.checked = true;"
+                " el.dispatchEvent(new Event('change', {bubbles: true})); })()"
+            )
+            found["group_hidden_after"] = await page.js("document.getElementById('w-branches').hidden")
+            await page.js("document.querySelector('[data-add-row=\"branches\"]').click()")
+            await page.js(
+                "(() => { const el = document.querySelector('[name=\"branches.1.branch_name\"]');"
+                " el.value = 'สาขาสอง'; el.dispatchEvent(new Event('input', {bubbles: true})); })()"
+            )
             await page.js(
                 "(() => { const el = document.querySelector('[name=\"home.line\"]'); el.value = '99 ถนนพระรามที่ 6';"
                 " el.dispatchEvent(new Event('input', {bubbles: true})); })()"
@@ -146,8 +157,10 @@ def test_the_form_works_in_a_phone_sized_browser(live_server, settings, free_ser
             browser.terminate()
             browser.wait(timeout=10)
     assert found["hidden_before"] is True and found["hidden_after"] is False
+    assert found["group_hidden_before"] is True and found["group_hidden_after"] is False
     assert found["postcode"] == "10400"
     assert found["width"] <= 390  # nothing wider than the phone's screen
     app.refresh_from_db()
     assert app.form_data["home"]["subdistrict"] == "สามเสนใน" and app.form_data["kind"] == "other"
     assert app.form_data["full_name"] == "สมชาย ใจดี"  # the profile's name, offered and autosaved
+    assert app.form_data["branches"] == [{"branch_name": "สาขาสอง"}]  # the added entry; the empty one dropped

@@ -99,6 +99,44 @@
       .then(function () { saving = false; });
   }
 
+  // --- repeatable groups: another empty entry without a round trip ----------------------------------------
+  function rowsOf(group) {
+    return Array.prototype.filter.call(group.children, function (el) { return el.classList.contains("eform-row"); });
+  }
+  function addRow(button) {
+    var name = button.getAttribute("data-add-row");
+    var group = button.closest("[data-group]");
+    var rows = rowsOf(group);
+    var max = parseInt(group.getAttribute("data-max-items") || "10", 10);
+    if (!rows.length || rows.length >= max) return;
+    var last = rows[rows.length - 1];
+    var from = name + "." + (rows.length - 1) + ".";
+    var to = name + "." + rows.length + ".";
+    var copy = last.cloneNode(true);
+    copy.querySelectorAll("*").forEach(function (el) {
+      ["name", "id", "for", "list", "data-address", "aria-describedby"].forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (value && value.indexOf(from) !== -1) el.setAttribute(attr, value.split(from).join(to));
+      });
+      if (el.matches("input[type=checkbox]")) el.checked = false;
+      else if (el.matches("input, textarea")) el.value = "";
+      if (el.matches("select")) el.selectedIndex = 0;
+      if (el.matches("select[data-part=district], select[data-part=subdistrict]")) {
+        while (el.options.length > 1) el.remove(1);
+      }
+      el.removeAttribute("aria-invalid");
+    });
+    copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+    last.parentNode.insertBefore(copy, button);
+    if (rows.length + 1 >= max) button.hidden = true;
+  }
+  form.querySelectorAll("[data-add-row]").forEach(function (button) {
+    var group = button.closest("[data-group]");
+    var max = parseInt(group.getAttribute("data-max-items") || "10", 10);
+    button.hidden = rowsOf(group).length >= max;
+    button.addEventListener("click", function () { addRow(button); });
+  });
+
   form.addEventListener("change", function (event) { applyConditions(); onAddress(event); dirty = true; });
   form.addEventListener("input", function () { dirty = true; });
   applyConditions();
