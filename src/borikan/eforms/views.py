@@ -64,8 +64,15 @@ def _check_file_size(schema: dict[str, Any], upload: Any) -> None:
 
 
 @require_POST
-def review_save(request: HttpRequest, application_id: str) -> HttpResponse:
-    """Save the page (and its file) and go on to the review page; on errors, the form again with them."""
+def save(request: HttpRequest, application_id: str) -> HttpResponse:
+    """The form's "Save draft": save the page (and its file) and show the form again."""
+    return review_save(request, application_id, then="applications:edit")
+
+
+@require_POST
+def review_save(request: HttpRequest, application_id: str, then: str = "eforms:review") -> HttpResponse:
+    """Save the page (and its file, within the form's limits) and go on to the review page; on errors, the
+    form again with them."""
     app = _editable(request, application_id)
     if app.status not in (Status.DRAFT, Status.INFO_REQUESTED):
         return redirect("applications:detail", application_id=app.pk)
@@ -90,7 +97,9 @@ def review_save(request: HttpRequest, application_id: str) -> HttpResponse:
             "last_request": app.events.filter(action="request_info").last(),
         }
         return render(request, "applications/form.html", context, status=400)
-    return redirect("eforms:review", application_id=app.pk)
+    if then == "applications:edit":
+        messages.success(request, _("Draft saved."))
+    return redirect(then, application_id=app.pk)
 
 
 def review(request: HttpRequest, application_id: str) -> HttpResponse:

@@ -77,6 +77,8 @@ def test_the_form_page_has_sections_thai_fields_and_the_profile_prefilled(rich_s
 def test_review_then_submit(rich_service, citizen):
     client = sign_in(Client(), citizen)
     app = _start(client, rich_service)
+    draft = client.post(f"/forms/applications/{app.pk}/save/", {"full_name": "สมชาย ใจดี"})
+    assert draft.status_code == 302 and draft["Location"] == f"/applications/{app.pk}/edit/"
     saved = client.post(f"/forms/applications/{app.pk}/review/", ENTRIES)
     assert saved.status_code == 302 and saved["Location"] == f"/forms/applications/{app.pk}/review/"
     app.refresh_from_db()
@@ -177,9 +179,10 @@ def test_the_file_field_takes_its_types_and_size(free_service, form_admin, citiz
     client = sign_in(Client(), citizen)
     app = _start(client, free_service)
     url = f"/forms/applications/{app.pk}/review/"
-    big = SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 10), content_type="application/pdf")
-    refused = client.post(url, {**ENTRIES, "file": big})
-    assert refused.status_code == 400 and "1 MB" in refused.content.decode()
+    for page in (url, f"/forms/applications/{app.pk}/save/"):  # "review" and "save draft" alike
+        big = SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 10), content_type="application/pdf")
+        refused = client.post(page, {**ENTRIES, "file": big})
+        assert refused.status_code == 400 and "1 MB" in refused.content.decode()
     png = SimpleUploadedFile("plan.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
     assert client.post(url, {**ENTRIES, "file": png}).status_code == 400  # the field takes PDF only
     assert not app.attachments.exists()
