@@ -228,6 +228,10 @@ def definition_problems(schema: dict[str, Any], ui: dict[str, Any]) -> list[tupl
     for name, spec in fields.items():
         problems.extend(_field_problems(name, props.get(name), spec))
         problems.extend(_show_if_problems(name, spec, set(fields)))
+        if spec.get("type") == "group":
+            subs = spec.get("fields") or {}
+            for sub, sub_spec in subs.items():
+                problems.extend(_show_if_problems(f"{name}.{sub}", sub_spec, set(subs) | set(fields)))
     if len([f for f in fields.values() if f.get("type") == "file"]) > 1:
         # The applications' upload path takes the form's one attachment ("x-attachment").
         problems.append(("แบบคำขอมีช่องไฟล์ได้หนึ่งช่อง", "A form may have one file field"))

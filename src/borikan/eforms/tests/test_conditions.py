@@ -59,3 +59,26 @@ def test_a_draft_checks_only_what_is_filled(definition):
     assert form_errors(definition, {"full_name": "ส"}, partial=True) == {}
     errors = form_errors(definition, {"phone": "12", "kind": "other"}, partial=True)
     assert set(errors) == {"phone"}
+
+
+def test_a_condition_inside_a_group_names_a_sibling_or_a_form_field():
+    from borikan.eforms import builder
+    from borikan.eforms.definition import definition_problems
+
+    schema, ui = rich_definition()
+    schema, ui = builder.field_update(
+        schema, ui, name="branches.branch_phone", values={"show_if_field": "branch_name", "show_if_value": ""}
+    )
+    assert definition_problems(schema, ui) == []
+    data = {
+        **good_data(),
+        "has_branches": True,
+        "branches": [{"branch_phone": "0812345678", "branch_address": ADDRESS}],
+    }
+    errors = form_errors(combine(schema, ui), data)
+    assert "branch_phone" not in data["branches"][0]  # hidden (no branch name): dropped
+    assert set(errors) == {"branches.0.branch_name"}
+    schema, ui = builder.field_update(
+        schema, ui, name="branches.branch_phone", values={"show_if_field": "nothing", "show_if_value": "x"}
+    )
+    assert any("branches.branch_phone" in en for _, en in definition_problems(schema, ui))

@@ -112,6 +112,7 @@ def test_a_stale_draft_edit_is_refused(free_service, form_admin):
         (lambda s, u: u["fields"]["supporting_document"].update(accept=["text/html"]), "may accept PDF, JPEG, PNG"),
         (lambda s, u: s.update(additionalProperties=True), "closed object"),
         (lambda s, u: u["fields"]["supporting_document"].update(max_count=3), "takes exactly 1 file"),
+        (lambda s, u: u["fields"]["phone"].update(show_if={"field": "email"}), "needs equals, in or filled"),
         (lambda s, u: u["fields"]["supporting_document"].update(max_size_mb=50), "size 1–5 MB"),
         (
             lambda s, u: (
