@@ -671,6 +671,9 @@ def expire_information_requests(*, on: dt.date | None = None) -> list[dict[str, 
             app = _transition(app, action=action, actor=None, reason=reason)
             if action == Action.LAPSE_REJECT:
                 refund_for_case(actor=None, case_ref=app.case_ref, reason=f"คำขอไม่ได้รับอนุมัติ / rejected: {reason}")
+            from .tasks import notify_information_request_expired
+
+            transaction.on_commit(lambda rid=request_id: notify_information_request_expired.enqueue(rid))
             results.append({"application": str(app.pk), "request": request_id, "outcome": app.status})
     return results
 
@@ -1002,10 +1005,44 @@ def _notify_after_commit(request_id: int) -> None:
     transaction.on_commit(lambda: notify_information_request.enqueue(request_id))
 
 
+def _tell_applicant(app: Application, subject: str, body: str, sms_text: str) -> tuple[str, str]:
+    """E-mail the address on the form or the account's; without one, an SMS to the proven mobile number."""
+    from borikan.delivery.services import notification_email_send
+
+    to = app.form_data.get("email") or app.applicant.email
+    if to:
+        return "email", notification_email_send(to=to, subject=subject, body=body, reference=app.tracking_number or "")
+    from borikan.delivery.sms import sms_send
+
+    return "sms", sms_send(to=app.applicant.mobile, text=sms_text)
+
+
+def information_request_expired_notify(*, request_id: int) -> str:
+    """Tell the applicant their case ended because the request was not answered in time (after it committed)."""
+    request = InformationRequest.objects.select_related(
+        "application__applicant", "application__service", "application__agency"
+    ).get(pk=request_id)
+    app = request.application
+    rejected = app.status == Status.REJECTED
+    outcome_th = "ไม่ได้รับอนุมัติ" if rejected else "ถูกส่งคืน (ถือว่าถอนคำขอ)"
+    outcome_en = "rejected" if rejected else "returned to you (closed as withdrawn)"
+    subject = f"คำขอ{outcome_th} / Application {outcome_en}: {app.tracking_number}"
+    body = (
+        f"เรียน {app.applicant.full_name}\n\nคำขอ {app.tracking_number} ({app.service.name_th}) {outcome_th} "
+        f"เนื่องจากไม่ได้รับข้อมูลที่ขอภายในวันที่ {thai_date(request.deadline)}\n\n"
+        f"Dear {app.applicant.full_name},\n\nApplication {app.tracking_number} ({app.service.name_en}) was "
+        f"{outcome_en}: the information requested was not received by {request.deadline.isoformat()}.\n"
+    )
+    channel, message_id = _tell_applicant(
+        app, subject, body, f"borikan: คำขอ {app.tracking_number} {outcome_th} เพราะไม่ได้แก้ไขภายในกำหนด"
+    )
+    _audit(None, app, "information_request_expired_notified", {"channel": channel, "message_id": message_id})
+    return message_id
+
+
 def information_request_notify(*, request_id: int) -> str:
     """E-mail (or, without an address, SMS) the applicant what to correct, by when, and what happens otherwise.
     Runs after the request committed."""
-    from borikan.delivery.services import notification_email_send
 
     request = InformationRequest.objects.select_related(
         "application__applicant", "application__service", "application__agency"
@@ -1032,19 +1069,13 @@ def information_request_notify(*, request_id: int) -> str:
         f"{app.tracking_number}:\n" + "\n".join(lines_en) + f"\nby {request.deadline.isoformat()}; otherwise "
         f"{otherwise_en}. The processing time stops while we wait for you.\n"
     )
-    to = app.form_data.get("email") or app.applicant.email
-    if to:
-        message_id = notification_email_send(to=to, subject=subject, body=body, reference=app.tracking_number or "")
-        channel = "email"
-    else:
-        from borikan.delivery.sms import sms_send
-
-        message_id = sms_send(
-            to=app.applicant.mobile,
-            text=f"borikan: คำขอ {app.tracking_number} ต้องแก้ไข {len(lines_th)} รายการ "
-            f"ภายใน {thai_date(request.deadline)} ดูรายละเอียดในระบบ",
-        )
-        channel = "sms"
+    channel, message_id = _tell_applicant(
+        app,
+        subject,
+        body,
+        f"borikan: คำขอ {app.tracking_number} ต้องแก้ไข {len(lines_th)} รายการ "
+        f"ภายใน {thai_date(request.deadline)} ดูรายละเอียดในระบบ",
+    )
     _audit(None, app, "information_request_notified", {"request_id": request.pk, "channel": channel,
                                                         "message_id": message_id})  # fmt: skip
     return message_id

@@ -12,4 +12,5 @@ urlpatterns = [
     path("cases/<uuid:application_id>/checklist/", views.checklist_tick, name="checklist_tick"),
     path("cases/<uuid:application_id>/request-information/", views.request_information, name="request_information"),
     path("cases/<uuid:application_id>/delay/", views.delay, name="delay"),
+    path("services/<slug:slug>/casework/", views.service_casework, name="service_casework"),
 ]

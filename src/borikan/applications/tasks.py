@@ -38,3 +38,10 @@ def notify_information_request(request_id: int) -> str:
     from .casework import information_request_notify
 
     return information_request_notify(request_id=request_id)
+
+
+@task
+def notify_information_request_expired(request_id: int) -> str:
+    from .casework import information_request_expired_notify
+
+    return information_request_expired_notify(request_id=request_id)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import is_staff_member, staff_agency_ids
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound
@@ -19,7 +20,7 @@ from borikan.identity.enforcement import AssuranceRequired
 
 from . import casework, selectors, services, sla
 from .formrender import form_fields, parse_post
-from .models import Attachment
+from .models import Attachment, ExpiryOutcome
 from .workflow import Status
 
 
@@ -233,6 +234,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "statuses": Status.choices,
         "services": Service.objects.filter(agency_id__in=staff_agency_ids(user=request.user)).order_by("slug"),
+        "admin_services": Service.objects.filter(
+            agency_id__in=staff_agency_ids(user=request.user, roles=[StaffRole.AGENCY_ADMIN])
+        ).order_by("slug"),
         "today": today,
         "soon": sla.due_soon_limit(today),
     }
@@ -386,3 +390,58 @@ def delay(request: HttpRequest, application_id: str) -> HttpResponse:
         ),
         _("Saved."),
     )
+
+
+def _checklist_lines(text: str) -> list[dict[str, str]]:
+    """One item per line: `code | Thai label | English label` (the English label may be left out)."""
+    items = []
+    for line in text.splitlines():
+        if line.strip():
+            parts = [part.strip() for part in line.split("|")]
+            items.append({"code": parts[0], "label_th": parts[1] if len(parts) > 1 else "",
+                          "label_en": parts[2] if len(parts) > 2 else ""})  # fmt: skip
+    return items
+
+
+def service_casework(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency admin's page for a service's review checklist (a new version on each save) and casework settings."""
+    try:
+        settings = casework.casework_settings_for_staff(user=request.user, service_slug=slug)
+    except NotFound:
+        raise Http404 from None
+    service = settings.service
+    status = 200
+    checklist_text = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "checklist":
+                checklist_text = request.POST.get("items", "")
+                casework.review_checklist_define(
+                    actor=request.user, service_slug=slug, items=_checklist_lines(checklist_text)
+                )
+            else:
+                casework.casework_settings_set(
+                    actor=request.user,
+                    service_slug=slug,
+                    info_request_expiry=request.POST.get("info_request_expiry", ""),
+                    info_request_days=_int_or_none(request.POST.get("info_request_days")) or 0,
+                    late_notice_interval_days=_int_or_none(request.POST.get("late_notice_interval_days")) or 0,
+                )
+            messages.success(request, _("Saved."))
+            return redirect("office:service_casework", slug=slug)
+        except AssuranceRequired:
+            raise
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            status = 400
+    current = casework.current_checklist(service)
+    if current is not None and not checklist_text:
+        checklist_text = "\n".join(f"{i['code']} | {i['label_th']} | {i['label_en']}" for i in current.items)
+    context = {
+        "service": service,
+        "settings": settings,
+        "checklist": current,
+        "checklist_text": checklist_text,
+        "outcomes": ExpiryOutcome.choices,
+    }
+    return render(request, "office/service_casework.html", context, status=status)

@@ -368,3 +368,15 @@ def test_agency_admin_sets_the_services_casework(free_service, agency, officer, 
     assert api_as(admin).put(url, body, content_type="application/json").json()["info_request_expiry"] == "reject"
     assert api_as(officer).get(url).json()["info_request_days"] == 10
     assert AuditEntry.objects.filter(action="service.casework_settings_changed").count() == 1
+
+
+def test_the_applicant_is_told_when_the_request_lapsed(
+    case, officer, api_as, mailoutbox, django_capture_on_commit_callbacks
+):
+    _request(api_as(officer), case, deadline_days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("expire_information_requests", "--date", "2026-12-01")
+    mail = next(m for m in mailoutbox if "closed as withdrawn" in m.subject)
+    assert mail.to == [VALID_FORM["email"]] and case.tracking_number in mail.subject
+    assert "2026-11-26" in mail.body  # the deadline that passed
+    assert AuditEntry.objects.filter(action="application.information_request_expired_notified").count() == 1

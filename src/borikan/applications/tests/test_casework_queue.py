@@ -8,7 +8,7 @@ import pytest
 
 from borikan.agencies.models import StaffRole
 from borikan.applications import sla
-from borikan.applications.models import Application, ApplicationEvent, ChecklistTick
+from borikan.applications.models import Application, ApplicationEvent, CaseworkSettings, ChecklistTick, ReviewChecklist
 from borikan.audit.models import AuditEntry
 from borikan.conftest import make_service, make_staff, sign_in
 
@@ -321,3 +321,42 @@ def test_allowed_actions_leave_out_forward_until_the_checklist_is_complete(
     assert "forward" not in api.get(f"/api/v1/applications/{case.pk}").json()["allowed_actions"]
     api.post(f"/api/v1/applications/{case.pk}/checklist", {"item": "premises"}, content_type="application/json")
     assert "forward" in api.get(f"/api/v1/applications/{case.pk}").json()["allowed_actions"]
+
+
+def test_agency_admin_defines_the_checklist_and_settings_through_the_page(free_service, admin, officer, client):
+    sign_in(client, officer)
+    assert client.get(f"/office/services/{free_service.slug}/casework/").status_code == 200  # staff may read
+    assert (
+        client.post(
+            f"/office/services/{free_service.slug}/casework/", {"form": "checklist", "items": "a | ก"}
+        ).status_code
+        == 400
+    )  # but not change
+    sign_in(client, admin)
+    assert f"/office/services/{free_service.slug}/casework/" in client.get("/office/").text
+    text = "premises | ตรวจสถานที่แล้ว | Premises inspected\nfee | ตรวจค่าธรรมเนียม"
+    saved = client.post(f"/office/services/{free_service.slug}/casework/", {"form": "checklist", "items": text})
+    assert saved.status_code == 302
+    checklist = ReviewChecklist.objects.get(service=free_service)
+    assert checklist.items == [
+        {"code": "premises", "label_th": "ตรวจสถานที่แล้ว", "label_en": "Premises inspected"},
+        {"code": "fee", "label_th": "ตรวจค่าธรรมเนียม", "label_en": "ตรวจค่าธรรมเนียม"},
+    ]
+    bad = client.post(f"/office/services/{free_service.slug}/casework/", {"form": "checklist", "items": "Bad Code | x"})
+    assert bad.status_code == 400 and ReviewChecklist.objects.count() == 1
+    client.post(
+        f"/office/services/{free_service.slug}/casework/",
+        {
+            "form": "settings",
+            "info_request_expiry": "reject",
+            "info_request_days": "5",
+            "late_notice_interval_days": "7",
+        },
+    )
+    assert CaseworkSettings.objects.get(service=free_service).info_request_expiry == "reject"
+
+
+def test_the_settings_page_is_404_for_other_agencies(free_service, foreign_officer, citizen, client):
+    for person in (foreign_officer, citizen):
+        sign_in(client, person)
+        assert client.get(f"/office/services/{free_service.slug}/casework/").status_code == 404
