@@ -408,45 +408,66 @@ def application_submit(
 
 
 def _acknowledge_after_commit(app: Application) -> None:
-    from .tasks import send_submission_acknowledgement
-
-    application_id = str(app.pk)
-    transaction.on_commit(lambda: send_submission_acknowledgement.enqueue(application_id))
+    # Written into the delivery outbox in the submission's own transaction: sent by a worker once it commits,
+    # never if it rolls back, and retried (then dead-lettered for the agency) if the mail server fails.
+    application_acknowledge(application_id=app.pk)
 
 
 def application_acknowledge(*, application_id: Any) -> str:
-    """E-mail the applicant that the application was received, with its tracking number and due date.
-    Runs after the submission committed, so an acknowledgement never announces a submission that failed."""
-    from borikan.delivery.services import notification_email_send
+    """Tell the applicant that the application was received, with its tracking number and due date (e-mail, or
+    SMS without an e-mail address), through the delivery outbox; asking twice writes one message."""
+    from borikan.delivery.services import notification_enqueue
 
     app = Application.objects.select_related("service", "applicant", "agency").get(pk=application_id)
     to = app.form_data.get("email") or app.applicant.email
     due = thai_date(app.due_date) if app.due_date else "-"
-    if not to and app.applicant.mobile:
-        # Signed up with a mobile number and gave no e-mail address: the acknowledgement goes by SMS.
-        from borikan.delivery.sms import sms_send
-
-        message_id = sms_send(
-            to=app.applicant.mobile,
-            text=f"borikan: {app.agency.name_th} ได้รับคำขอ {app.tracking_number} แล้ว กำหนดแล้วเสร็จ {due}",
+    outbox_fields = {
+        "reference": app.tracking_number or "",
+        "idempotency_key": f"ack-{app.pk}",
+        "user_id": app.applicant_id,
+        "agency_id": app.agency_id,
+        "case_ref": app.case_ref,
+    }
+    try:
+        if not to and app.applicant.mobile:
+            # Signed up with a mobile number and gave no e-mail address: the acknowledgement goes by SMS.
+            message = notification_enqueue(
+                channel="sms",
+                to=app.applicant.mobile,
+                body=f"borikan: {app.agency.name_th} ได้รับคำขอ {app.tracking_number} แล้ว กำหนดแล้วเสร็จ {due}",
+                **outbox_fields,
+            )
+            message_id = message.idempotency_key
+            channel = "sms"
+        else:
+            body = (
+                f"เรียน {app.applicant.full_name}\n\n"
+                f'{app.agency.name_th} ได้รับคำขอ "{app.service.name_th}" ของท่านแล้ว\n'
+                f"เลขที่คำขอ: {app.tracking_number}\nกำหนดพิจารณาแล้วเสร็จภายใน: {due}\n\n"
+                f"Dear {app.applicant.full_name},\n\n"
+                f'{app.agency.name_en} has received your application "{app.service.name_en}".\n'
+                f"Tracking number: {app.tracking_number}\nTo be decided by: {app.due_date or '-'}\n"
+            )
+            message = notification_enqueue(
+                channel="email",
+                to=to,
+                subject=f"ได้รับคำขอแล้ว / Application received: {app.tracking_number}",
+                body=body,
+                **outbox_fields,
+            )
+            message_id = message.email_message_id
+            channel = "email"
+    except ValidationFailed as error:
+        # An address the outbox refuses must not undo the submission: the case page still shows the receipt.
+        audit_record(
+            actor=None,
+            action="application.acknowledgement_undeliverable",
+            object_type="application",
+            object_id=app.pk,
+            subject_user_id=app.applicant_id,
+            data={"code": error.code},
         )
-        channel = "sms"
-    else:
-        body = (
-            f"เรียน {app.applicant.full_name}\n\n"
-            f'{app.agency.name_th} ได้รับคำขอ "{app.service.name_th}" ของท่านแล้ว\n'
-            f"เลขที่คำขอ: {app.tracking_number}\nกำหนดพิจารณาแล้วเสร็จภายใน: {due}\n\n"
-            f"Dear {app.applicant.full_name},\n\n"
-            f'{app.agency.name_en} has received your application "{app.service.name_en}".\n'
-            f"Tracking number: {app.tracking_number}\nTo be decided by: {app.due_date or '-'}\n"
-        )
-        message_id = notification_email_send(
-            to=to,
-            subject=f"ได้รับคำขอแล้ว / Application received: {app.tracking_number}",
-            body=body,
-            reference=app.tracking_number or "",
-        )
-        channel = "email"
+        return ""
     audit_record(
         actor=None,
         action="application.acknowledged",
