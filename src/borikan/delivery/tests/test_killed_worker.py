@@ -1,4 +1,6 @@
-"""An outbox surviving a killed worker: real Redis, real worker processes, a real SMTP server.
+"""The outbox on the real broker: real Redis, real worker processes (`run_redis_tasks`), a real SMTP server.
+
+An outbox surviving a killed worker:
 
 Thirty notifications are written in one transaction; their dispatch tasks go onto Redis. A worker process
 (`manage.py run_redis_tasks`) starts sending them to an SMTP server that takes its time; while it is in the
@@ -8,6 +10,8 @@ second worker once its lease runs out, recorded as an attempt after a crash, and
 this server dropped the half-finished transaction (the client vanished before the server's answer), so it
 arrives once; a server that had kept it would hold two copies under one Message-ID, which a mail store
 recognises as one message (the test allows exactly that and nothing else).
+
+Retries: a failed send is retried by the worker after its backoff, as a delayed task on Redis.
 """
 
 from __future__ import annotations
@@ -75,7 +79,7 @@ def _database_url() -> str:
     return f"sqlite:///{db['NAME']}"
 
 
-def _start_worker(prefix: str, smtp_port: int) -> subprocess.Popen:
+def _start_worker(prefix: str, smtp_port: int, **extra_env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "django", "run_redis_tasks", "--continuous", "--interval", "0.2"],
         env={
@@ -89,6 +93,7 @@ def _start_worker(prefix: str, smtp_port: int) -> subprocess.Popen:
             "SMTP_PORT": str(smtp_port),
             "BORIKAN_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
             "PYTHONPATH": str(ROOT / "src"),
+            **extra_env,
         },
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -183,3 +188,56 @@ def test_outbox_survives_a_worker_killed_mid_batch(settings, redis_prefix):
     assert in_doubt.attempt_log.count() == 2
     # Everything else went exactly once, in one attempt.
     assert all(d.attempts == 1 for d in deliveries if d.pk != in_doubt.pk)
+
+
+@dataclass
+class Mailbox:
+    message_ids: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.message_ids.append(message_from_bytes(envelope.content, policy=policy.default)["Message-ID"])
+        return "250 Message accepted"
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_send_is_retried_by_the_worker_after_the_backoff_through_redis(settings, redis_prefix):
+    """The mail server is down for the first attempt; the worker schedules the retry as a delayed task on Redis
+    (no cron, no test help) and sends the message once the server is back."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_redis.RedisTaskBackend",
+            "QUEUES": [],
+            "OPTIONS": {"REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_KEY_PREFIX": redis_prefix},
+        }
+    }
+    smtp_port = _free_port()  # nothing listens there yet: the first attempt is refused
+    worker = _start_worker(redis_prefix, smtp_port, BORIKAN_OUTBOX_RETRY_BASE_SECONDS="2")
+    mailbox = Mailbox()
+    controller = None
+    try:
+        delivery = notification_enqueue(
+            channel="email", to="person@example.com", subject="แจ้งเตือน / Notice", body="ข้อความ / Message"
+        )
+        _wait(lambda: Delivery.objects.get(pk=delivery.pk).attempts == 1, 30, "the first attempt")
+        delivery.refresh_from_db()
+        assert delivery.status == DeliveryStatus.PENDING
+        assert "ConnectionRefusedError" in delivery.last_error
+        controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+
+        _wait(lambda: Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT, 30, "the retry")
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+        if worker.stderr:
+            worker.stderr.close()
+        if controller is not None:
+            controller.stop()
+
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    assert [a.outcome for a in delivery.attempt_log.all()] == ["failed", "sent"]
+    gap = delivery.attempt_log.get(number=2).started_at - delivery.attempt_log.get(number=1).finished_at
+    assert gap.total_seconds() >= 1.9  # not before the backoff
+    assert mailbox.message_ids == [delivery.email_message_id]
