@@ -71,17 +71,12 @@ def settings_for(service: Service) -> CaseworkSettings:
 # --- access ---------------------------------------------------------------------------------------------------
 
 
-def _staff_case(actor: Any, application_id: Any, *, roles: set[str] | None = None, lock: bool = True) -> Application:
-    """The case, for staff of its agency holding one of `roles` (any role when None). Anyone else — the applicant
-    included — gets 404: casework is internal."""
-    from .services import _lock, _uuid_or_404
+def _staff_case(actor: Any, application_id: Any, *, roles: set[str] | None = None) -> Application:
+    """The case, locked, for staff of its agency holding one of `roles` (any role when None). Anyone else — the
+    applicant included — gets 404: casework is internal."""
+    from .services import _lock
 
-    if lock:
-        app = _lock(application_id)
-    else:
-        app = Application.objects.select_related("service", "agency").filter(pk=_uuid_or_404(application_id)).first()
-        if app is None:
-            raise NotFound("application", "คำขอ")
+    app = _lock(application_id)
     held = staff_roles(user=actor, agency_id=app.agency_id)
     if not held or app.status == Status.DRAFT:
         raise NotFound("application", "คำขอ")
@@ -171,11 +166,6 @@ def case_note_add(*, actor: Any, application_id: Any, body: str) -> CaseNote:
         # The note's text may hold personal data: the log keeps which note, not what it says.
         _audit(actor, app, "note_added", {"note_id": note.pk, "length": len(body)})
     return note
-
-
-def case_notes(*, user: Any, application_id: Any) -> list[CaseNote]:
-    app = _staff_case(user, application_id, lock=False)
-    return list(app.notes.select_related("author"))
 
 
 # --- review checklist -----------------------------------------------------------------------------------------
