@@ -30,6 +30,15 @@ def share_links_for_holder(*, user: Any) -> QuerySet[ShareLink]:
     )
 
 
+def deliveries_for_holder(*, user: Any) -> QuerySet[Delivery]:
+    """How each of the person's documents was delivered: channel, status, when, tracking number."""
+    return (
+        Delivery.objects.filter(user=user, kind="document")
+        .select_related("document")
+        .order_by("-document__issued_at", "channel")
+    )
+
+
 def _staff_agencies(user: Any) -> set[int]:
     agencies = staff_agency_ids(user=user)
     if not agencies:

@@ -23,6 +23,7 @@ def _wallet_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "documents": document_list_for_holder(user=request.user),
         "receipts": selectors.receipts_for_payer(user=request.user),
         "shares": selectors.share_links_for_holder(user=request.user),
+        "deliveries": selectors.deliveries_for_holder(user=request.user),
         "share_days": range(shares.MIN_DAYS, shares.MAX_DAYS + 1),
         **extra,
     }

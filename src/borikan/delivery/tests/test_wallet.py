@@ -197,3 +197,20 @@ def test_only_the_holder_may_share_or_withdraw(
     assert sign_in(Client(), other_citizen).post(reverse("delivery:share_withdraw", args=[link.pk])).status_code == 404
     link.refresh_from_db()
     assert link.withdrawn_at is None
+
+
+def test_the_wallet_shows_how_each_document_was_delivered(
+    document: IssuedDocument, approver: User, officer: User, citizen: User
+):
+    from borikan.delivery.services import delivery_post_hand_over, delivery_send
+
+    _, post = delivery_send(actor=approver, document=document, channels=["wallet", "post"])
+    delivery_post_hand_over(
+        actor=officer, delivery_id=post.pk, postal_address="99 ถนนพหลโยธิน", tracking_number="EF123456785TH"
+    )
+
+    body = sign_in(Client(), citizen).get(reverse("delivery:wallet")).content.decode()
+
+    assert 'class="delivery-sent"' in body
+    assert 'class="delivery-handed_over"' in body
+    assert "EF123456785TH" in body
