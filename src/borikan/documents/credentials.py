@@ -51,6 +51,13 @@ def _canonical(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+def _jws_compact(identity: SigningIdentity, *, typ: str, claims: dict[str, Any]) -> str:
+    """A compact JWS (RFC 7515) of the claims, signed with the agency's key wherever it lives (file or PKCS#11)."""
+    header = {"alg": identity.jws_alg, "kid": identity.kid, "typ": typ}
+    signing_input = f"{_b64url(_canonical(header))}.{_b64url(_canonical(claims))}"
+    return f"{signing_input}.{_b64url(identity.jws_signature(signing_input.encode('ascii')))}"
+
+
 def content_digest(
     *,
     agency_code: str,
@@ -98,8 +105,7 @@ def credential_sign(
     }
     if valid_until is not None:
         claims["until"] = valid_until.isoformat()
-    header = {"alg": identity.jws_alg, "kid": identity.kid, "typ": CREDENTIAL_TYP}
-    return jws.serialize_compact(header, _canonical(claims), identity.jose_key, algorithms=[identity.jws_alg])
+    return _jws_compact(identity, typ=CREDENTIAL_TYP, claims=claims)
 
 
 def status_list_sign(
@@ -112,8 +118,7 @@ def status_list_sign(
         "revoked": sorted(revoked),
         "suspended": sorted(suspended),
     }
-    header = {"alg": identity.jws_alg, "kid": identity.kid, "typ": STATUS_LIST_TYP}
-    return jws.serialize_compact(header, _canonical(claims), identity.jose_key, algorithms=[identity.jws_alg])
+    return _jws_compact(identity, typ=STATUS_LIST_TYP, claims=claims)
 
 
 def published_jwk(*, agency_code: str, public_jwk: dict[str, Any]) -> dict[str, Any]:

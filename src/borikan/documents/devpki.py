@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_VALID_DAYS = 3650
@@ -137,12 +137,11 @@ def _agency_certificate(
     *,
     agency_code: str,
     agency_name: str,
-    key: ec.EllipticCurvePrivateKey,
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
     ca_key: ec.EllipticCurvePrivateKey,
     ca_certificate: x509.Certificate,
 ) -> x509.Certificate:
     now = _now()
-    public_key = key.public_key()
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "TH"),
@@ -197,7 +196,11 @@ def ensure_agency_keys(
         ca_key, ca_certificate = _ensure_ca(directory)
         key = ec.generate_private_key(ec.SECP256R1())
         certificate = _agency_certificate(
-            agency_code=code, agency_name=agency_name, key=key, ca_key=ca_key, ca_certificate=ca_certificate
+            agency_code=code,
+            agency_name=agency_name,
+            public_key=key.public_key(),
+            ca_key=ca_key,
+            ca_certificate=ca_certificate,
         )
         # The key first: a reader that finds the new certificate always finds its key beside it.
         _write(files.key, _key_pem(key), private=True)
@@ -224,3 +227,24 @@ def ensure_ca(directory: Path, *, force: bool = False) -> Path:
     with _locked(directory):
         _ensure_ca(directory, force=force)
     return directory / "ca.cert.pem"
+
+
+def issue_agency_certificate(
+    directory: Path,
+    *,
+    agency_code: str,
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+    agency_name: str = "",
+) -> tuple[x509.Certificate, x509.Certificate]:
+    """(certificate, CA certificate): a development certificate for an agency key held elsewhere, e.g. generated
+    inside a PKCS#11 token, signed by the development CA (created when missing)."""
+    with _locked(directory):
+        ca_key, ca_certificate = _ensure_ca(directory)
+    certificate = _agency_certificate(
+        agency_code=normalise_code(agency_code),
+        agency_name=agency_name,
+        public_key=public_key,
+        ca_key=ca_key,
+        ca_certificate=ca_certificate,
+    )
+    return certificate, ca_certificate

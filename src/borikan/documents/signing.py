@@ -12,6 +12,18 @@ Settings read (all optional; `getattr(settings, NAME, default)`):
     A PKCS#12 file holds the key, its certificate and (optionally) the CA chain; PEM files name them one by
     one (``chain`` may be omitted). The passphrase is read from the environment variable named by
     ``passphrase_env`` (omit it for an unencrypted key). Keys may be ECDSA (P-256, P-384) or RSA (≥ 2048 bits).
+
+    A key in a hardware module (HSM, smart card) is named through PKCS#11::
+
+        {"DLT": {"pkcs11": {"module": "/usr/lib/softhsm/libsofthsm2.so", "token_label": "borikan",
+                            "key_label": "DLT-signing", "pin_env": "BORIKAN_PKCS11_PIN_DLT",
+                            "cert_label": "DLT-signing", "certificate": "/etc/borikan/pki/dlt.cert.pem",
+                            "chain": ["/etc/borikan/pki/issuing-ca.pem"]}}}
+
+    ``certificate`` (a PEM file) is optional: without it the certificate is read from the token by
+    ``cert_label`` (default: ``key_label``). The user PIN is read from the environment variable ``pin_env``.
+    The key never leaves the module: PDFs are signed through pyHanko's PKCS#11 signer, and the credential and
+    revocation-list JWS through the same key (raw ECDSA over a digest computed here, or RSA PKCS#1 v1.5).
 ``BORIKAN_SIGNING_DEV_KEYS``
     True allows agencies missing from ``BORIKAN_SIGNING_KEYS`` to sign with a key of the local development CA,
     creating it on first use. Default: ``DEBUG``, or the local/test settings modules. Never in production.
@@ -20,12 +32,12 @@ Settings read (all optional; `getattr(settings, NAME, default)`):
 ``BORIKAN_SIGNING_TSA_URL``
     An RFC 3161 time-stamping authority: when set, signatures are PAdES B-T instead of B-B.
 
-PKCS#11 (hardware modules) is not supported here yet: the stored-key path is the one tested.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import os
@@ -36,8 +48,10 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
 from joserfc.jwk import ECKey, RSAKey
@@ -72,7 +86,7 @@ class KeySource:
     """Where one agency's key comes from, as configured."""
 
     agency_code: str
-    kind: str  # "pkcs12", "pem" or "dev"
+    kind: str  # "pkcs12", "pem", "pkcs11" or "dev"
     paths: tuple[str, ...]
     passphrase_env: str = ""
 
@@ -100,6 +114,19 @@ class SigningSettings:
         code = devpki.normalise_code(agency_code)
         entry = self.keys.get(code)
         if entry is not None:
+            if isinstance(entry.get("pkcs11"), dict):
+                module = entry["pkcs11"]
+                chain = module.get("chain") or ()
+                chain = (chain,) if isinstance(chain, str) else tuple(chain)
+                paths = (
+                    str(module.get("module", "")),
+                    str(module.get("token_label", "")),
+                    str(module.get("key_label", "")),
+                    str(module.get("cert_label", "") or module.get("key_label", "")),
+                    str(module.get("certificate", "")),
+                    *map(str, chain),
+                )
+                return KeySource(code, "pkcs11", paths, str(module.get("pin_env", "")))
             passphrase_env = str(entry.get("passphrase_env", ""))
             if entry.get("pkcs12"):
                 return KeySource(code, "pkcs12", (str(entry["pkcs12"]),), passphrase_env)
@@ -165,7 +192,7 @@ class SigningIdentity:
     """An agency's parsed key, certificate and chain, and what is derived from them once."""
 
     agency_code: str
-    private_key: PrivateKey
+    private_key: PrivateKey | None  # None when the key lives in a PKCS#11 module
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
     source: str
@@ -173,43 +200,66 @@ class SigningIdentity:
     jws_alg: str
     digest_algorithm: str
     public_jwk: dict[str, Any]
-    jose_key: ECKey | RSAKey
+    jose_key: ECKey | RSAKey  # the private key for stored keys; only the public key for PKCS#11
     pades_signer: Any
+    raw_jws_signer: Any  # bytes (the JWS signing input) -> the JWS signature (r || s for ECDSA)
+    lock: Any = None  # PKCS#11 sessions take one operation at a time
+    close: Any = None  # closes the PKCS#11 session (the token logs out when its last session closes)
 
     @property
     def certificate_pem(self) -> str:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
+    def jws_signature(self, signing_input: bytes) -> bytes:
+        """The JWS signature (RFC 7515/7518) of `signing_input` with the agency's key, wherever the key lives."""
+        with self.lock or contextlib.nullcontext():
+            return self.raw_jws_signer(signing_input)
 
-def identity_from_objects(
-    *,
-    agency_code: str,
-    private_key: Any,
-    certificate: x509.Certificate,
-    chain: tuple[x509.Certificate, ...] = (),
-    source: str,
-) -> SigningIdentity:
-    """Check that the key fits the certificate and build everything signing needs from them."""
-    import base64
 
-    if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        curve = private_key.curve.name
+def _jws_parameters(public_key: Any) -> tuple[str, str, int]:
+    """(JWS algorithm, digest algorithm, EC coordinate size or 0) for a public key, or ValueError."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        curve = public_key.curve.name
         if curve not in _JWS_ALG_BY_CURVE:
             raise ValueError(f"unsupported EC curve {curve}")
-        jws_alg, digest_algorithm = _JWS_ALG_BY_CURVE[curve], _HASH_BY_CURVE[curve]
-        jose_key: ECKey | RSAKey = ECKey.import_key(private_key)
-    elif isinstance(private_key, rsa.RSAPrivateKey):
-        if private_key.key_size < 2048:
+        return _JWS_ALG_BY_CURVE[curve], _HASH_BY_CURVE[curve], (public_key.curve.key_size + 7) // 8
+    if isinstance(public_key, rsa.RSAPublicKey):
+        if public_key.key_size < 2048:
             raise ValueError("RSA keys must have at least 2048 bits")
-        jws_alg, digest_algorithm = "RS256", "sha256"
-        jose_key = RSAKey.import_key(private_key)
-    else:
-        raise ValueError(f"unsupported key type {type(private_key).__name__}")
-    public_der = serialization.PublicFormat.SubjectPublicKeyInfo
-    if certificate.public_key().public_bytes(
-        serialization.Encoding.DER, public_der
-    ) != private_key.public_key().public_bytes(serialization.Encoding.DER, public_der):
-        raise ValueError("the certificate does not belong to the private key")
+        return "RS256", "sha256", 0
+    raise ValueError(f"unsupported key type {type(public_key).__name__}")
+
+
+def _software_jws_signer(private_key: PrivateKey, digest_algorithm: str, coordinate_size: int):
+    hash_algorithm = getattr(hashes, digest_algorithm.upper())()
+
+    def sign(data: bytes) -> bytes:
+        if isinstance(private_key, ec.EllipticCurvePrivateKey):
+            r, s = decode_dss_signature(private_key.sign(data, ec.ECDSA(hash_algorithm)))
+            return r.to_bytes(coordinate_size, "big") + s.to_bytes(coordinate_size, "big")
+        return private_key.sign(data, padding.PKCS1v15(), hash_algorithm)
+
+    return sign
+
+
+def _identity(
+    *,
+    agency_code: str,
+    certificate: x509.Certificate,
+    chain: tuple[x509.Certificate, ...],
+    source: str,
+    private_key: PrivateKey | None,
+    pades_signer: Any,
+    raw_jws_signer: Any,
+    lock: Any = None,
+    close: Any = None,
+) -> SigningIdentity:
+    import base64
+
+    public_key = certificate.public_key()
+    jws_alg, digest_algorithm, _ = _jws_parameters(public_key)
+    key_class = ECKey if isinstance(public_key, ec.EllipticCurvePublicKey) else RSAKey
+    jose_key = key_class.import_key(private_key if private_key is not None else public_key)
     # RFC 7638 thumbprint, shortened to 16 characters (96 bits) to keep the QR code small.
     kid = jose_key.thumbprint()[:16]
     public_jwk = {
@@ -233,8 +283,125 @@ def identity_from_objects(
         digest_algorithm=digest_algorithm,
         public_jwk=public_jwk,
         jose_key=jose_key,
-        pades_signer=InMemorySigner.build(private_key=private_key, certificate=certificate, chain=chain),
+        pades_signer=pades_signer,
+        raw_jws_signer=raw_jws_signer,
+        lock=lock,
+        close=close,
     )
+
+
+def identity_from_objects(
+    *,
+    agency_code: str,
+    private_key: Any,
+    certificate: x509.Certificate,
+    chain: tuple[x509.Certificate, ...] = (),
+    source: str,
+) -> SigningIdentity:
+    """Check that the key fits the certificate and build everything signing needs from them."""
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise ValueError(f"unsupported key type {type(private_key).__name__}")
+    _, digest_algorithm, coordinate_size = _jws_parameters(private_key.public_key())
+    public_der = serialization.PublicFormat.SubjectPublicKeyInfo
+    if certificate.public_key().public_bytes(
+        serialization.Encoding.DER, public_der
+    ) != private_key.public_key().public_bytes(serialization.Encoding.DER, public_der):
+        raise ValueError("the certificate does not belong to the private key")
+    return _identity(
+        agency_code=agency_code,
+        certificate=certificate,
+        chain=chain,
+        source=source,
+        private_key=private_key,
+        pades_signer=InMemorySigner.build(private_key=private_key, certificate=certificate, chain=chain),
+        raw_jws_signer=_software_jws_signer(private_key, digest_algorithm, coordinate_size),
+    )
+
+
+def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def _pkcs11_identity(source: KeySource) -> SigningIdentity:
+    """An identity whose key stays in a PKCS#11 module: pyHanko's PKCS11Signer signs the PDFs, the same key
+    object (raw ECDSA over our digest, which every module offers; or RSA PKCS#1 v1.5) signs the JWS."""
+    import hashlib
+
+    import pkcs11
+    from pkcs11 import Attribute, Mechanism, ObjectClass
+    from pkcs11.exceptions import PKCS11Error, UserAlreadyLoggedIn
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    module, token_label, key_label, cert_label, cert_path, *chain_paths = source.paths
+    if not (module and token_label and key_label):
+        raise ValueError("a pkcs11 key needs its module, token_label and key_label")
+    if not source.passphrase_env or os.environ.get(source.passphrase_env) is None:
+        raise ValueError(f"the environment variable {source.passphrase_env or '(pin_env)'} (the token PIN) is not set")
+    pin = os.environ[source.passphrase_env]
+    chain: list[x509.Certificate] = []
+    for chain_path in chain_paths:
+        chain.extend(x509.load_pem_x509_certificates(Path(chain_path).read_bytes()))
+    try:
+        token = pkcs11.lib(module).get_token(token_label=token_label)
+        try:
+            session = token.open(user_pin=pin)
+        except UserAlreadyLoggedIn:
+            # The login is per process and token: another agency's key on the same token logged in already.
+            session = token.open()
+        if cert_path:
+            certificate = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+        else:
+            stored = session.get_key(object_class=ObjectClass.CERTIFICATE, label=cert_label)
+            certificate = x509.load_der_x509_certificate(stored[Attribute.VALUE])
+        key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=key_label)
+    except PKCS11Error as error:
+        raise ValueError(f"PKCS#11: {type(error).__name__} {error}") from error
+    public_key = certificate.public_key()
+    _, digest_algorithm, coordinate_size = _jws_parameters(public_key)
+    is_ec = isinstance(public_key, ec.EllipticCurvePublicKey)
+
+    def raw_jws_signer(data: bytes) -> bytes:
+        if is_ec:
+            signature = key.sign(hashlib.new(digest_algorithm, data).digest(), mechanism=Mechanism.ECDSA)
+            if len(signature) != 2 * coordinate_size:
+                raise ValueError("the module returned an ECDSA signature of the wrong size")
+            return signature
+        return key.sign(data, mechanism=Mechanism.SHA256_RSA_PKCS)
+
+    pades_signer = PKCS11Signer(
+        session,
+        signing_cert=_asn1(certificate),
+        ca_chain=[_asn1(cert) for cert in chain],
+        key_label=key_label,
+        embed_roots=True,
+        use_raw_mechanism=is_ec,  # modules such as SoftHSM offer CKM_ECDSA but not CKM_ECDSA_SHA256
+    )
+    identity = _identity(
+        agency_code=source.agency_code,
+        certificate=certificate,
+        chain=tuple(chain),
+        source=f"pkcs11:{module}:{token_label}:{key_label}",
+        private_key=None,
+        pades_signer=pades_signer,
+        raw_jws_signer=raw_jws_signer,
+        lock=threading.Lock(),
+        close=session.close,
+    )
+    # The token's key must be the certificate's: sign a probe and check it with the certificate.
+    probe = b"borikan signing key check"
+    try:
+        signature = identity.jws_signature(probe)
+    except PKCS11Error as error:
+        raise ValueError(f"PKCS#11: {type(error).__name__} {error}") from error
+    try:
+        if is_ec:
+            r, s = int.from_bytes(signature[:coordinate_size]), int.from_bytes(signature[coordinate_size:])
+            public_key.verify(encode_dss_signature(r, s), probe, ec.ECDSA(getattr(hashes, digest_algorithm.upper())()))
+        else:
+            public_key.verify(signature, probe, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        raise ValueError("the certificate does not belong to the key in the PKCS#11 module") from None
+    return identity
 
 
 def _passphrase(source: KeySource) -> bytes | None:
@@ -272,6 +439,8 @@ def _load(source: KeySource, *, agency_name: str) -> SigningIdentity:
             chain=tuple(chain),
             source=f"pem:{key_path}",
         )
+    if source.kind == "pkcs11":
+        return _pkcs11_identity(source)
     return dev_identity(Path(source.paths[0]), agency_code=source.agency_code, agency_name=agency_name, create=True)
 
 
@@ -310,7 +479,7 @@ def signing_identity(*, agency_code: str, agency_name: str = "") -> SigningIdent
         if identity is None:
             try:
                 identity = _load(source, agency_name=agency_name)
-            except (OSError, ValueError, TypeError) as error:
+            except (OSError, ValueError, TypeError, ImportError) as error:
                 logger.error("cannot load the signing key of agency %s (%s): %s", agency_code, source.kind, error)
                 raise SigningUnavailable(agency_code) from error
             _cache[source] = identity
@@ -320,7 +489,15 @@ def signing_identity(*, agency_code: str, agency_name: str = "") -> SigningIdent
 def forget_loaded_identities() -> None:
     """Drop the keys kept in memory (after a key rotation, or between tests that change the settings)."""
     with _cache_lock:
+        identities = list(_cache.values())
         _cache.clear()
+    for identity in identities:
+        if identity.close is not None:
+            with identity.lock or contextlib.nullcontext():
+                try:
+                    identity.close()
+                except Exception as error:  # an already closed or lost session: nothing left to release
+                    logger.warning("closing the PKCS#11 session of %s: %s", identity.agency_code, error)
 
 
 def _timestamper(tsa_url: str):
@@ -352,6 +529,6 @@ def sign_pdf(*, identity: SigningIdentity, pdf: bytes, reason: str, location: st
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     reserved = _CMS_BYTES_RESERVED_WITH_TIMESTAMP if timestamper is not None else _CMS_BYTES_RESERVED
     output = io.BytesIO()
-    coroutine = pdf_signer.async_sign_pdf(writer, bytes_reserved=reserved, output=output)
-    asyncio.run(coroutine)
+    with identity.lock or contextlib.nullcontext():
+        asyncio.run(pdf_signer.async_sign_pdf(writer, bytes_reserved=reserved, output=output))
     return output.getvalue()

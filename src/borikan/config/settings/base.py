@@ -228,7 +228,8 @@ BORIKAN_WEBAUTHN_ORIGINS = env.list(
     "BORIKAN_WEBAUTHN_ORIGINS", default=["http://localhost:8000", "http://127.0.0.1:8000"]
 )
 # Signing issued documents (documents/signing.py). Per agency code: {"pkcs12": path, "passphrase_env": NAME} or
-# {"key": path, "certificate": path, "chain": [paths], "passphrase_env": NAME}, given as JSON in the environment.
+# {"key": path, "certificate": path, "chain": [paths], "passphrase_env": NAME}, or a PKCS#11 module:
+# {"pkcs11": {"module": path, "token_label": ..., "key_label": ..., "pin_env": NAME}}, given as JSON in the environment.
 BORIKAN_SIGNING_KEYS = env.json("BORIKAN_SIGNING_KEYS", default={})
 # Development only: create a local CA and agency keys under BORIKAN_SIGNING_DIR on first use.
 BORIKAN_SIGNING_DEV_KEYS = False
