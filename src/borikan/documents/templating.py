@@ -31,6 +31,9 @@ from borikan.core.thaidate import THAI_DIGITS, thai_date
 MAX_HTML_CHARS = 100_000
 MAX_CSS_CHARS = 50_000
 MAX_RENDERED_CHARS = 1_000_000
+# Loops may nest this deep at most: the context is small (≤ 20 fields, strings ≤ 500 characters), so rendering
+# stays bounded (a loop over a string walks its characters; three nested would be 125 million steps).
+MAX_LOOP_DEPTH = 2
 
 ALLOWED_TAGS = (
     "comment", "cycle", "firstof", "for", "if", "ifchanged", "resetcycle", "spaceless", "templatetag",
@@ -171,13 +174,34 @@ def _line_of(error: Exception) -> int | None:
     return debug.get("line") if isinstance(debug, dict) else None
 
 
+def _check_loop_depth(nodelist: Any, depth: int = 0) -> None:
+    from django.template.defaulttags import ForNode
+
+    for node in nodelist:
+        inner = depth + 1 if isinstance(node, ForNode) else depth
+        if inner > MAX_LOOP_DEPTH:
+            line = node.token.lineno if getattr(node, "token", None) else None
+            raise _problem(
+                "html",
+                line,
+                f"วนซ้ำ ({{% for %}}) ซ้อนกันได้ไม่เกิน {MAX_LOOP_DEPTH} ชั้น",
+                f"{{% for %}} loops may nest at most {MAX_LOOP_DEPTH} deep",
+            )
+        for name in node.child_nodelists:
+            child = getattr(node, name, None)
+            if child:
+                _check_loop_depth(child, inner)
+
+
 def compile_html(source: str) -> Template:
     try:
-        return SANDBOX_ENGINE.from_string(source)
+        template = SANDBOX_ENGINE.from_string(source)
     except TemplateSyntaxError as error:
         raise _problem(
             "html", _line_of(error), f"แม่แบบผิดไวยากรณ์ ({error})", f"template syntax error ({error})"
         ) from None
+    _check_loop_depth(template.nodelist)
+    return template
 
 
 def render_html(template: Template, context: dict[str, Any]) -> str:

@@ -96,6 +96,15 @@ def test_broken_or_active_markup_is_refused_with_its_line(html: str, line: int, 
     assert words in refused.value.message_en
 
 
+def test_loops_nest_two_deep_at_most():
+    compile_template("{% for label, value in fields %}{% for c in value %}{{ c }}{% endfor %}{% endfor %}", "")
+    three = "<p>\n{% if fields %}{% for a in number %}{% with b=number %}\n{% for c in b %}\n{% for d in number %}"
+    three += "{{ d }}{% endfor %}{% endfor %}{% endwith %}{% endfor %}{% endif %}</p>"
+    with pytest.raises(ValidationFailed) as refused:
+        compile_template(three, "")
+    assert _problem(refused.value) == ("invalid_template", "html", 4)
+
+
 def test_optional_end_tags_are_accepted():
     compile_template("<table><tr><td>{{ number }}<td>x</table><ul><li>a<li>b</ul><p>one<p>two", "")
 
