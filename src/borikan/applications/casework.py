@@ -358,7 +358,7 @@ def transition_after(app: Application, source: Status, action: Action, actor: An
                 message=reason.strip(),
                 deadline=sla.add_working_days(sla.today(), settings_for(app.service).info_request_days),
             )
-            _notify_after_commit(request.pk)
+            information_request_notify(request=request, app=app)
         return
     if source != Status.INFO_REQUESTED:
         return
@@ -530,7 +530,7 @@ def information_request_create(
             )
             for d in cleaned
         )
-        _notify_after_commit(request.pk)
+        information_request_notify(request=request, app=app)
         _audit(
             actor,
             app,
@@ -661,9 +661,7 @@ def expire_information_requests(*, on: dt.date | None = None) -> list[dict[str, 
             app = _transition(app, action=action, actor=None, reason=reason)
             if action == Action.LAPSE_REJECT:
                 refund_for_case(actor=None, case_ref=app.case_ref, reason=f"คำขอไม่ได้รับอนุมัติ / rejected: {reason}")
-            from .tasks import notify_information_request_expired
-
-            transaction.on_commit(lambda rid=request_id: notify_information_request_expired.enqueue(rid))
+            information_request_expired_notify(request=request, app=app)
             results.append({"application": str(app.pk), "request": request_id, "outcome": app.status})
     return results
 
@@ -704,8 +702,6 @@ def supervisors_of(agency_id: int) -> list[Any]:
 
 
 def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
-    from borikan.delivery.services import notification_email_send
-
     with transaction.atomic():
         cases = list(
             Application.objects.filter(agency=agency)
@@ -718,7 +714,7 @@ def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
         if not cases:
             return 0
         supervisors = [s for s in supervisors_of(agency.pk) if s.email]
-        recipients = [s.email for s in supervisors] or ([agency.email] if agency.email else [])
+        recipients = [(s.email, s.pk) for s in supervisors] or ([(agency.email, None)] if agency.email else [])
         rows = []
         for app in cases:
             kind = EscalationKind.OVERDUE if app.due_date < on else EscalationKind.DUE_SOON
@@ -742,21 +738,16 @@ def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
             f"{agency.name_th}: คำขอที่เกินหรือใกล้ครบกำหนดระยะเวลาพิจารณา ณ วันที่ {thai_date(on)}\n"
             f"{agency.name_en}: cases past or near their processing time on {on.isoformat()}\n\n" + "\n".join(lines)
         )
-        message_ids = [
-            notification_email_send(to=to, subject=subject, body=body, reference=f"escalation-{agency.code}-{on}")
-            for to in recipients
-        ]
+        # Written to the delivery outbox with the escalation rows: sent once they commit, retried if mail fails.
+        for to, user_id in recipients:
+            _outbox("email", to, subject, body, reference=f"escalation-{agency.code}-{on}", user_id=user_id,
+                    agency_id=agency.pk)  # fmt: skip
         for app, row in zip(cases, rows, strict=True):
             _audit(
                 None,
                 app,
                 "escalated",
-                {
-                    "kind": row.kind,
-                    "due_date": app.due_date.isoformat(),
-                    "to": row.recipients,
-                    "sent": len(message_ids),
-                },
+                {"kind": row.kind, "due_date": app.due_date.isoformat(), "to": row.recipients, "sent": len(recipients)},
             )
     return len(rows)
 
@@ -793,8 +784,6 @@ def _late_notice_text(app: Application, expected: dt.date) -> tuple[str, str, st
 
 
 def _send_late_notice(app_id: Any, on: dt.date) -> LateNotice | None:
-    from borikan.delivery.services import notification_email_send
-
     from .services import _lock
 
     with transaction.atomic():
@@ -805,21 +794,12 @@ def _send_late_notice(app_id: Any, on: dt.date) -> LateNotice | None:
         last = LateNotice.objects.filter(application=app).order_by("-sent_on").first()
         if last is not None and (on - last.sent_on).days < interval:
             return None
-        applicant = app.applicant
         expected = _expected_date(app, on, interval)
         subject, body, sms_text = _late_notice_text(app, expected)
-        to = app.form_data.get("email") or applicant.email
-        if to:
-            message_id = notification_email_send(to=to, subject=subject, body=body, reference=app.tracking_number or "")
-            channel = "email"
-        elif applicant.mobile:
-            from borikan.delivery.sms import sms_send
-
-            message_id = sms_send(to=applicant.mobile, text=sms_text)
-            channel = "sms"
-        else:
-            _audit(None, app, "late_notice_undeliverable", {"due_date": app.due_date.isoformat()})
+        sent = _tell_applicant(app, subject, body, sms_text, key=f"late-{app.pk.hex}-{on:%Y%m%d}")
+        if sent is None:
             return None
+        channel, message_id = sent
         notice = LateNotice.objects.create(
             application=app,
             sent_on=on,
@@ -989,30 +969,61 @@ def casework_settings_for_staff(*, user: Any, service_slug: str) -> CaseworkSett
 # --- telling the applicant about the request ---------------------------------------------------------------------
 
 
-def _notify_after_commit(request_id: int) -> None:
-    from .tasks import notify_information_request
+def _outbox(
+    channel: str,
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    reference: str,
+    key: str | None = None,
+    user_id: int | None = None,
+    agency_id: int | None = None,
+    case_ref: str = "",
+) -> str:
+    """Write one notification into the delivery outbox, in the caller's transaction; its message ID."""
+    from borikan.delivery.services import notification_enqueue
 
-    transaction.on_commit(lambda: notify_information_request.enqueue(request_id))
+    delivery = notification_enqueue(
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        reference=reference,
+        idempotency_key=key,
+        user_id=user_id,
+        agency_id=agency_id,
+        case_ref=case_ref,
+    )
+    return delivery.email_message_id if channel == "email" else delivery.idempotency_key
 
 
-def _tell_applicant(app: Application, subject: str, body: str, sms_text: str) -> tuple[str, str]:
-    """E-mail the address on the form or the account's; without one, an SMS to the proven mobile number."""
-    from borikan.delivery.services import notification_email_send
-
+def _tell_applicant(app: Application, subject: str, body: str, sms_text: str, *, key: str) -> tuple[str, str] | None:
+    """E-mail the address on the form or the account's; without one, an SMS to the proven mobile number. Goes
+    through the outbox in the caller's transaction (sent after commit, retried). None, audited, when the address
+    is refused: the change that asked for the message still stands."""
     to = app.form_data.get("email") or app.applicant.email
-    if to:
-        return "email", notification_email_send(to=to, subject=subject, body=body, reference=app.tracking_number or "")
-    from borikan.delivery.sms import sms_send
+    channel, to, subject = ("email", to, subject) if to else ("sms", app.applicant.mobile or "", "")
+    try:
+        message_id = _outbox(
+            channel,
+            to,
+            subject,
+            body if channel == "email" else sms_text,
+            reference=app.tracking_number or "",
+            key=key,
+            user_id=app.applicant_id,
+            agency_id=app.agency_id,
+            case_ref=app.case_ref,
+        )
+    except ValidationFailed as error:
+        _audit(None, app, "notice_undeliverable", {"code": error.code, "channel": channel, "key": key})
+        return None
+    return channel, message_id
 
-    return "sms", sms_send(to=app.applicant.mobile, text=sms_text)
 
-
-def information_request_expired_notify(*, request_id: int) -> str:
-    """Tell the applicant their case ended because the request was not answered in time (after it committed)."""
-    request = InformationRequest.objects.select_related(
-        "application__applicant", "application__service", "application__agency"
-    ).get(pk=request_id)
-    app = request.application
+def information_request_expired_notify(*, request: InformationRequest, app: Application) -> None:
+    """Tell the applicant their case ended because the request was not answered in time (with the change)."""
     rejected = app.status == Status.REJECTED
     outcome_th = "ไม่ได้รับอนุมัติ" if rejected else "ถูกส่งคืน (ถือว่าถอนคำขอ)"
     outcome_en = "rejected" if rejected else "returned to you (closed as withdrawn)"
@@ -1023,21 +1034,20 @@ def information_request_expired_notify(*, request_id: int) -> str:
         f"Dear {app.applicant.full_name},\n\nApplication {app.tracking_number} ({app.service.name_en}) was "
         f"{outcome_en}: the information requested was not received by {request.deadline.isoformat()}.\n"
     )
-    channel, message_id = _tell_applicant(
-        app, subject, body, f"borikan: คำขอ {app.tracking_number} {outcome_th} เพราะไม่ได้แก้ไขภายในกำหนด"
+    sent = _tell_applicant(
+        app,
+        subject,
+        body,
+        f"borikan: คำขอ {app.tracking_number} {outcome_th} เพราะไม่ได้แก้ไขภายในกำหนด",
+        key=f"inforeq-lapsed-{request.pk}",
     )
-    _audit(None, app, "information_request_expired_notified", {"channel": channel, "message_id": message_id})
-    return message_id
+    if sent is not None:
+        _audit(None, app, "information_request_expired_notified", {"channel": sent[0], "message_id": sent[1]})
 
 
-def information_request_notify(*, request_id: int) -> str:
-    """E-mail (or, without an address, SMS) the applicant what to correct, by when, and what happens otherwise.
-    Runs after the request committed."""
-
-    request = InformationRequest.objects.select_related(
-        "application__applicant", "application__service", "application__agency"
-    ).get(pk=request_id)
-    app = request.application
+def information_request_notify(*, request: InformationRequest, app: Application) -> None:
+    """Tell the applicant (e-mail, or SMS) what to correct, by when, and what happens otherwise; written to the
+    outbox with the request, so a request that rolls back tells nobody."""
     labels = target_labels(app)
     outcome = settings_for(app.service).info_request_expiry
     lines_th, lines_en = [], []
@@ -1059,13 +1069,14 @@ def information_request_notify(*, request_id: int) -> str:
         f"{app.tracking_number}:\n" + "\n".join(lines_en) + f"\nby {request.deadline.isoformat()}; otherwise "
         f"{otherwise_en}. The processing time stops while we wait for you.\n"
     )
-    channel, message_id = _tell_applicant(
+    sent = _tell_applicant(
         app,
         subject,
         body,
         f"borikan: คำขอ {app.tracking_number} ต้องแก้ไข {len(lines_th)} รายการ "
         f"ภายใน {thai_date(request.deadline)} ดูรายละเอียดในระบบ",
+        key=f"inforeq-{request.pk}",
     )
-    _audit(None, app, "information_request_notified", {"request_id": request.pk, "channel": channel,
-                                                        "message_id": message_id})  # fmt: skip
-    return message_id
+    if sent is not None:
+        _audit(None, app, "information_request_notified", {"request_id": request.pk, "channel": sent[0],
+                                                            "message_id": sent[1]})  # fmt: skip

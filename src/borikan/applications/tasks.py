@@ -31,17 +31,3 @@ def escalate_overdue_cases() -> dict:
     from .casework import escalate_overdue_cases as escalate
 
     return escalate()
-
-
-@task
-def notify_information_request(request_id: int) -> str:
-    from .casework import information_request_notify
-
-    return information_request_notify(request_id=request_id)
-
-
-@task
-def notify_information_request_expired(request_id: int) -> str:
-    from .casework import information_request_expired_notify
-
-    return information_request_expired_notify(request_id=request_id)

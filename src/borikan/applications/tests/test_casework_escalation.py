@@ -34,6 +34,17 @@ def fixed_day(monkeypatch):
 
 
 @pytest.fixture
+def escalate(django_capture_on_commit_callbacks):
+    """Run the daily job as on `day`, then what commits after it (the delivery outbox sends the messages)."""
+
+    def run(day: dt.date) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            return escalate_overdue_cases(on=day)
+
+    return run
+
+
+@pytest.fixture
 def supervisor(agency):
     return make_staff("head@excise.go.th", agency, StaffRole.AGENCY_ADMIN)
 
@@ -65,8 +76,11 @@ def _supervisor_mail(mailoutbox, to):
     return [m for m in mailoutbox if to in m.to and "overdue" in m.subject]
 
 
-def test_supervisors_hear_of_overdue_and_soon_due_cases_once_per_day(cases, supervisor, mailoutbox):
-    call_command("escalate_overdue_cases", "--date", "2026-11-25")
+def test_supervisors_hear_of_overdue_and_soon_due_cases_once_per_day(
+    cases, supervisor, mailoutbox, escalate, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("escalate_overdue_cases", "--date", "2026-11-25")
     mails = _supervisor_mail(mailoutbox, supervisor.email)
     assert len(mails) == 1
     body = mails[0].body
@@ -79,17 +93,18 @@ def test_supervisors_hear_of_overdue_and_soon_due_cases_once_per_day(cases, supe
     }
     assert AuditEntry.objects.filter(action="application.escalated").count() == 2
 
-    call_command("escalate_overdue_cases", "--date", "2026-11-25")  # again the same day: nothing new
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("escalate_overdue_cases", "--date", "2026-11-25")  # again the same day: nothing new
     assert len(_supervisor_mail(mailoutbox, supervisor.email)) == 1
     assert CaseEscalation.objects.count() == 2
 
-    escalate_overdue_cases(on=D(2026, 11, 26))  # the next day: told again
+    escalate(D(2026, 11, 26))  # the next day: told again
     assert len(_supervisor_mail(mailoutbox, supervisor.email)) == 2
     assert CaseEscalation.objects.count() == 4
 
 
-def test_without_an_agency_admin_the_agencys_official_address_is_told(cases, agency, mailoutbox):
-    escalate_overdue_cases(on=WED)
+def test_without_an_agency_admin_the_agencys_official_address_is_told(cases, agency, mailoutbox, escalate):
+    escalate(WED)
     assert len(_supervisor_mail(mailoutbox, agency.email)) == 1
 
 
@@ -98,7 +113,7 @@ def _late_mail(mailoutbox):
 
 
 def test_the_applicant_of_a_late_case_gets_the_legal_notice_every_seven_days(
-    cases, citizen, officer, api_as, mailoutbox
+    cases, citizen, officer, api_as, mailoutbox, escalate
 ):
     late = cases["overdue"]
     explained = api_as(officer).post(
@@ -107,7 +122,7 @@ def test_the_applicant_of_a_late_case_gets_the_legal_notice_every_seven_days(
         content_type="application/json",
     )
     assert explained.status_code == 200
-    escalate_overdue_cases(on=WED)
+    escalate(WED)
     mails = _late_mail(mailoutbox)
     assert len(mails) == 1  # only the overdue case; the soon-due one is not late yet
     notice = mails[0]
@@ -125,35 +140,35 @@ def test_the_applicant_of_a_late_case_gets_the_legal_notice_every_seven_days(
         return sum(1 for m in _late_mail(mailoutbox) if late.tracking_number in m.subject)
 
     for day in (D(2026, 11, 26), D(2026, 12, 1)):  # within the interval: no new notice
-        escalate_overdue_cases(on=day)
+        escalate(day)
     assert notices_of_late() == 1
-    escalate_overdue_cases(on=D(2026, 12, 2))  # seven days on, still not decided
+    escalate(D(2026, 12, 2))  # seven days on, still not decided
     assert notices_of_late() == 2
     assert LateNotice.objects.filter(application=late).count() == 2
 
 
-def test_without_a_known_reason_the_notice_says_so_and_gives_the_next_date(free_service, citizen, mailoutbox):
+def test_without_a_known_reason_the_notice_says_so_and_gives_the_next_date(free_service, citizen, mailoutbox, escalate):
     make_application(service=free_service, applicant=citizen, status="pending_approval", due_date=D(2026, 11, 24))
-    escalate_overdue_cases(on=WED)
+    escalate(WED)
     notice = LateNotice.objects.get()
     # no estimate from the officer: the day of the next notice (Wed 2 Dec, a working day)
     assert notice.expected_date == D(2026, 12, 2) and notice.reason == ""
     assert "still under consideration" in _late_mail(mailoutbox)[0].body
 
 
-def test_a_decided_case_gets_no_more_notices(cases, mailoutbox):
-    escalate_overdue_cases(on=WED)
+def test_a_decided_case_gets_no_more_notices(cases, mailoutbox, escalate):
+    escalate(WED)
     type(cases["overdue"]).objects.filter(pk=cases["overdue"].pk).update(
         status="approved", decided_at="2026-11-26T10:00Z"
     )
-    escalate_overdue_cases(on=D(2026, 12, 3))
+    escalate(D(2026, 12, 3))
     assert LateNotice.objects.filter(application=cases["overdue"]).count() == 1
 
 
-def test_the_interval_is_a_service_setting(cases, free_service, mailoutbox):
+def test_the_interval_is_a_service_setting(cases, free_service, mailoutbox, escalate):
     CaseworkSettings.objects.create(service=free_service, late_notice_interval_days=3)
-    escalate_overdue_cases(on=WED)
-    escalate_overdue_cases(on=D(2026, 11, 28))
+    escalate(WED)
+    escalate(D(2026, 11, 28))
     assert LateNotice.objects.filter(application=cases["overdue"]).count() == 2
 
 
@@ -167,8 +182,10 @@ def test_delay_explanation_refuses_a_past_date_and_strangers(cases, officer, for
     assert cases["overdue"].delay_reason == ""
 
 
-def test_the_case_page_shows_the_flags_and_the_escalation_state(cases, supervisor, officer, client, mailoutbox):
-    escalate_overdue_cases(on=WED)
+def test_the_case_page_shows_the_flags_and_the_escalation_state(
+    cases, supervisor, officer, client, mailoutbox, escalate
+):
+    escalate(WED)
     sign_in(client, officer)
     page = client.get(f"/office/cases/{cases['overdue'].pk}/").text
     assert 'class="overdue"' in page
@@ -178,10 +195,11 @@ def test_the_case_page_shows_the_flags_and_the_escalation_state(cases, superviso
     assert 'class="due-soon"' in soon
 
 
-def test_the_escalation_task_runs(cases, supervisor, mailoutbox):
+def test_the_escalation_task_runs(cases, supervisor, mailoutbox, django_capture_on_commit_callbacks):
     from borikan.applications.tasks import escalate_overdue_cases as task
 
-    result = task.enqueue()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = task.enqueue()
     assert result.return_value == {"escalated": 2, "late_notices": 1}
 
 
@@ -197,14 +215,14 @@ def sms_process() -> Iterator[tuple[str, str]]:
 
 
 @pytest.mark.slow
-def test_an_applicant_without_e_mail_gets_the_notice_by_sms(sms_process, settings, free_service, mailoutbox):
+def test_an_applicant_without_e_mail_gets_the_notice_by_sms(sms_process, settings, free_service, mailoutbox, escalate):
     url, key = sms_process
     settings.BORIKAN_SMS_URL, settings.BORIKAN_SMS_API_KEY = url, key
     person = User.objects.create_user(None, "a-long-enough-passphrase", full_name="มานี มีนา", mobile="+66812345670")
     form = {"full_name": "มานี มีนา", "citizen_id": "1101700230708", "address": "1 ถนนสุขุมวิท", "phone": "0812345670"}
     app = make_application(service=free_service, applicant=person, status="in_review", due_date=D(2026, 11, 20))
     type(app).objects.filter(pk=app.pk).update(form_data=form)
-    escalate_overdue_cases(on=WED)
+    escalate(WED)
     inbox = httpx.get(f"{url}/v1/messages", params={"to": "+66812345670"}, headers={"Authorization": f"Bearer {key}"})
     texts = [m["text"] for m in inbox.json()]
     assert len(texts) == 1 and app.tracking_number in texts[0] and "ล่าช้า" in texts[0]
@@ -213,9 +231,9 @@ def test_an_applicant_without_e_mail_gets_the_notice_by_sms(sms_process, setting
     assert not _late_mail(mailoutbox)
 
 
-def test_the_account_address_is_used_when_the_form_gives_none(free_service, mailoutbox):
+def test_the_account_address_is_used_when_the_form_gives_none(free_service, mailoutbox, escalate):
     person = make_user("account@example.com")
     app = make_application(service=free_service, applicant=person, status="in_review", due_date=D(2026, 11, 20))
     type(app).objects.filter(pk=app.pk).update(form_data={"full_name": "x"})
-    escalate_overdue_cases(on=WED)
+    escalate(WED)
     assert _late_mail(mailoutbox)[0].to == ["account@example.com"]
