@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from borikan.core.errors import ValidationFailed
 from borikan.identity.apiauth import api_auth
 
-from . import casework, selectors, services
+from . import casework, selectors, services, sla
 from .schemas import (
     ApplicationCreateIn,
     ApplicationOut,
@@ -69,7 +69,7 @@ def application_queue(
 ):
     """Filters: status, service (slug), due=overdue|soon, due_within (working days), due_from/due_to (a due-date
     range), assignee=me|none|<officer id> (mine=true is assignee=me)."""
-    return list(
+    rows = list(
         selectors.application_queue(
             user=request.auth,
             status=status,
@@ -82,6 +82,11 @@ def application_queue(
             assignee=assignee,
         )[:100]
     )
+    today = sla.today()
+    soon_limit = sla.due_soon_limit(today)
+    for row in rows:
+        row.__dict__["sla_flags"] = sla.flags(row, today, soon_limit)
+    return rows
 
 
 @router.get(

@@ -138,16 +138,18 @@ class QueueItemOut(ApplicationSummaryOut):
     due_soon: bool
 
     @staticmethod
-    def resolve_overdue(obj) -> bool:
+    def _flags(obj) -> dict[str, bool]:
         from .sla import flags
 
-        return flags(obj)["overdue"]
+        return obj.__dict__.get("sla_flags") or flags(obj)  # the queue handler computes them once per page
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return QueueItemOut._flags(obj)["overdue"]
 
     @staticmethod
     def resolve_due_soon(obj) -> bool:
-        from .sla import flags
-
-        return flags(obj)["due_soon"]
+        return QueueItemOut._flags(obj)["due_soon"]
 
 
 class AssignIn(Schema):

@@ -79,13 +79,13 @@ def due_soon_q(on: dt.date) -> Q:
     return running_q() & Q(due_date__gte=on, due_date__lte=due_soon_limit(on))
 
 
-def flags(app, on: dt.date | None = None) -> dict[str, bool]:
-    """The case's deadline flags as pages and the API show them."""
+def flags(app, on: dt.date | None = None, soon_limit: dt.date | None = None) -> dict[str, bool]:
+    """The case's deadline flags as pages and the API show them (pass `soon_limit` when flagging many cases)."""
     on = on or today()
     running = app.status in SLA_RUNNING and app.decided_at is None and app.due_date is not None
     overdue = running and app.due_date < on
     return {
         "overdue": bool(overdue),
-        "due_soon": bool(running and not overdue and app.due_date <= due_soon_limit(on)),
+        "due_soon": bool(running and not overdue and app.due_date <= (soon_limit or due_soon_limit(on))),
         "paused": app.sla_paused_on is not None,
     }

@@ -360,3 +360,22 @@ def test_the_settings_page_is_404_for_other_agencies(free_service, foreign_offic
     for person in (foreign_officer, citizen):
         sign_in(client, person)
         assert client.get(f"/office/services/{free_service.slug}/casework/").status_code == 404
+
+
+def test_the_queue_api_reads_a_page_in_a_fixed_number_of_queries(free_service, citizen, officer, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = api_as(officer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/applications/queue", {"due": "soon"}).status_code == 200
+        return len(queries)
+
+    for _ in range(3):
+        _case(free_service, citizen, due=D(2026, 11, 26))
+    few = count()
+    for _ in range(12):
+        _case(free_service, citizen, due=D(2026, 11, 26))
+    assert count() == few
