@@ -28,8 +28,12 @@ def _problem(request: HttpRequest, error: ApplicationError) -> HttpResponse:
 
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    if isinstance(exc, AssuranceRequired):
-        audit_refusal(exc)  # the refused step has rolled back by now; the record of the refusal stays
+    return _problem(request, exc)
+
+
+@api.exception_handler(AssuranceRequired)
+def on_assurance_required(request: HttpRequest, exc: AssuranceRequired) -> HttpResponse:
+    audit_refusal(exc)  # the refused step has rolled back by now; the record of the refusal stays
     return _problem(request, exc)
 
 

@@ -43,8 +43,15 @@ STEP_LABELS = {
 }
 
 
-class AssuranceRequired(ApplicationError):
+class AssuranceRequired(Exception):
+    """Not an ApplicationError on purpose: code that handles ordinary refusals (`except ApplicationError`, showing a
+    message in place) must not swallow this one. It goes up to the one handler that knows the fix: the API answers
+    403 problem+json (config/api.py), pages go to step-up and back (identity/middleware.py). It carries the same
+    fields as an ApplicationError (code, messages, details, status) for those handlers."""
+
     status = 403
+    code = "assurance_required"
+    field = None
 
     def __init__(self, *, step: Step, required_ial: Decimal, required_aal: Decimal, current: Any) -> None:
         missing = []
@@ -65,20 +72,28 @@ class AssuranceRequired(ApplicationError):
             fix["aal"] = reverse("identity:step_up") + f"?aal={required_aal}"
         if "ial" in missing:
             fix["ial"] = reverse("identity:assurance")
-        super().__init__(
-            "assurance_required",
-            f"การ{step_th}ต้องมี" + " และ".join(parts_th),
-            f"To {step_en} you need " + " and ".join(parts_en),
-            details={
-                "step": str(step),
-                "missing": missing,
-                "required_ial": str(required_ial),
-                "required_aal": str(required_aal),
-                "current_ial": str(current.ial),
-                "current_aal": str(current.aal),
-                "fix": fix,
-            },
+        self.message_th = f"การ{step_th}ต้องมี" + " และ".join(parts_th)
+        self.message_en = f"To {step_en} you need " + " and ".join(parts_en)
+        self.details = {
+            "step": str(step),
+            "missing": missing,
+            "required_ial": str(required_ial),
+            "required_aal": str(required_aal),
+            "current_ial": str(current.ial),
+            "current_aal": str(current.aal),
+            "fix": fix,
+        }
+        self._problem = ApplicationError(
+            self.code, self.message_th, self.message_en, status=self.status, details=self.details
         )
+        super().__init__(f"{self.code}: {self.message_en}")
+
+    @property
+    def message(self) -> str:
+        return self._problem.message
+
+    def as_problem(self) -> dict:
+        return self._problem.as_problem()
 
 
 def service_requirement(service: Any) -> tuple[Decimal, Decimal]:

@@ -15,6 +15,7 @@ from borikan.audit.models import AuditEntry
 from borikan.conftest import sign_in
 from borikan.core.errors import ApplicationError
 from borikan.identity import authn, juristic
+from borikan.identity.enforcement import AssuranceRequired
 from borikan.identity.models import JuristicPerson, Representation, User
 
 COMPANY = "0105556012341"  # check digit valid; invented
@@ -99,7 +100,7 @@ def test_only_staff_of_the_agency_at_aal2_record(officer, agency, citizen, other
             _record(actor, citizen, agency)
         assert refused.value.code == "not_agency_staff" and refused.value.status == 403
     authn.attach(officer, aal=authn.AAL1, methods=("password",))
-    with pytest.raises(ApplicationError) as weak:
+    with pytest.raises(AssuranceRequired) as weak:
         _record(officer, citizen, agency)
     assert weak.value.code == "assurance_required"
     with pytest.raises(ApplicationError) as own:

@@ -21,6 +21,7 @@ from borikan.audit.models import AuditEntry
 from borikan.conftest import make_staff
 from borikan.core.errors import ApplicationError
 from borikan.identity import authn, civil_registry, proofing
+from borikan.identity.enforcement import AssuranceRequired
 from borikan.identity.models import ProofingRecord, User
 from borikan.identity.selectors import current_ial
 from borikan.identity.services import api_token_issue, user_set_citizen_id, user_sign_up
@@ -262,7 +263,7 @@ def test_citizen_id_other_than_the_accounts_own_is_refused(registry, agency, str
 @pytest.mark.django_db
 def test_officer_below_aal2_is_refused(registry, agency, officer, citizen):
     authn.attach(officer, aal=authn.AAL1, methods=("password",))
-    with pytest.raises(ApplicationError) as refused:
+    with pytest.raises(AssuranceRequired) as refused:
         _prove(officer, citizen, agency, SOMCHAI)
     assert refused.value.code == "assurance_required" and refused.value.status == 403
     assert refused.value.details["required_aal"] == "2.1"
@@ -271,7 +272,7 @@ def test_officer_below_aal2_is_refused(registry, agency, officer, citizen):
 
 @pytest.mark.django_db
 def test_officer_outside_a_request_has_no_aal(registry, agency, officer, citizen):
-    with pytest.raises(ApplicationError) as refused:
+    with pytest.raises(AssuranceRequired) as refused:
         _prove(User.objects.get(pk=officer.pk), citizen, agency, SOMCHAI)  # no session behind it: AAL 0
     assert refused.value.code == "assurance_required"
 

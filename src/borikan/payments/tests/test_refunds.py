@@ -12,6 +12,7 @@ from borikan.audit.models import AuditEntry
 from borikan.conftest import make_staff
 from borikan.core.errors import ApplicationError
 from borikan.identity import authn
+from borikan.identity.enforcement import AssuranceRequired
 from borikan.payments.gateway import HttpGateway, RefundRequest
 from borikan.payments.models import Refund, RefundStatus, WebhookOutcome
 from borikan.payments.refunds import (
@@ -137,7 +138,7 @@ def test_outsiders_see_nothing_and_staff_need_aal2(paid_invoice, foreign_officer
             refund_request(actor=outsider, invoice_number=paid_invoice.number, amount_satang=100, reason="r")
         assert caught.value.code == "not_found"
     authn.attach(officer, aal=authn.AAL1, methods=("password",))
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(AssuranceRequired) as caught:
         refund_request(actor=officer, invoice_number=paid_invoice.number, amount_satang=100, reason="r")
     assert (caught.value.code, caught.value.status) == ("assurance_required", 403)
     assert Refund.objects.count() == 0
