@@ -170,6 +170,15 @@ def application_resubmit(request: HttpRequest, application_id: str, payload: App
     return services.application_resubmit(actor=request.auth, application_id=application_id, form_data=payload.form_data)
 
 
+@router.post(
+    "/{application_id}/appeal",
+    response=ApplicationOut,
+    summary="Appeal a rejection (once, with a reason, within the service's appeal window)",
+)
+def application_appeal(request: HttpRequest, application_id: str, payload: ReasonIn):
+    return services.application_appeal(actor=request.auth, application_id=application_id, reason=payload.reason)
+
+
 @router.post("/{application_id}/withdraw", response=ApplicationOut, summary="Withdraw my application")
 def application_withdraw(request: HttpRequest, application_id: str, payload: ReasonIn):
     return services.application_withdraw(actor=request.auth, application_id=application_id, reason=payload.reason)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_roles
+from borikan.approvals import services as approvals
 from borikan.audit.services import audit_record
 from borikan.catalog.models import PaymentTiming, Service, StepMode
 from borikan.catalog.selectors import service_get
@@ -95,12 +96,18 @@ def _roles_of(actor: Any, app: Application) -> set[Role]:
             roles.add(Role.OFFICER)
         if StaffRole.APPROVER in held:
             roles.add(Role.APPROVER)
+        elif (
+            held
+            and app.status == Status.PENDING_APPROVAL
+            and approvals.can_decide_now(actor=actor, case_ref=app.case_ref)
+        ):
+            roles.add(Role.APPROVER)  # a director or admin named in the chain, or a delegate standing in
         remembered[actor.pk] = frozenset(roles)
     return set(remembered[actor.pk])
 
 
 # The applicant's protected steps; staff actions all need staff assurance (identity/enforcement.py decides).
-APPLICANT_STEPS = {Action.SUBMIT: Step.SUBMIT, Action.RESUBMIT: Step.ANSWER_REQUEST}
+APPLICANT_STEPS = {Action.SUBMIT: Step.SUBMIT, Action.RESUBMIT: Step.ANSWER_REQUEST, Action.APPEAL: Step.SUBMIT}
 
 
 def _require_assurance(actor: Any, app: Application, action: Action, acting_roles: set[Role]) -> None:
@@ -395,6 +402,7 @@ def application_submit(
                 field="file",
             )
         app = _transition(app, action=Action.SUBMIT, actor=actor)
+        _pin_versions(app)
         if exemptions:
             from borikan.payments.fee_services import exemption_claims_record
 
@@ -521,8 +529,48 @@ def application_forward(*, actor: Any, application_id: Any, reason: str = "") ->
     return application_transition(application_id=application_id, action=Action.FORWARD, actor=actor, reason=reason)
 
 
+def _pin_versions(app: Application) -> None:
+    """Freeze what the case is decided under (form, fee rule, manual and legal basis, approval chain, checklist)."""
+    from borikan.eforms.selectors import pinned_version
+
+    from .casework import current_checklist
+
+    form = pinned_version(case_ref=app.case_ref)
+    approvals.pin_versions(
+        app.case_ref,
+        app.service,
+        form.number if form is not None else None,
+        applicant=app.applicant,
+        checklist_version_for=lambda service: getattr(current_checklist(service), "version", None),
+    )
+
+
+def _decide(*, actor: Any, application_id: Any, outcome: str, reason: str) -> Application:
+    """Record an approver's decision at the chain's current level (approvals app), then move the case: the chain
+    approved → approved; a level approved and another follows → still pending approval; reject; return."""
+    with transaction.atomic():
+        app = _lock(application_id)
+        _roles_of(actor, app)  # who may decide is judged before the decision moves the chain on
+        if app.status != Status.PENDING_APPROVAL:
+            return _transition(app, action=Action(outcome), actor=actor, reason=reason)  # refused with the reason
+        if not approvals.is_pinned(app.case_ref):
+            _pin_versions(app)  # a case submitted before approval chains existed: pinned at its first decision
+        step = approvals.next_step(app.case_ref)
+        decision = approvals.decision_record(
+            actor=actor,
+            case_ref=app.case_ref,
+            service=app.service,
+            level=step.level,
+            outcome=outcome,
+            reason=reason,
+            form_data_digest=approvals.form_data_digest(app.form_data),
+        )
+        action = approvals.lifecycle_action(decision)
+        return _transition(app, action=Action(action) if action else Action.APPROVE_LEVEL, actor=actor, reason=reason)
+
+
 def application_return(*, actor: Any, application_id: Any, reason: str) -> Application:
-    return application_transition(application_id=application_id, action=Action.RETURN, actor=actor, reason=reason)
+    return _decide(actor=actor, application_id=application_id, outcome="return", reason=reason)
 
 
 def application_reject(*, actor: Any, application_id: Any, reason: str) -> Application:
@@ -530,20 +578,32 @@ def application_reject(*, actor: Any, application_id: Any, reason: str) -> Appli
     from borikan.payments.refunds import refund_for_case
 
     with transaction.atomic():
-        app = application_transition(application_id=application_id, action=Action.REJECT, actor=actor, reason=reason)
+        app = _decide(actor=actor, application_id=application_id, outcome="reject", reason=reason)
         refund_for_case(actor=actor, case_ref=app.case_ref, reason=f"คำขอไม่ได้รับอนุมัติ / rejected: {reason}"[:500])
     return app
 
 
 def application_approve(*, actor: Any, application_id: Any, reason: str = "") -> Application:
-    """Approve; then either ask for the fee or issue the document (after commit, as a background task)."""
+    """Approve at the current level; when the chain is complete, ask for the fee or issue the document (after
+    commit, as a background task)."""
     with transaction.atomic():
-        app = application_transition(application_id=application_id, action=Action.APPROVE, actor=actor, reason=reason)
-        if _fee_due(app, PaymentTiming.AFTER_APPROVAL):
+        app = _decide(actor=actor, application_id=application_id, outcome="approve", reason=reason)
+        if app.status == Status.APPROVED and _fee_due(app, PaymentTiming.AFTER_APPROVAL):
             app = _request_payment(app)
         if app.status == Status.APPROVED:  # no fee, or fully exempt: issue now
             _issue_after_commit(app)
     return app
+
+
+def application_appeal(*, actor: Any, application_id: Any, reason: str) -> Application:
+    """The applicant appeals a rejection (once, within the window, with a reason): review reopens at the next
+    level of the chain."""
+    with transaction.atomic():
+        app = _lock(application_id)
+        if app.applicant_id != getattr(actor, "pk", None):
+            raise NotFound("application", "คำขอ")
+        approvals.appeal_lodge(actor=actor, case_ref=app.case_ref, reason=reason)
+        return _transition(app, action=Action.APPEAL, actor=actor, reason=reason)
 
 
 # --- steps the platform takes ------------------------------------------------------------------------

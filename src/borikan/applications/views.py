@@ -186,6 +186,17 @@ def withdraw(request: HttpRequest, application_id: str) -> HttpResponse:
     return redirect("applications:detail", application_id=app.pk)
 
 
+@require_POST
+def appeal(request: HttpRequest, application_id: str) -> HttpResponse:
+    app = _load(request, application_id, purpose="appeal")
+    try:
+        services.application_appeal(actor=request.user, application_id=app.pk, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Your appeal was lodged; the application will be reviewed again."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("applications:detail", application_id=app.pk)
+
+
 def attachment_download(request: HttpRequest, application_id: str, attachment_id: int) -> HttpResponse:
     app = _load(request, application_id, purpose="attachment")
     attachment = Attachment.objects.filter(application=app, pk=attachment_id).first()

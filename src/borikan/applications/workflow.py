@@ -41,6 +41,10 @@ class Action(models.TextChoices):
     DELIVER = "deliver", "deliver"
     CLOSE = "close", "close"
     WITHDRAW = "withdraw", "withdraw"
+    # One level of a several-level approval chain approved; the next level decides (approvals app).
+    APPROVE_LEVEL = "approve_level", "approve at one level"
+    # The applicant appeals a rejection, once, with a reason: review reopens at the next level (approvals app).
+    APPEAL = "appeal", "appeal"
     # A request for information left unanswered past its deadline ends the case as the service defines.
     LAPSE_REJECT = "lapse_reject", "reject (request for information unanswered)"
     LAPSE_WITHDRAW = "lapse_withdraw", "close as withdrawn (request for information unanswered)"
@@ -74,6 +78,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.INFO_REQUESTED, A.WITHDRAW): S.WITHDRAWN,
     (S.INFO_REQUESTED, A.LAPSE_REJECT): S.REJECTED,  # the service's outcome for an unanswered request
     (S.INFO_REQUESTED, A.LAPSE_WITHDRAW): S.WITHDRAWN,
+    (S.PENDING_APPROVAL, A.APPROVE_LEVEL): S.PENDING_APPROVAL,
     (S.PENDING_APPROVAL, A.APPROVE): S.APPROVED,
     (S.PENDING_APPROVAL, A.REJECT): S.REJECTED,
     (S.PENDING_APPROVAL, A.RETURN): S.IN_REVIEW,
@@ -83,6 +88,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.APPROVED, A.ISSUE): S.ISSUED,
     (S.ISSUED, A.DELIVER): S.DELIVERED,
     (S.DELIVERED, A.CLOSE): S.CLOSED,
+    (S.REJECTED, A.APPEAL): S.PENDING_APPROVAL,
     (S.REJECTED, A.CLOSE): S.CLOSED,
 }
 
@@ -92,9 +98,11 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.SUBMIT: frozenset({Role.APPLICANT}),
     A.RESUBMIT: frozenset({Role.APPLICANT}),
     A.WITHDRAW: frozenset({Role.APPLICANT}),
+    A.APPEAL: frozenset({Role.APPLICANT}),
     A.START_REVIEW: frozenset({Role.OFFICER}),
     A.REQUEST_INFO: frozenset({Role.OFFICER}),
     A.FORWARD: frozenset({Role.OFFICER}),
+    A.APPROVE_LEVEL: frozenset({Role.APPROVER}),
     A.APPROVE: frozenset({Role.APPROVER}),
     A.REJECT: frozenset({Role.APPROVER}),
     A.RETURN: frozenset({Role.APPROVER}),
@@ -109,7 +117,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
 }
 
 # Actions that must say why (stored on the event and shown to the applicant).
-REASON_REQUIRED: frozenset[Action] = frozenset({A.REQUEST_INFO, A.REJECT, A.RETURN})
+REASON_REQUIRED: frozenset[Action] = frozenset({A.REQUEST_INFO, A.REJECT, A.RETURN, A.APPEAL})
 
 
 def next_status(status: Status | str, action: Action | str) -> Status | None:

@@ -558,6 +558,10 @@ def _version_text(value: Any, field: str) -> str:
     return text
 
 
+def is_pinned(case_ref: str) -> bool:
+    return CasePin.objects.filter(case_ref=str(case_ref)).exists()
+
+
 def pin_versions(
     case_ref: str,
     service: Service,

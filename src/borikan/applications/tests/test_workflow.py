@@ -36,6 +36,7 @@ LEGAL = [
     (S.INFO_REQUESTED, A.WITHDRAW, "applicant", "free", ""),
     (S.INFO_REQUESTED, A.LAPSE_REJECT, "system", "free", "no answer by the deadline"),
     (S.INFO_REQUESTED, A.LAPSE_WITHDRAW, "system", "free", "no answer by the deadline"),
+    (S.PENDING_APPROVAL, A.APPROVE_LEVEL, "approver", "free", ""),
     (S.PENDING_APPROVAL, A.APPROVE, "approver", "free", ""),
     (S.PENDING_APPROVAL, A.REJECT, "approver", "free", "the premises are within 100 m of a school"),
     (S.PENDING_APPROVAL, A.RETURN, "approver", "free", "check the address again"),
@@ -44,6 +45,7 @@ LEGAL = [
     (S.APPROVED, A.ISSUE, "system", "free", ""),
     (S.ISSUED, A.DELIVER, "system", "free", ""),
     (S.DELIVERED, A.CLOSE, "system", "free", ""),
+    (S.REJECTED, A.APPEAL, "applicant", "free", "the school moved away last year"),
     (S.REJECTED, A.CLOSE, "officer", "free", ""),
 ]
 
