@@ -295,6 +295,22 @@ def application_create(
     return app
 
 
+def renewal_form_data(*, actor: Any, document_id: Any, service_slug: str) -> dict[str, Any]:
+    """The answers a renewal starts with: the holder's document, renewable now, of this service (documents)."""
+    from borikan.documents.renewal import document_renewal_prefill
+    from borikan.documents.selectors import access_document_for_user
+
+    if not str(document_id).isdigit():
+        raise NotFound("document", "เอกสาร")
+    document = access_document_for_user(user=actor, document_id=int(document_id))
+    if document.holder_id != actor.pk:
+        raise NotFound("document", "เอกสาร")
+    prefill = document_renewal_prefill(document)
+    if prefill["service_slug"] != service_slug:
+        raise NotFound("document", "เอกสาร")
+    return prefill["form_data"]
+
+
 def _editable_by_applicant(*, actor: Any, application_id: Any) -> Application:
     app = _lock(application_id)
     if app.applicant_id != actor.pk:
@@ -672,6 +688,7 @@ def application_issue(*, application_id: Any, actor: Any = None) -> Application:
             },
             valid_days=service.document_validity_days,
             service=service,
+            renewal_data=app.form_data,
         )
         app = _transition(app, action=Action.ISSUE, actor=actor)
         channels = ["wallet", "email"] if app.applicant.email else ["wallet"]

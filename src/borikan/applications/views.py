@@ -44,8 +44,12 @@ def _case_extras(app) -> dict[str, Any]:
 
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start a draft; from a document's "Renew" button, prefilled with what the document carried over."""
     try:
-        app = services.application_create(actor=request.user, service_slug=slug)
+        form_data = None
+        if renew_from := request.POST.get("renew_from"):
+            form_data = services.renewal_form_data(actor=request.user, document_id=renew_from, service_slug=slug)
+        app = services.application_create(actor=request.user, service_slug=slug, form_data=form_data)
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("catalog:service", slug=slug)

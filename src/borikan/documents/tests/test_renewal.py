@@ -178,3 +178,18 @@ def test_staff_suspend_and_reinstate_from_the_document_page(
     assert sign_in(Client(), officer).post(url, {"action": "suspend", "reason": "x"}).status_code == 403
     assert sign_in(Client(), other_citizen).post(url, {"action": "suspend", "reason": "x"}).status_code == 404
     assert timezone.localdate() == document.valid_from
+
+
+def test_the_renew_button_starts_an_application_prefilled_from_the_document(
+    agency: Agency, citizen: User, other_citizen: User, service: Service
+):
+    from borikan.applications.models import Application
+
+    document = _issue(agency, citizen, service, renewal_data=ANSWERS)
+    start = reverse("applications:start", args=[service.slug])
+    refused = sign_in(Client(), other_citizen).post(start, {"renew_from": document.pk})
+    assert refused.status_code == 302 and not Application.objects.exists()  # not their document: nothing started
+    response = sign_in(Client(), citizen).post(start, {"renew_from": document.pk})
+    assert response.status_code == 302
+    app = Application.objects.get(applicant=citizen)
+    assert app.form_data == {"full_name": "สมชาย ใจดี", "address": ANSWERS["address"], "phone": "0812345678"}
