@@ -20,10 +20,11 @@ help:  ## list the targets
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON_FOUND)" ]; then echo "borikan needs Python 3.12 or newer (Django 6); none found on PATH or under pyenv." >&2; exit 1; fi
 	@echo "Using $(PYTHON_FOUND)"
-	@# System packages: msgfmt (translations), pdfsig (independent signature validation in tests), HarfBuzz subsetting (PDF fonts), SoftHSM2 (PKCS#11 signing tests).
+	@# System packages: msgfmt (translations), pdfsig (independent signature validation in tests), HarfBuzz subsetting (PDF fonts), SoftHSM2 (PKCS#11 signing tests), Chromium (the phone-width form test).
 	@missing=""; command -v msgfmt >/dev/null || missing="$$missing gettext"; command -v pdfsig >/dev/null || missing="$$missing poppler-utils"; \
 	ldconfig -p | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
 	command -v softhsm2-util >/dev/null || missing="$$missing softhsm2"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "please install:$$missing (Debian package names)" >&2; fi; fi
