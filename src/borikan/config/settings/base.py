@@ -114,6 +114,23 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Production keeps private files in S3-compatible object storage (BORIKAN_STORAGE=s3): a private bucket, no public
+# URLs (files are still streamed by views after the access check), server-side encryption asked for.
+if env("BORIKAN_STORAGE", default="local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("BORIKAN_S3_BUCKET"),
+            "endpoint_url": env("BORIKAN_S3_ENDPOINT_URL", default=None),
+            "region_name": env("BORIKAN_S3_REGION", default="ap-southeast-1"),
+            "access_key": env("BORIKAN_S3_ACCESS_KEY", default=None),
+            "secret_key": env("BORIKAN_S3_SECRET_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
 
 # Background jobs: Django's Tasks API (ADR 0005). The embedded default runs each task in-process right after
 # the commit that enqueued it; BORIKAN_TASKS=redis puts them on Redis streams for `manage.py run_redis_tasks`
