@@ -20,7 +20,7 @@ from borikan.catalog.models import PaymentTiming, Service, StepMode
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from borikan.core.thaidate import be_year, thai_date
-from borikan.eforms.services import form_pin, schema_current, schema_for_case
+from borikan.eforms.services import form_pin, schema_current, schema_for_case, version_for_case
 from borikan.identity.enforcement import Step, require_for_service, require_staff
 from borikan.identity.juristic import may_act_for
 
@@ -131,7 +131,7 @@ def _lock(application_id: Any) -> Application:
     application_id = _uuid_or_404(application_id)
     app = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("service", "agency")
+        .select_related("service", "agency", "applicant")
         .filter(pk=application_id)
         .first()
     )
@@ -408,8 +408,9 @@ def application_submit(
         app = _editable_by_applicant(actor=actor, application_id=application_id)
         if app.status != Status.DRAFT:
             raise TransitionRefused("illegal_transition", "คำขอนี้ยื่นแล้ว", "This application was already submitted")
-        validate_form_data(schema_for_case(app.case_ref, app.service), app.form_data)
-        spec = schema_for_case(app.case_ref, app.service).get("x-attachment") or {}
+        schema = _case_form(app).definition
+        validate_form_data(schema, app.form_data)
+        spec = schema.get("x-attachment") or {}
         if spec.get("required") and not app.attachments.exists():
             raise ValidationFailed(
                 "attachment_required",
@@ -545,17 +546,21 @@ def application_forward(*, actor: Any, application_id: Any, reason: str = "") ->
     return application_transition(application_id=application_id, action=Action.FORWARD, actor=actor, reason=reason)
 
 
+def _case_form(app: Application) -> Any:
+    """The form version the case was started with (eforms), looked up once per loaded case."""
+    if "_form_version" not in app.__dict__:
+        app.__dict__["_form_version"] = version_for_case(app.case_ref, app.service)
+    return app.__dict__["_form_version"]
+
+
 def _pin_versions(app: Application) -> None:
     """Freeze what the case is decided under (form, fee rule, manual and legal basis, approval chain, checklist)."""
-    from borikan.eforms.selectors import pinned_version
-
     from .casework import current_checklist
 
-    form = pinned_version(case_ref=app.case_ref)
     approvals.pin_versions(
         app.case_ref,
         app.service,
-        form.number if form is not None else None,
+        _case_form(app).number,
         applicant=app.applicant,
         checklist_version_for=lambda service: getattr(current_checklist(service), "version", None),
     )

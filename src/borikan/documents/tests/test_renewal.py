@@ -164,7 +164,8 @@ def test_staff_suspend_and_reinstate_from_the_document_page(
     client = sign_in(Client(), approver)
     url = reverse("documents:change_status", args=[document.pk])
 
-    assert "Suspend" in client.get(reverse("documents:detail", args=[document.pk])).content.decode()
+    page = client.get(reverse("documents:detail", args=[document.pk])).content.decode()
+    assert 'name="action" value="suspend"' in page  # the Suspend button
     no_reason = client.post(url, {"action": "suspend", "reason": " "})
     assert no_reason.status_code == 422 and 'id="status-error"' in no_reason.content.decode()
     assert client.post(url, {"action": "suspend", "reason": "ตรวจสอบ"}).status_code == 302
