@@ -9,7 +9,18 @@ from django.core.management import call_command
 from django.test import Client
 
 SRC = Path(__file__).resolve().parents[2]  # src/borikan
-COMMON_SERVICES = ("catalog", "identity", "payments", "documents", "delivery", "agencies", "audit", "core")
+COMMON_SERVICES = (
+    "catalog",
+    "identity",
+    "eforms",
+    "approvals",
+    "payments",
+    "documents",
+    "delivery",
+    "agencies",
+    "audit",
+    "core",
+)
 IMPORT = re.compile(r"^\s*(?:from|import)\s+borikan\.(\w+)", re.MULTILINE)
 
 
