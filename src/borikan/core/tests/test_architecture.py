@@ -12,7 +12,6 @@ SRC = Path(__file__).resolve().parents[2]  # src/borikan
 COMMON_SERVICES = (
     "catalog",
     "identity",
-    "eforms",
     "approvals",
     "payments",
     "documents",
