@@ -514,12 +514,14 @@ def application_resubmit(*, actor: Any, application_id: Any, form_data: dict[str
 
 
 def application_withdraw(*, actor: Any, application_id: Any, reason: str = "") -> Application:
-    """Withdraw, and cancel an unpaid invoice so that a late payment is held for an officer, not accepted.
+    """Withdraw; cancel an unpaid invoice so that a late payment is held for an officer, not accepted; ask for the
+    refund of a fee already paid.
 
     The invoice is locked before the case, the same order as a payment notification takes them, so the two
     cannot deadlock; if the withdrawal is refused, the cancellation rolls back with it.
     """
     from borikan.payments.models import InvoiceStatus
+    from borikan.payments.refunds import refund_for_withdrawal
     from borikan.payments.selectors import invoice_for_case
     from borikan.payments.services import invoice_cancel
 
@@ -528,7 +530,10 @@ def application_withdraw(*, actor: Any, application_id: Any, reason: str = "") -
         invoice = invoice_for_case(case_ref=case_ref)
         if invoice is not None and invoice.status == InvoiceStatus.OPEN:
             invoice_cancel(actor=actor, invoice=invoice, reason="application withdrawn")
-        return application_transition(application_id=case_ref, action=Action.WITHDRAW, actor=actor, reason=reason)
+        app = application_transition(application_id=case_ref, action=Action.WITHDRAW, actor=actor, reason=reason)
+        # Paid already (a fee due before review): the money goes back, once an approver agrees.
+        refund_for_withdrawal(payer=actor, case_ref=case_ref)
+        return app
 
 
 # --- staff actions ---------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ def refund_request(*, actor: Any, invoice_number: str, amount_satang: int, reaso
         raise _not_found()
     _require_role(actor, invoice.agency_id, {StaffRole.OFFICER, StaffRole.APPROVER})
     require_staff(actor, service=invoice.service)
+    return _refund_create(actor=actor, invoice=invoice, amount_satang=amount_satang, reason=reason)
+
+
+def _refund_create(*, actor: Any, invoice: Invoice, amount_satang: int, reason: str) -> Refund:
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(invoice=invoice).first()
         if payment is None or invoice.status != InvoiceStatus.PAID:
@@ -118,6 +122,24 @@ def refund_request(*, actor: Any, invoice_number: str, amount_satang: int, reaso
             },
         )
     return refund
+
+
+def refund_for_withdrawal(*, payer: Any, case_ref: str) -> Refund | None:
+    """The payer withdrew an application they had paid for: the refund of what is left is asked in their name
+    (the case lifecycle has checked they are the applicant). It still needs an approver of the agency."""
+    payment = (
+        Payment.objects.filter(invoice__case_ref=case_ref, invoice__status=InvoiceStatus.PAID, invoice__payer=payer)
+        .select_related("invoice")
+        .first()
+    )
+    if payment is None or refundable_satang(payment) <= 0:
+        return None
+    return _refund_create(
+        actor=payer,
+        invoice=payment.invoice,
+        amount_satang=refundable_satang(payment),
+        reason="ผู้ยื่นคำขอถอนคำขอหลังชำระค่าธรรมเนียม / withdrawn by the applicant after payment",
+    )
 
 
 def refund_for_case(*, actor: Any, case_ref: str, reason: str) -> Refund | None:

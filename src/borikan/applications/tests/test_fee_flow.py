@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from borikan.applications.services import application_approve, application_reject
+from borikan.applications.services import application_approve, application_reject, application_withdraw
 from borikan.applications.tests.factories import make_application
 from borikan.catalog.models import PaymentTiming, StepMode
 from borikan.conftest import VALID_FORM, api_client_for, make_service
@@ -101,3 +101,23 @@ def test_rejecting_a_case_whose_fee_was_paid_puts_the_fee_up_for_refund(agency, 
     refund = Refund.objects.get(invoice=invoice)
     assert refund.amount_satang == 165_000 and "ไม่ผ่านหลักเกณฑ์" in refund.reason
     assert refund.requested_by == approver  # another approver must approve it (payments: four eyes)
+
+
+@pytest.mark.django_db
+def test_withdrawing_after_paying_asks_for_the_refund_in_the_payers_name(agency, citizen):
+    service = make_service(agency, payment_timing=PaymentTiming.BEFORE_REVIEW)
+    app = make_application(service=service, applicant=citizen, status="paid")
+    invoice = Invoice.objects.create(
+        number="INV-EXCISE-2569-000002", case_ref=app.case_ref, agency=agency, service=service, payer=citizen,
+        description=service.name_th, amount_satang=165_000, ref1="EXCISE2569000002", ref2="EXCISE2",
+        due_date=timezone.localdate(), qr_payload="-", gateway_charge_id="ch_test2", status=InvoiceStatus.PAID,
+        paid_at=timezone.now(),
+    )  # fmt: skip
+    Payment.objects.create(
+        invoice=invoice, gateway_txn_id="txn_test2", amount_satang=165_000, paid_at=timezone.now(), raw_notification={}
+    )
+    withdrawn = application_withdraw(actor=citizen, application_id=app.pk, reason="เปลี่ยนใจ")
+    assert withdrawn.status == "withdrawn"
+    refund = Refund.objects.get(invoice=invoice)
+    assert (refund.amount_satang, refund.requested_by) == (165_000, citizen)
+    assert refund.decided_by is None  # an approver of the agency still has to agree
