@@ -51,10 +51,8 @@ import hashlib
 import hmac
 import io
 import json
-import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -64,8 +62,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
+
+from borikan.sandboxes.process import free_port, serve, spawn_module, stop  # noqa: F401 - re-exported
 
 DELIVERY_TIMEOUT_SECONDS = 5
 MAX_BACKOFF_SECONDS = 30.0
@@ -656,12 +655,6 @@ class SandboxServer(ThreadingHTTPServer):
         self.verbose = verbose
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 def spawn(
     *,
     api_key: str,
@@ -670,40 +663,11 @@ def spawn(
     extra_args: tuple[str, ...] = (),
     timeout: float = 15,
 ) -> tuple[subprocess.Popen, str]:
-    """Start the sandbox as a child process (for tests and the demo); return it and its base URL once /healthz
-    answers. Raises RuntimeError if it exits or stays silent for `timeout` seconds. Stop it with `stop()`."""
-    port = port or free_port()
-    src_dir = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src_dir, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "borikan.sandboxes.bank_gateway", "--port", str(port)]
+    """Start the sandbox as a child process (for tests and the demo); return it and its base URL. Stop it with
+    `stop()`."""
     # "--name=value": a key that starts with "-" must not be read as an option.
-    command += [f"--api-key={api_key}", f"--webhook-secret={webhook_secret}", *extra_args]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            detail = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-            raise RuntimeError(f"sandbox gateway exited with {process.returncode}: {detail}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310 -- our own URL
-                if response.status == 200:
-                    return process, url
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
-    stop(process)
-    raise RuntimeError(f"sandbox gateway did not answer {url}/healthz within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-    if process.stderr:
-        process.stderr.close()
+    args = [f"--api-key={api_key}", f"--webhook-secret={webhook_secret}", *extra_args]
+    return spawn_module("borikan.sandboxes.bank_gateway", args, port=port, timeout=timeout)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -726,12 +690,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     server = SandboxServer((args.host, args.port), gateway, verbose=args.verbose)
     sys.stderr.write(f"bank_gateway: listening on http://{args.host}:{server.server_address[1]}\n")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server)
 
 
 if __name__ == "__main__":

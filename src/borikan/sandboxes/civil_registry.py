@@ -28,21 +28,18 @@ from __future__ import annotations
 import argparse
 import hmac
 import json
-import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import unicodedata
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from borikan.sandboxes.process import free_port, serve, spawn_module, stop  # noqa: F401 - re-exported
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "civil_registry_people.json"
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
@@ -233,49 +230,12 @@ class SandboxServer(ThreadingHTTPServer):
         self.verbose = verbose
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 def spawn(
     *, api_key: str, data: Path | None = None, port: int | None = None, timeout: float = 15
 ) -> tuple[subprocess.Popen, str]:
-    """Start the sandbox as a child process (tests, the demo); return it and its base URL once /healthz answers.
-    Raises RuntimeError if it exits or stays silent for `timeout` seconds. Stop it with `stop()`."""
-    port = port or free_port()
-    src_dir = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src_dir, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "borikan.sandboxes.civil_registry", "--port", str(port), "--api-key", api_key]
-    if data is not None:
-        command += ["--data", str(data)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            detail = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-            raise RuntimeError(f"sandbox civil registry exited with {process.returncode}: {detail}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310 -- our own URL
-                if response.status == 200:
-                    return process, url
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
-    stop(process)
-    raise RuntimeError(f"sandbox civil registry did not answer {url}/healthz within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-    if process.stderr:
-        process.stderr.close()
+    """Start the sandbox as a child process (tests, the demo); return it and its base URL. Stop it with `stop()`."""
+    args = [f"--api-key={api_key}", *([f"--data={data}"] if data is not None else [])]
+    return spawn_module("borikan.sandboxes.civil_registry", args, port=port, timeout=timeout)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -291,12 +251,7 @@ def main(argv: list[str] | None = None) -> None:
     registry = Registry(api_key=args.api_key, people=load_people(args.data))
     server = SandboxServer((args.host, args.port), registry, verbose=args.verbose)
     sys.stderr.write(f"civil_registry: {len(registry.people)} people, listening on http://{args.host}:{args.port}\n")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server)
 
 
 if __name__ == "__main__":

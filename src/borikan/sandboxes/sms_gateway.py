@@ -22,20 +22,17 @@ from __future__ import annotations
 import argparse
 import hmac
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from borikan.sandboxes.process import free_port, serve, spawn_module, stop  # noqa: F401 - re-exported
 
 THAI_MOBILE = re.compile(r"^\+66[689]\d{8}$")
 MAX_TEXT = 670  # ten concatenated UCS-2 parts: Thai text is sent as UCS-2
@@ -210,44 +207,9 @@ class SmsServer(ThreadingHTTPServer):
         self.verbose = verbose
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 def spawn(*, api_key: str, port: int | None = None, timeout: float = 15) -> tuple[subprocess.Popen, str]:
     """Start the sandbox as a child process; return it and its base URL once /healthz answers."""
-    port = port or free_port()
-    src_dir = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src_dir, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "borikan.sandboxes.sms_gateway", "--port", str(port), "--api-key", api_key]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            detail = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-            raise RuntimeError(f"sms sandbox exited with {process.returncode}: {detail}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310 -- our own URL
-                if response.status == 200:
-                    return process, url
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
-    stop(process)
-    raise RuntimeError(f"sms sandbox did not answer {url}/healthz within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-    if process.stderr:
-        process.stderr.close()
+    return spawn_module("borikan.sandboxes.sms_gateway", [f"--api-key={api_key}"], port=port, timeout=timeout)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -260,12 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     server = SmsServer((args.host, args.port), args.api_key, verbose=args.verbose, deliver_after=args.deliver_after)
     sys.stderr.write(f"sms_gateway: listening on http://{args.host}:{server.server_address[1]}\n")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server)
 
 
 if __name__ == "__main__":

@@ -219,7 +219,12 @@ def test_a_failed_send_is_retried_by_the_worker_after_the_backoff_through_redis(
         delivery = notification_enqueue(
             channel="email", to="person@example.com", subject="แจ้งเตือน / Notice", body="ข้อความ / Message"
         )
-        _wait(lambda: Delivery.objects.get(pk=delivery.pk).attempts == 1, 30, "the first attempt")
+        # Claimed (attempt 1, "sending"), then the refusal recorded: back to pending with the error.
+        _wait(
+            lambda: Delivery.objects.filter(pk=delivery.pk, attempts=1, status=DeliveryStatus.PENDING).exists(),
+            30,
+            "the first attempt to fail",
+        )
         delivery.refresh_from_db()
         assert delivery.status == DeliveryStatus.PENDING
         assert "ConnectionRefusedError" in delivery.last_error
