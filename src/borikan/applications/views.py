@@ -16,7 +16,6 @@ from borikan.agencies.selectors import is_staff_member, staff_agency_ids
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound
 from borikan.eforms.services import schema_for_case
-from borikan.identity.enforcement import AssuranceRequired
 
 from . import casework, selectors, services, sla
 from .formrender import form_fields, parse_post
@@ -79,8 +78,6 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
                 return redirect("applications:detail", application_id=app.pk)
             messages.success(request, _("Draft saved."))
             return redirect("applications:edit", application_id=app.pk)
-        except AssuranceRequired:
-            raise  # the draft is saved; identity's middleware sends the person to the fix and back
         except ApplicationError as error:
             errors = (
                 error.details
@@ -129,8 +126,6 @@ def _answer(request: HttpRequest, app) -> HttpResponse:
                 return redirect("applications:detail", application_id=app.pk)
             messages.success(request, _("Draft saved."))
             return redirect("applications:edit", application_id=app.pk)
-        except AssuranceRequired:
-            raise
         except ApplicationError as error:
             errors = (
                 error.details
@@ -301,8 +296,6 @@ def _case_post(request: HttpRequest, application_id: str, purpose: str, do, succ
     try:
         do(app)
         messages.success(request, success)
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect("office:case", application_id=app.pk)
@@ -444,8 +437,6 @@ def service_casework(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             messages.success(request, _("Saved."))
             return redirect("office:service_casework", slug=slug)
-        except AssuranceRequired:
-            raise
         except ApplicationError as error:
             messages.error(request, error.message)
             status = 400

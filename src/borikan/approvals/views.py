@@ -17,7 +17,6 @@ from borikan.agencies.selectors import staff_agency_ids, staff_roles
 from borikan.catalog.models import Service
 from borikan.catalog.selectors import service_get_for_staff
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied
-from borikan.identity.enforcement import AssuranceRequired
 from borikan.identity.models import User
 
 from . import selectors, services
@@ -96,8 +95,6 @@ def chain_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 note=request.POST.get("note", ""),
                 expected_version=_int_or_none(request.POST.get("expected_version")),
             )
-        except AssuranceRequired:
-            raise
         except PermissionDenied:
             return render(request, "approvals/forbidden.html", status=403)
         except ApplicationError as exc:
@@ -150,8 +147,6 @@ def delegations(request: HttpRequest) -> HttpResponse:
                 ends_on=request.POST.get("ends_on", ""),
                 reason=request.POST.get("reason", ""),
             )
-        except AssuranceRequired:
-            raise
         except ApplicationError as exc:
             error, status = exc, exc.status
         else:
@@ -189,8 +184,6 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             services.delegation_revoke(actor=request.user, delegation_id=pk)
         except NotFound as exc:
             raise Http404(exc.message) from exc
-        except AssuranceRequired:
-            raise
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

@@ -13,7 +13,6 @@ from borikan.core.errors import ApplicationError, NotFound
 from borikan.documents.httpkit import pdf_response
 from borikan.documents.selectors import document_list_for_holder, document_pdf_content
 from borikan.documents.services import document_verify
-from borikan.identity.enforcement import AssuranceRequired
 
 from . import selectors, services, shares
 
@@ -45,8 +44,6 @@ def share_create(request: HttpRequest, document_id: int) -> HttpResponse:
         link, token = shares.share_create(actor=request.user, document_id=document_id, days=request.POST.get("days"))
     except NotFound:
         raise Http404 from None
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         context = _wallet_context(request, error=error)
         return render(request, "delivery/wallet.html", context, status=_error_status(error))
@@ -137,8 +134,6 @@ def staff_action(request: HttpRequest, delivery_id: int, action: str) -> HttpRes
         STAFF_ACTIONS[action](request, delivery_id)
     except NotFound:
         raise Http404 from None
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         return _staff_page(request, error=error, status=_error_status(error))
     return redirect("delivery:staff")

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from borikan.agencies.selectors import staff_roles
 from borikan.core.errors import ApplicationError, NotFound
-from borikan.identity.enforcement import AssuranceRequired
 
 from . import doctemplates, selectors, services
 from .forms import DocumentTemplateForm, VerifyPdfForm
@@ -82,8 +81,6 @@ def template_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """An agency administrator edits the service's document template: save the draft, or publish it."""
     try:
         service = _template_service(request, slug)
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         return render(request, "documents/template_refused.html", {"error": error}, status=error.status)
     if request.method == "GET":
@@ -102,8 +99,6 @@ def template_edit(request: HttpRequest, slug: str) -> HttpResponse:
         )
         messages.success(request, _("Draft saved."))
         return redirect("documents:template_edit", slug=slug)
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         return _template_page(request, service, form, error=error, status=error.status)
 
@@ -113,8 +108,6 @@ def template_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The draft (GET) or the posted, unsaved HTML/CSS (POST) drawn with sample data, as PDF or PNG."""
     try:
         service = _template_service(request, slug)
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         return render(request, "documents/template_refused.html", {"error": error}, status=error.status)
     fmt = request.GET.get("format", "pdf")
@@ -132,8 +125,6 @@ def template_preview(request: HttpRequest, slug: str) -> HttpResponse:
             )
         else:
             content = doctemplates.template_preview(actor=request.user, service=service, fmt=fmt)
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         if request.method == "GET":
             html, css = doctemplates.template_source_for_editing(service=service)
@@ -189,8 +180,6 @@ def change_status(request: HttpRequest, document_id: int) -> HttpResponse:
         return _detail_page(request, document, status=400)
     try:
         change(actor=request.user, document=document, reason=request.POST.get("reason", ""))
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         return _detail_page(request, document, error=error, status=error.status)
     messages.success(request, _("The document's status has been changed."))

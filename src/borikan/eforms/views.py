@@ -22,7 +22,6 @@ from borikan.applications.formrender import form_fields, parse_post
 from borikan.applications.workflow import Status
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from borikan.identity.enforcement import AssuranceRequired
 
 from . import address, builder, selectors, services
 from .definition import split
@@ -83,8 +82,6 @@ def review_save(request: HttpRequest, application_id: str, then: str = "eforms:r
         if upload := request.FILES.get("file"):
             _check_file_size(schema, upload)
             app_services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         errors = _error_dict(error)
         messages.error(request, error.message)
@@ -132,8 +129,6 @@ def submit(request: HttpRequest, application_id: str) -> HttpResponse:
             app_services.application_resubmit(actor=request.user, application_id=app.pk)
         else:
             app_services.application_submit(actor=request.user, application_id=app.pk)
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("eforms:review", application_id=app.pk)
@@ -306,8 +301,6 @@ def admin_draft(request: HttpRequest, slug: str) -> HttpResponse:
             )
             messages.success(request, _("The draft was saved."))
             return redirect("eforms:admin_draft", slug=slug)
-        except AssuranceRequired:
-            raise
         except ApplicationError as error:
             messages.error(request, error.message)
             status = 400
@@ -345,8 +338,6 @@ def admin_publish(request: HttpRequest, slug: str) -> HttpResponse:
         version = services.form_publish(actor=request.user, service=service, expected_revision=revision)
         messages.success(request, _("Version %(number)s is published.") % {"number": version.number})
         return redirect("eforms:admin_versions", slug=slug)
-    except AssuranceRequired:
-        raise
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("eforms:admin_draft", slug=slug)

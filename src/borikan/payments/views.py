@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from borikan.core.errors import ApplicationError, NotFound
 from borikan.core.thaidate import thai_date
-from borikan.identity.enforcement import AssuranceRequired
 
 from . import promptpay, receipts, reconciliation, refunds, selectors, services
 from .models import InvoiceStatus, LineStatus
@@ -117,8 +116,6 @@ def reconciliation_list(request: HttpRequest) -> HttpResponse:
                 )
             except NotFound as exc:
                 raise Http404(exc.message) from exc
-            except AssuranceRequired:
-                raise  # the identity middleware sends the person to step up and back
             except ApplicationError as exc:
                 error = exc.message
             else:
@@ -188,8 +185,6 @@ def invoice_refund_request(request: HttpRequest, number: str) -> HttpResponse:
             )
         except NotFound as exc:
             raise Http404(exc.message) from exc
-        except AssuranceRequired:
-            raise
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
@@ -211,8 +206,6 @@ def refund_decide(request: HttpRequest, pk: int) -> HttpResponse:
             decided = decide(actor=request.user, refund_id=pk, reason=request.POST.get("reason", ""))
         except NotFound as exc:
             raise Http404(exc.message) from exc
-        except AssuranceRequired:
-            raise
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
@@ -248,8 +241,6 @@ def held_payment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except NotFound as exc:
             raise Http404(exc.message) from exc
-        except AssuranceRequired:
-            raise
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
