@@ -153,13 +153,36 @@ def application_transition(
         action = Action(action)
     except ValueError:
         raise ValidationFailed("unknown_action", "ไม่รู้จักการดำเนินการนี้", f"Unknown action {action!r}") from None
+    if action in DECISION_OUTCOMES:  # decided through the approval chain, never past it
+        return _decide(
+            actor=actor,
+            application_id=application_id,
+            outcome=DECISION_OUTCOMES[action],
+            reason=reason,
+            expected_version=expected_version,
+        )
     with transaction.atomic():
         return _transition(_lock(application_id), action=action, actor=actor, reason=reason,
                            expected_version=expected_version)  # fmt: skip
 
 
+# Approval decisions: the case moves only after approvals has recorded the decision (`_decide`).
+DECISION_OUTCOMES = {
+    Action.APPROVE: "approve",
+    Action.APPROVE_LEVEL: "approve",
+    Action.REJECT: "reject",
+    Action.RETURN: "return",
+}
+
+
 def _transition(
-    app: Application, *, action: Action, actor: Any, reason: str = "", expected_version: int | None = None
+    app: Application,
+    *,
+    action: Action,
+    actor: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+    decided: bool = False,
 ) -> Application:
     """The body of application_transition, for callers that already hold the row lock in this transaction."""
     roles = _roles_of(actor, app)
@@ -185,6 +208,12 @@ def _transition(
             "stale_version",
             "คำขอถูกแก้ไขโดยผู้อื่นแล้ว กรุณาโหลดใหม่",
             "Someone else changed this application; reload it",
+        )
+    if action in DECISION_OUTCOMES and not decided:
+        raise TransitionRefused(
+            "decision_required",
+            "การอนุมัติต้องบันทึกผ่านสายการอนุมัติ",
+            "An approval decision is recorded through the approval chain",
         )
     guard = _guard(app, action, reason)
     if not guard.ok:
@@ -571,14 +600,19 @@ def _pin_versions(app: Application) -> None:
     )
 
 
-def _decide(*, actor: Any, application_id: Any, outcome: str, reason: str) -> Application:
+def _decide(
+    *, actor: Any, application_id: Any, outcome: str, reason: str, expected_version: int | None = None
+) -> Application:
     """Record an approver's decision at the chain's current level (approvals app), then move the case: the chain
     approved → approved; a level approved and another follows → still pending approval; reject; return."""
     with transaction.atomic():
         app = _lock(application_id)
         _roles_of(actor, app)  # who may decide is judged before the decision moves the chain on
-        if app.status != Status.PENDING_APPROVAL:
-            return _transition(app, action=Action(outcome), actor=actor, reason=reason)  # refused with the reason
+        if app.status != Status.PENDING_APPROVAL or (expected_version is not None and expected_version != app.version):
+            # refused by the table or the version check, with their reason
+            return _transition(
+                app, action=Action(outcome), actor=actor, reason=reason, expected_version=expected_version, decided=True
+            )
         if not approvals.is_pinned(app.case_ref):
             _pin_versions(app)  # a case submitted before approval chains existed: pinned at its first decision
         step = approvals.next_step(app.case_ref)
@@ -592,7 +626,8 @@ def _decide(*, actor: Any, application_id: Any, outcome: str, reason: str) -> Ap
             form_data_digest=approvals.form_data_digest(app.form_data),
         )
         action = approvals.lifecycle_action(decision)
-        return _transition(app, action=Action(action) if action else Action.APPROVE_LEVEL, actor=actor, reason=reason)
+        next_action = Action(action) if action else Action.APPROVE_LEVEL
+        return _transition(app, action=next_action, actor=actor, reason=reason, decided=True)
 
 
 def application_return(*, actor: Any, application_id: Any, reason: str) -> Application:

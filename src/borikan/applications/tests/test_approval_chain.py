@@ -131,3 +131,20 @@ def test_a_case_from_before_chains_is_pinned_at_its_first_decision(service, citi
     decided = application_approve(actor=approver, application_id=app.pk)
     assert decided.status == "approved"
     assert CasePin.objects.filter(case_ref=app.case_ref).exists()
+
+
+@pytest.mark.django_db
+def test_no_code_path_approves_past_the_chain(service, citizen, approver, chain):
+    from borikan.applications.services import _transition, application_transition
+    from borikan.applications.workflow import Action
+
+    app = _submitted(service, citizen)
+    Application.objects.filter(pk=app.pk).update(status="pending_approval")
+    # The generic transition is routed through the chain: level 1 decides, the director is still to come.
+    moved = application_transition(application_id=app.pk, action="approve", actor=approver)
+    assert moved.status == "pending_approval"
+    assert Decision.objects.filter(case__case_ref=app.case_ref).count() == 1
+    # And the inner step refuses a decision the chain has not recorded.
+    with pytest.raises(ApplicationError) as refused:
+        _transition(Application.objects.get(pk=app.pk), action=Action.APPROVE, actor=chain["director"])
+    assert refused.value.code == "decision_required"

@@ -8,9 +8,10 @@ from borikan.agencies.models import StaffMembership, StaffRole
 from borikan.applications.models import ApplicationEvent
 from borikan.applications.services import application_transition
 from borikan.applications.workflow import TERMINAL, TRANSITIONS, Action, Status
+from borikan.approvals import services as approvals
 from borikan.audit.models import AuditEntry
 from borikan.catalog.models import PaymentTiming
-from borikan.conftest import make_service
+from borikan.conftest import make_service, make_staff
 from borikan.core.errors import ApplicationError
 
 from .factories import make_application
@@ -69,6 +70,16 @@ def test_legal_transition_moves_and_records_event(
     source, action, who, service_key, reason, services, citizen, officer, approver
 ):
     actors = {"applicant": citizen, "officer": officer, "approver": approver, "system": None}
+    if action == A.APPROVE_LEVEL:  # a level approved with another to follow: a chain of two levels
+        admin = make_staff("chain-admin@excise.go.th", services[service_key].agency, StaffRole.AGENCY_ADMIN)
+        approvals.chain_version_create(
+            actor=admin,
+            service=services[service_key],
+            levels=[
+                {"role": "approver", "may_reject": True, "name_th": "หัวหน้า", "name_en": "Head"},
+                {"role": "agency_admin", "may_reject": True, "name_th": "ผู้บริหาร", "name_en": "Director"},
+            ],
+        )
     app = make_application(service=services[service_key], applicant=citizen, status=source)
     moved = application_transition(application_id=app.pk, action=action, actor=actors[who], reason=reason)
     assert moved.status == TRANSITIONS[(source, action)]
@@ -123,7 +134,7 @@ def test_citizen_cannot_approve_own_application(free_service, citizen):
     app = make_application(service=free_service, applicant=citizen, status=S.PENDING_APPROVAL)
     with pytest.raises(ApplicationError) as caught:
         application_transition(application_id=app.pk, action=A.APPROVE, actor=citizen)
-    assert caught.value.code == "forbidden"
+    assert (caught.value.code, caught.value.status) == ("not_found", 404)  # the chain's rule: not agency staff
     app.refresh_from_db()
     assert app.status == S.PENDING_APPROVAL
     assert not ApplicationEvent.objects.exists()
@@ -134,7 +145,7 @@ def test_officer_cannot_approve_without_approver_role(free_service, citizen, off
     app = make_application(service=free_service, applicant=citizen, status=S.PENDING_APPROVAL)
     with pytest.raises(ApplicationError) as caught:
         application_transition(application_id=app.pk, action=A.APPROVE, actor=officer)
-    assert caught.value.code == "forbidden"
+    assert (caught.value.code, caught.value.status) == ("not_authorised_for_level", 403)
 
 
 @pytest.mark.django_db
