@@ -457,22 +457,21 @@ def application_submit(
             )
         if _fee_due(app, PaymentTiming.BEFORE_REVIEW):
             app = _request_payment(app)
-        _acknowledge_after_commit(app)
+        _acknowledge(app)
     return app
-
-
-def _acknowledge_after_commit(app: Application) -> None:
-    # Written into the delivery outbox in the submission's own transaction: sent by a worker once it commits,
-    # never if it rolls back, and retried (then dead-lettered for the agency) if the mail server fails.
-    application_acknowledge(application_id=app.pk)
 
 
 def application_acknowledge(*, application_id: Any) -> str:
     """Tell the applicant that the application was received, with its tracking number and due date (e-mail, or
     SMS without an e-mail address), through the delivery outbox; asking twice writes one message."""
+    return _acknowledge(Application.objects.select_related("service", "applicant", "agency").get(pk=application_id))
+
+
+def _acknowledge(app: Application) -> str:
+    # Written into the delivery outbox in the submission's own transaction: sent by a worker once it commits,
+    # never if it rolls back, and retried (then dead-lettered for the agency) if the mail server fails.
     from borikan.delivery.services import notification_enqueue
 
-    app = Application.objects.select_related("service", "applicant", "agency").get(pk=application_id)
     to = app.form_data.get("email") or app.applicant.email
     due = thai_date(app.due_date) if app.due_date else "-"
     outbox_fields = {
