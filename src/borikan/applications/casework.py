@@ -3,14 +3,17 @@ checklist, requests for information field by field, the SLA pause, and the deadl
 requests, escalation to supervisors, late notices to applicants as the Licensing Facilitation Act B.E. 2558
 requires).
 
-Status still changes only in `services._transition`; it calls `transition_checks`, `transition_prepare` and
-`transition_after` below so every path (API, pages, jobs, tests calling application_transition) gets the same rules.
+Status changes only in the case engine (`engine.transition`). Casework declares what goes with a move in
+`register()` — checks (more information only once; a complete checklist before forwarding), changes (the SLA pause,
+the pinned checklist) and records (the information request opened and closed) — so every path (API, pages, jobs,
+tests calling the engine) gets the same rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,11 +23,14 @@ from borikan.agencies.models import StaffMembership, StaffRole
 from borikan.agencies.selectors import staff_roles
 from borikan.audit.services import audit_record
 from borikan.catalog.models import Service
+from borikan.core import caseflow
+from borikan.core.caseflow import TransitionContext
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from borikan.core.thaidate import thai_date
 from borikan.identity.enforcement import require_staff
 
 from . import sla
+from .engine import lock_case, transition_locked
 from .models import (
     OPEN_STATUSES,
     Application,
@@ -74,9 +80,7 @@ def settings_for(service: Service) -> CaseworkSettings:
 def _staff_case(actor: Any, application_id: Any, *, roles: set[str] | None = None) -> Application:
     """The case, locked, for staff of its agency holding one of `roles` (any role when None). Anyone else — the
     applicant included — gets 404: casework is internal."""
-    from .services import _lock
-
-    app = _lock(application_id)
+    app = lock_case(application_id)
     held = staff_roles(user=actor, agency_id=app.agency_id)
     if not held or app.status == Status.DRAFT:
         raise NotFound("application", "คำขอ")
@@ -292,94 +296,146 @@ def checklist_tick(*, actor: Any, application_id: Any, item_code: str, done: boo
         return checklist_state(app)
 
 
-# --- hooks called by services._transition -----------------------------------------------------------------------
+# --- what casework declares around a move (registered with the engine in `register`) ----------------------------
 
 
-def transition_checks(app: Application, action: Action) -> None:
-    """Refusals that need the database: raised before anything is written."""
-    if action == Action.REQUEST_INFO and app.events.filter(action=Action.REQUEST_INFO).exists():
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A request for information marked field by field (`information_request_create`), handed to the engine."""
+
+    defects: list[dict[str, str]]
+    message: str
+    deadline: dt.date
+
+
+@dataclass(frozen=True)
+class ClockResumed:
+    """The working days the case waited for the applicant, counted when it came back (or ended)."""
+
+    paused_working_days: int
+
+
+def _ask_only_once(ctx: TransitionContext) -> None:
+    if ctx.case.events.filter(action=Action.REQUEST_INFO).exists():
         # Licensing Facilitation Act B.E. 2558: the official may ask for additional documents only once.
         raise Conflict(
             "information_already_requested",
             "ขอเอกสารหรือข้อมูลเพิ่มเติมได้เพียงครั้งเดียวตาม พ.ร.บ.การอำนวยความสะดวกฯ พ.ศ. 2558",
             "More information may be requested only once (Licensing Facilitation Act B.E. 2558)",
         )
-    if action == Action.FORWARD:
-        state = checklist_state(app)
-        if not state["complete"]:
-            labels = {item["code"]: item for item in state["items"]}
-            raise Conflict(
-                "checklist_incomplete",
-                "ยังตรวจรายการไม่ครบ: " + ", ".join(labels[code]["label_th"] for code in state["missing"]),
-                "The review checklist is incomplete: "
-                + ", ".join(labels[code]["label_en"] for code in state["missing"]),
-                details={
-                    "missing": [
-                        {"code": c, "label_th": labels[c]["label_th"], "label_en": labels[c]["label_en"]}
-                        for c in state["missing"]
-                    ],
-                    "checklist_version": state["version"],
-                },
-            )
 
 
-def transition_prepare(app: Application, source: Status, action: Action) -> list[str]:
-    """Field changes that go with a move (saved with the status): the SLA pause and the checklist pin."""
-    fields = []
-    if action == Action.REQUEST_INFO:
-        app.sla_paused_on = sla.today()
-        fields.append("sla_paused_on")
-    elif source == Status.INFO_REQUESTED and app.sla_paused_on is not None:
-        if action == Action.RESUBMIT:
-            paused = sla.working_days_between(app.sla_paused_on, sla.today())
-            if app.due_date is not None:
-                app.due_date = sla.add_working_days(app.due_date, paused)
-            app.sla_paused_days += paused
-            app.__dict__["_paused_now"] = paused
-            fields += ["due_date", "sla_paused_days"]
-        app.sla_paused_on = None
-        fields.append("sla_paused_on")
-    if action == Action.START_REVIEW and not app.review_checklist_id:
-        checklist = current_checklist(app.service)
+def _checklist_complete(ctx: TransitionContext) -> None:
+    state = checklist_state(ctx.case)
+    if state["complete"]:
+        return
+    labels = {item["code"]: item for item in state["items"]}
+    raise Conflict(
+        "checklist_incomplete",
+        "ยังตรวจรายการไม่ครบ: " + ", ".join(labels[code]["label_th"] for code in state["missing"]),
+        "The review checklist is incomplete: " + ", ".join(labels[code]["label_en"] for code in state["missing"]),
+        details={
+            "missing": [
+                {"code": c, "label_th": labels[c]["label_th"], "label_en": labels[c]["label_en"]}
+                for c in state["missing"]
+            ],
+            "checklist_version": state["version"],
+        },
+    )
+
+
+def _stop_clock(ctx: TransitionContext) -> None:
+    ctx.change(sla_paused_on=sla.today())
+
+
+def _restart_clock(ctx: TransitionContext) -> None:
+    """Leaving "information requested": the due date moves by the working days the case waited (on an answer)."""
+    app = ctx.case
+    if ctx.source != Status.INFO_REQUESTED or app.sla_paused_on is None:
+        return
+    if ctx.action == Action.RESUBMIT:
+        paused = sla.working_days_between(app.sla_paused_on, sla.today())
+        if app.due_date is not None:
+            ctx.change(due_date=sla.add_working_days(app.due_date, paused))
+        ctx.change(sla_paused_days=app.sla_paused_days + paused)
+        ctx.put(ClockResumed(paused))
+    ctx.change(sla_paused_on=None)
+
+
+def _pin_checklist(ctx: TransitionContext) -> None:
+    if not ctx.case.review_checklist_id:
+        checklist = current_checklist(ctx.case.service)
         if checklist is not None:
-            app.review_checklist = checklist
-            fields.append("review_checklist")
-    return fields
+            ctx.change(review_checklist=checklist)
 
 
-def transition_after(app: Application, source: Status, action: Action, actor: Any, reason: str) -> None:
-    """Records that follow a move, in the same transaction: the open request for information ends with it."""
-    if action == Action.REQUEST_INFO:
-        # A request made without marking fields (the plain action) still gets its deadline and its expiry.
-        if not app.__dict__.pop("_structured_request", False):
-            request = InformationRequest.objects.create(
-                application=app,
-                requested_by=actor,
-                message=reason.strip(),
-                deadline=sla.add_working_days(sla.today(), settings_for(app.service).info_request_days),
+def _open_request(ctx: TransitionContext) -> None:
+    """The request for information, with its deadline, its marked defects and the notice to the applicant. A
+    request made without marking fields (the plain action) gets the service's deadline."""
+    app = ctx.case
+    prepared = ctx.get(PreparedRequest) or PreparedRequest(
+        defects=[],
+        message=ctx.reason,
+        deadline=sla.add_working_days(sla.today(), settings_for(app.service).info_request_days),
+    )
+    request = InformationRequest.objects.create(
+        application=app, requested_by=ctx.actor, message=prepared.message, deadline=prepared.deadline
+    )
+    if prepared.defects:
+        attachments = _attachment_snapshots(app)
+        Defect.objects.bulk_create(
+            Defect(
+                request=request,
+                kind=d["kind"],
+                name=d["name"],
+                reason=d["reason"],
+                note=d["note"],
+                before=app.form_data.get(d["name"]) if d["kind"] == DefectKind.FIELD else attachments.get(d["name"]),
             )
-            information_request_notify(request=request, app=app)
+            for d in prepared.defects
+        )
+    information_request_notify(request=request, app=app)
+
+
+def _close_request(ctx: TransitionContext) -> None:
+    """The open request ends with the move out of "information requested": answered, expired or closed."""
+    if ctx.source != Status.INFO_REQUESTED:
         return
-    if source != Status.INFO_REQUESTED:
-        return
+    app = ctx.case
     request = InformationRequest.objects.filter(application=app, status=InfoRequestStatus.OPEN).first()
     if request is None:
         return
     request.closed_at = timezone.now()
-    if action == Action.RESUBMIT:
+    if ctx.action == Action.RESUBMIT:
         request.status = InfoRequestStatus.ANSWERED
-        request.paused_working_days = app.__dict__.pop("_paused_now", 0)
+        resumed = ctx.get(ClockResumed)
+        request.paused_working_days = resumed.paused_working_days if resumed else 0
         attachments = _attachment_snapshots(app)
         for defect in request.defects.all():
             after = app.form_data.get(defect.name) if defect.kind == DefectKind.FIELD else attachments.get(defect.name)
             defect.after = after
             defect.changed = after != defect.before
             defect.save(update_fields=["after", "changed"])
-    elif action in (Action.LAPSE_REJECT, Action.LAPSE_WITHDRAW):
+    elif ctx.action in (Action.LAPSE_REJECT, Action.LAPSE_WITHDRAW):
         request.status = InfoRequestStatus.EXPIRED
     else:
         request.status = InfoRequestStatus.CLOSED
     request.save(update_fields=["status", "closed_at", "paused_working_days"])
+    if request.status == InfoRequestStatus.EXPIRED:
+        information_request_expired_notify(request=request, app=app)  # the applicant hears why the case ended
+
+
+LEAVING_INFO_REQUESTED = [Action.RESUBMIT, Action.WITHDRAW, Action.LAPSE_REJECT, Action.LAPSE_WITHDRAW]
+
+
+def register() -> None:
+    caseflow.on_check(_ask_only_once, actions=[Action.REQUEST_INFO])
+    caseflow.on_check(_checklist_complete, actions=[Action.FORWARD])
+    caseflow.on_change(_stop_clock, actions=[Action.REQUEST_INFO])
+    caseflow.on_change(_restart_clock, actions=LEAVING_INFO_REQUESTED)
+    caseflow.on_change(_pin_checklist, actions=[Action.START_REVIEW])
+    caseflow.on_record(_open_request, actions=[Action.REQUEST_INFO])
+    caseflow.on_record(_close_request, actions=LEAVING_INFO_REQUESTED)
 
 
 # --- requests for information -----------------------------------------------------------------------------------
@@ -506,31 +562,21 @@ def information_request_create(
     expected_version: int | None = None,
 ) -> InformationRequest:
     """Mark the defects field by field (and attachment by attachment) and send the case back to the applicant."""
-    from .services import _transition
-
     with transaction.atomic():
         app = _staff_case(actor, application_id, roles={StaffRole.OFFICER})
         cleaned = _clean_defects(app, defects)
         due = _deadline(app, deadline_days, deadline)
         message = (message or "").strip()[:2000] or _summary(cleaned)
-        app.__dict__["_structured_request"] = True
-        app = _transition(
-            app, action=Action.REQUEST_INFO, actor=actor, reason=message, expected_version=expected_version
+        prepared = PreparedRequest(defects=cleaned, message=message, deadline=due)
+        app = transition_locked(
+            app,
+            action=Action.REQUEST_INFO,
+            actor=actor,
+            reason=message,
+            expected_version=expected_version,
+            extras=[prepared],
         )
-        request = InformationRequest.objects.create(application=app, requested_by=actor, message=message, deadline=due)
-        attachments = _attachment_snapshots(app)
-        Defect.objects.bulk_create(
-            Defect(
-                request=request,
-                kind=d["kind"],
-                name=d["name"],
-                reason=d["reason"],
-                note=d["note"],
-                before=app.form_data.get(d["name"]) if d["kind"] == DefectKind.FIELD else attachments.get(d["name"]),
-            )
-            for d in cleaned
-        )
-        information_request_notify(request=request, app=app)
+        request = InformationRequest.objects.get(application=app, status=InfoRequestStatus.OPEN)
         _audit(
             actor,
             app,
@@ -637,10 +683,6 @@ def defect_view(defect: Defect, labels: dict[str, tuple[str, str]] | None = None
 def expire_information_requests(*, on: dt.date | None = None) -> list[dict[str, Any]]:
     """Apply the service's outcome to each request still unanswered after its deadline. Each case in its own
     transaction, under its row lock; a case answered in the meantime is left alone."""
-    from borikan.payments.refunds import refund_for_case
-
-    from .services import _lock, _transition
-
     on = on or sla.today()
     results = []
     due = InformationRequest.objects.filter(status=InfoRequestStatus.OPEN, deadline__lt=on).values_list(
@@ -648,7 +690,7 @@ def expire_information_requests(*, on: dt.date | None = None) -> list[dict[str, 
     )
     for request_id, application_id in list(due):
         with transaction.atomic():
-            app = _lock(application_id)
+            app = lock_case(application_id)
             request = InformationRequest.objects.filter(pk=request_id, status=InfoRequestStatus.OPEN).first()
             if request is None or app.status != Status.INFO_REQUESTED:
                 continue
@@ -658,10 +700,7 @@ def expire_information_requests(*, on: dt.date | None = None) -> list[dict[str, 
                 f"ไม่ได้รับข้อมูลที่ขอภายในวันที่ {thai_date(request.deadline)} / "
                 f"the information requested was not received by {request.deadline.isoformat()}"
             )
-            app = _transition(app, action=action, actor=None, reason=reason)
-            if action == Action.LAPSE_REJECT:
-                refund_for_case(actor=None, case_ref=app.case_ref, reason=f"คำขอไม่ได้รับอนุมัติ / rejected: {reason}")
-            information_request_expired_notify(request=request, app=app)
+            app = transition_locked(app, action=action, actor=None, reason=reason)
             results.append({"application": str(app.pk), "request": request_id, "outcome": app.status})
     return results
 
@@ -784,10 +823,8 @@ def _late_notice_text(app: Application, expected: dt.date) -> tuple[str, str, st
 
 
 def _send_late_notice(app_id: Any, on: dt.date) -> LateNotice | None:
-    from .services import _lock
-
     with transaction.atomic():
-        app = _lock(app_id)
+        app = lock_case(app_id)
         if not (app.status in sla.SLA_RUNNING and app.decided_at is None and app.due_date and app.due_date < on):
             return None
         interval = settings_for(app.service).late_notice_interval_days

@@ -372,3 +372,47 @@ class LateNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} late notice {self.sent_on}"
+
+
+class EffectStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    # Given up after its attempts: shown to operators (`manage.py case_effects --failed`), re-driven by hand.
+    FAILED = "failed", "failed"
+
+
+class CaseEffect(models.Model):
+    """A durable effect of a transition (ADR 0017): written in the move's transaction, carried out after commit by
+    a worker at least once, with the same `key` on every attempt so the handler can be idempotent."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="effects")
+    name = models.CharField(max_length=60)
+    key = models.CharField(max_length=120, unique=True)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=EffectStatus.choices, default=EffectStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=12)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=EffectStatus.values), name="case_effect_status_valid"),
+        ]
+        indexes = [
+            # The worker's and sweeper's scan: effects not yet done, soonest first.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="case_effect_due_idx",
+                condition=models.Q(status__in=["pending", "running"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.key} ({self.status})"

@@ -1,6 +1,6 @@
 """The SLA clock of a case, in working days (weekends and the PublicHoliday rows do not count).
 
-The due date is set at submission (services._due_date). A request for information stops the clock on the day it is
+The due date is set at submission (engine.due_date_from). A request for information stops the clock on the day it is
 made; the applicant's resubmission starts it again and moves the due date on by the working days the case waited:
 the working days from the request day up to (not including) the resubmission day. A request answered the same day
 costs nothing; one made on Friday and answered on Monday costs one day (the Friday).

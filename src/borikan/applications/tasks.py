@@ -4,13 +4,6 @@ from django.tasks import task
 
 
 @task
-def issue_application_document(application_id: str) -> str:
-    from .services import application_issue
-
-    return application_issue(application_id=application_id).status
-
-
-@task
 def send_submission_acknowledgement(application_id: str) -> str:
     from .services import application_acknowledge
 
@@ -31,3 +24,19 @@ def escalate_overdue_cases() -> dict:
     from .casework import escalate_overdue_cases as escalate
 
     return escalate()
+
+
+@task
+def run_case_effect(key: str) -> int:
+    """Carry out one durable case effect (a hint after the move's commit; safe to run any number of times)."""
+    from .effects import run_due
+
+    return run_due(limit=1, key=key)
+
+
+@task
+def sweep_case_effects() -> dict:
+    """Every few minutes: re-drive effects that are due or were abandoned, and cases missing an expected effect."""
+    from .effects import sweep
+
+    return sweep()

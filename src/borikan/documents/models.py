@@ -50,6 +50,20 @@ class DocumentNumberCounter(models.Model):
         return f"{self.agency_id}/{self.be_year}: {self.last_seq}"
 
 
+class DocumentNumberReservation(models.Model):
+    """The number a case's document will carry, taken in a short transaction of its own before the document is
+    rendered and signed (so the agency's counter is held only for the number, never while signing). A retry after a
+    crash takes the case's reservation again: no number is used twice and none is skipped while the case goes on."""
+
+    case_ref = models.CharField(max_length=64, unique=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=40, unique=True)
+    reserved_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.number} for {self.case_ref}"
+
+
 class IssuedDocument(TimeStampedModel):
     number = models.CharField(max_length=40, unique=True)
     # The case this document was issued for (the application's UUID as text); opaque to this app.

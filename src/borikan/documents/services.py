@@ -31,6 +31,7 @@ from .credentials import content_digest, credential_sign, status_list_sign
 from .doctemplates import compiled, template_published
 from .models import (
     DocumentNumberCounter,
+    DocumentNumberReservation,
     DocumentStatus,
     DocumentStatusEvent,
     IssuedDocument,
@@ -61,12 +62,20 @@ def document_number(*, agency: Agency, year_be: int, seq: int) -> str:
     return f"{agency.code.upper()}-DOC-{year_be}-{seq:06d}"
 
 
-def _next_number(*, agency: Agency, year_be: int) -> str:
-    """Take the next number of the agency's year, holding the counter row locked until commit."""
-    counter, _ = DocumentNumberCounter.objects.select_for_update().get_or_create(agency=agency, be_year=year_be)
-    counter.last_seq += 1
-    counter.save(update_fields=["last_seq"])
-    return document_number(agency=agency, year_be=year_be, seq=counter.last_seq)
+def _reserve_number(*, agency: Agency, case_ref: str) -> str:
+    """The number of the case's document: the one reserved for it already, or the next of the agency's year, taken
+    in a transaction of its own that holds the counter row only for the increment."""
+    with transaction.atomic():
+        reserved = DocumentNumberReservation.objects.filter(case_ref=case_ref).first()
+        if reserved is not None:
+            return reserved.number
+        year_be = be_year(timezone.localdate())
+        counter, _ = DocumentNumberCounter.objects.select_for_update().get_or_create(agency=agency, be_year=year_be)
+        counter.last_seq += 1
+        counter.save(update_fields=["last_seq"])
+        number = document_number(agency=agency, year_be=year_be, seq=counter.last_seq)
+        DocumentNumberReservation.objects.create(case_ref=case_ref, agency=agency, number=number)
+    return number
 
 
 def _agency_identity(agency: Agency) -> SigningIdentity:
@@ -211,35 +220,36 @@ def document_issue(
     if template is not None:
         compiled(template)
 
+    number = _reserve_number(agency=agency, case_ref=case_ref)
     stored_name = ""
     try:
+        # Rendered, signed and stored with no lock held; only the row and its audit entry are one transaction.
+        issued_at = timezone.now()
+        today = timezone.localdate(issued_at)
+        verification_code = new_verification_code()
+        document = IssuedDocument(
+            number=number,
+            case_ref=case_ref,
+            agency=agency,
+            holder=holder,
+            service=service,
+            holder_name=holder_name,
+            title_th=title_th,
+            title_en=title_en,
+            body_fields=body_fields,
+            issued_at=issued_at,
+            valid_from=today,
+            valid_until=today + dt.timedelta(days=valid_days - 1) if valid_days else None,
+            verification_code=verification_code,
+            template=template,
+            renewal_data=renewal_data_to_keep(service=service, data=renewal_data),
+        )
+        _record_signing_certificate(agency=agency, identity=identity)
+        pdf = document_render_signed(document=document, identity=identity)
+        document.sha256 = hashlib.sha256(pdf).hexdigest()
+        document.pdf.save(f"{agency.code}/{number}.pdf", ContentFile(pdf), save=False)
+        stored_name = document.pdf.name
         with transaction.atomic():
-            issued_at = timezone.now()
-            today = timezone.localdate(issued_at)
-            number = _next_number(agency=agency, year_be=be_year(today))
-            verification_code = new_verification_code()
-            document = IssuedDocument(
-                number=number,
-                case_ref=case_ref,
-                agency=agency,
-                holder=holder,
-                service=service,
-                holder_name=holder_name,
-                title_th=title_th,
-                title_en=title_en,
-                body_fields=body_fields,
-                issued_at=issued_at,
-                valid_from=today,
-                valid_until=today + dt.timedelta(days=valid_days - 1) if valid_days else None,
-                verification_code=verification_code,
-                template=template,
-                renewal_data=renewal_data_to_keep(service=service, data=renewal_data),
-            )
-            _record_signing_certificate(agency=agency, identity=identity)
-            pdf = document_render_signed(document=document, identity=identity)
-            document.sha256 = hashlib.sha256(pdf).hexdigest()
-            document.pdf.save(f"{agency.code}/{number}.pdf", ContentFile(pdf), save=False)
-            stored_name = document.pdf.name
             document.save()
             audit_record(
                 actor=actor,

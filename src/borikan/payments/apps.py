@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     name = "borikan.payments"
     label = "payments"
+
+    def ready(self) -> None:
+        from . import lifecycle
+
+        lifecycle.register()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -316,6 +316,8 @@ def invoice_issue_for_case(
     form_data: Mapping[str, Any] | None = None,
     description: str | None = None,
     due_date: dt.date | None = None,
+    idempotency_key: str | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> FeeDecision:
     """Compute the case's fee from the service's schedule and claimed exemptions, and invoice it.
 
@@ -345,5 +347,7 @@ def invoice_issue_for_case(
         due_date=due_date,
         service=service,
         lines=assessment.lines,
+        idempotency_key=idempotency_key,
+        before_write=before_write,
     )
     return FeeDecision(assessment, invoice)

@@ -368,7 +368,10 @@ class Refund(TimeStampedModel):
     # Ours, sent as the gateway's Idempotency-Key and echoed back as `reference` in its notification.
     reference = models.CharField(max_length=64, unique=True)
     gateway_refund_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: asked by the platform itself (a case closed by a lapsed request for information); an approver decides.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -155,7 +155,8 @@ def refund_for_case(*, actor: Any, case_ref: str, reason: str) -> Refund | None:
     left = refundable_satang(payment)
     if left <= 0:
         return None
-    return refund_request(actor=actor, invoice_number=payment.invoice.number, amount_satang=left, reason=reason)
+    # The case engine has checked the actor's role and assurance on the case (or the platform acts: a lapse).
+    return _refund_create(actor=actor, invoice=payment.invoice, amount_satang=left, reason=reason.strip()[:500])
 
 
 def _locked_refund(refund_id: Any) -> Refund:

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +147,8 @@ def invoice_create(
     due_date: dt.date | None = None,
     service: Any = None,
     lines: list[FeeLine] | None = None,
+    idempotency_key: str | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> Invoice:
     """Issue an invoice with a dynamic bill-payment QR and register the charge at the gateway.
 
@@ -157,6 +160,10 @@ def invoice_create(
 
     `ref1` is the case's tracking number: upper-case A-Z and 0-9, at most 20 characters. `lines` are the
     computed fee lines (`invoice_issue_for_case`); without them the invoice has one line, the description.
+
+    `idempotency_key`: the same key on a retry (the case engine's effect key) finds the same charge at the
+    gateway, and then the invoice already written for it. `before_write` runs first in the writing transaction
+    (the lifecycle locks the case there and raises if it no longer awaits payment).
     """
     if isinstance(amount_satang, bool) or not isinstance(amount_satang, int) or amount_satang <= 0:
         raise ValidationFailed(
@@ -200,7 +207,7 @@ def invoice_create(
     try:
         charge = get_gateway().create_charge(
             ChargeRequest(
-                idempotency_key=uuid.uuid4().hex,
+                idempotency_key=idempotency_key or uuid.uuid4().hex,
                 amount_satang=amount_satang,
                 ref1=ref1,
                 ref2=ref2,
@@ -217,6 +224,11 @@ def invoice_create(
         ) from exc
     try:
         with transaction.atomic():
+            if before_write is not None:
+                before_write()
+            made = Invoice.objects.filter(gateway_charge_id=charge.charge_id).first()
+            if made is not None:  # a retry of the same key: the invoice was written the first time
+                return made
             invoice = Invoice.objects.create(
                 number=_next_invoice_number(agency),
                 case_ref=case_ref,

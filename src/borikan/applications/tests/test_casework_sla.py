@@ -98,6 +98,6 @@ def test_two_pauses_add_up(monkeypatch, free_service, citizen, officer):
 
 def test_submission_due_date_counts_working_days_from_submission(free_service):
     """The processing time (3 working days) from a Friday before the December holidays: Fri 4, Tue 8, Wed 9."""
-    from borikan.applications.services import _due_date
+    from borikan.applications.engine import due_date_from
 
-    assert _due_date(D(2026, 12, 4), free_service.processing_time_days) == D(2026, 12, 9)
+    assert due_date_from(D(2026, 12, 4), free_service.processing_time_days) == D(2026, 12, 9)

@@ -74,11 +74,12 @@ def test_a_fully_exempt_case_is_issued_without_a_payment_step(
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("bank_gateway")
-def test_a_scheduled_fee_is_invoiced_with_its_lines(agency, citizen, approver):
+def test_a_scheduled_fee_is_invoiced_with_its_lines(agency, citizen, approver, django_capture_on_commit_callbacks):
     service = make_service(agency, fee_satang=None)
     _fixed(service, 35_000)
     app = make_application(service=service, applicant=citizen, status="pending_approval")
-    decided = application_approve(actor=approver, application_id=app.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the invoice is created after the move commits
+        decided = application_approve(actor=approver, application_id=app.pk)
     assert decided.status == "awaiting_payment"
     assert Invoice.objects.get(case_ref=app.case_ref).amount_satang == 35_000
 

@@ -26,6 +26,12 @@ from .factories import make_application
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """Run what a move leaves for after its commit (the invoice is created then, never under the case lock)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def _pay(invoice) -> dict:
     body = notification_for(invoice)
     response = post_webhook(Client(), body, sign(body))
@@ -42,7 +48,8 @@ def test_approval_asks_for_the_fee_and_payment_moves_the_case_on(
     django_capture_on_commit_callbacks,
 ):
     app = make_application(service=service, applicant=citizen, status="pending_approval")
-    approved = application_approve(actor=approver, application_id=app.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = application_approve(actor=approver, application_id=app.pk)
     assert approved.status == "awaiting_payment"
     invoice = invoice_for_case(case_ref=app.case_ref)
     assert (invoice.amount_satang, invoice.ref1) == (165000, app.tracking_number.replace("-", ""))
@@ -54,10 +61,17 @@ def test_approval_asks_for_the_fee_and_payment_moves_the_case_on(
 
 
 @pytest.mark.django_db
-def test_fee_before_review_is_invoiced_on_submit_and_review_waits_for_it(bank_gateway, agency, citizen, officer):  # noqa: F811
+def test_fee_before_review_is_invoiced_on_submit_and_review_waits_for_it(
+    bank_gateway,  # noqa: F811
+    agency,
+    citizen,
+    officer,
+    after_commit,
+):
     service = make_service(agency, slug="police-check", payment_timing=PaymentTiming.BEFORE_REVIEW, fee_satang=10000)
     app = make_application(service=service, applicant=citizen)
-    submitted = application_submit(actor=citizen, application_id=app.pk)
+    with after_commit():
+        submitted = application_submit(actor=citizen, application_id=app.pk)
     assert submitted.status == "awaiting_payment"
     _pay(invoice_for_case(case_ref=app.case_ref))
     app.refresh_from_db()
@@ -67,9 +81,16 @@ def test_fee_before_review_is_invoiced_on_submit_and_review_waits_for_it(bank_ga
 
 
 @pytest.mark.django_db
-def test_withdrawing_cancels_the_unpaid_invoice_and_a_late_payment_is_held(bank_gateway, service, citizen, approver):  # noqa: F811
+def test_withdrawing_cancels_the_unpaid_invoice_and_a_late_payment_is_held(
+    bank_gateway,  # noqa: F811
+    service,
+    citizen,
+    approver,
+    after_commit,
+):
     app = make_application(service=service, applicant=citizen, status="pending_approval")
-    application_approve(actor=approver, application_id=app.pk)
+    with after_commit():
+        application_approve(actor=approver, application_id=app.pk)
     invoice = invoice_for_case(case_ref=app.case_ref)
     application_withdraw(actor=citizen, application_id=app.pk, reason="changed my mind")
     invoice.refresh_from_db()
@@ -81,9 +102,17 @@ def test_withdrawing_cancels_the_unpaid_invoice_and_a_late_payment_is_held(bank_
 
 
 @pytest.mark.django_db
-def test_refused_withdrawal_leaves_the_invoice_open(bank_gateway, service, citizen, other_citizen, approver):  # noqa: F811
+def test_refused_withdrawal_leaves_the_invoice_open(
+    bank_gateway,  # noqa: F811
+    service,
+    citizen,
+    other_citizen,
+    approver,
+    after_commit,
+):
     app = make_application(service=service, applicant=citizen, status="pending_approval")
-    application_approve(actor=approver, application_id=app.pk)
+    with after_commit():
+        application_approve(actor=approver, application_id=app.pk)
     events_before = ApplicationEvent.objects.count()
     with pytest.raises(ApplicationError) as caught:
         application_withdraw(actor=other_citizen, application_id=app.pk)

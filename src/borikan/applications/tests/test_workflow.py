@@ -80,10 +80,19 @@ def test_legal_transition_moves_and_records_event(
                 {"role": "agency_admin", "may_reject": True, "name_th": "ผู้บริหาร", "name_en": "Director"},
             ],
         )
-    app = make_application(service=services[service_key], applicant=citizen, status=source)
+    app = make_application(
+        service=services[service_key],
+        applicant=citizen,
+        status=S.PENDING_APPROVAL if action == A.APPEAL else source,
+    )
+    if action == A.ISSUE:  # the move to issued needs the document first (the issuance effect makes it)
+        _document_for(app)
+    if action == A.APPEAL:  # an appeal answers a rejection the approval chain recorded
+        application_transition(application_id=app.pk, action=A.REJECT, actor=approver, reason="ไม่ผ่านหลักเกณฑ์")
+    earlier = list(ApplicationEvent.objects.filter(application=app).values_list("pk", flat=True))
     moved = application_transition(application_id=app.pk, action=action, actor=actors[who], reason=reason)
     assert moved.status == TRANSITIONS[(source, action)]
-    event = ApplicationEvent.objects.get(application=app)
+    event = ApplicationEvent.objects.filter(application=app).exclude(pk__in=earlier).first()
     assert (event.from_status, event.to_status, event.action) == (
         source,
         TRANSITIONS[(source, action)],
@@ -92,6 +101,33 @@ def test_legal_transition_moves_and_records_event(
     assert event.reason == reason
     assert event.actor_id == (actors[who].pk if actors[who] else None)
     assert AuditEntry.objects.filter(action=f"application.{action.value}", object_id=str(app.pk)).count() == 1
+
+
+def _document_for(app):
+    from borikan.documents.services import document_issue
+
+    return document_issue(
+        actor=None,
+        case_ref=app.case_ref,
+        agency=app.agency,
+        holder=app.applicant,
+        title_th="ใบอนุญาต",
+        title_en="Licence",
+        fields={"เลขที่คำขอ / Application": app.tracking_number},
+        valid_days=30,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("source", [S.APPROVED, S.PAID])
+def test_issue_is_refused_until_the_document_exists(source, services, citizen):
+    app = make_application(service=services["after_approval" if source == S.PAID else "free"], applicant=citizen,
+                           status=source)  # fmt: skip
+    with pytest.raises(ApplicationError) as caught:
+        application_transition(application_id=app.pk, action=A.ISSUE, actor=None)
+    assert caught.value.code == "document_not_ready"
+    app.refresh_from_db()
+    assert (app.status, app.version) == (source, 1)
 
 
 ILLEGAL = [(s, a) for s in Status for a in Action if (s, a) not in TRANSITIONS]
