@@ -19,7 +19,8 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from borikan.audit.services import audit_record
@@ -39,12 +40,12 @@ def worker_name() -> str:
 
 
 def lease() -> dt.timedelta:
-    return dt.timedelta(seconds=int(getattr(settings, "BORIKAN_EFFECT_LEASE_SECONDS", 120)))
+    return dt.timedelta(seconds=settings.BORIKAN_EFFECT_LEASE_SECONDS)
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    base = float(getattr(settings, "BORIKAN_EFFECT_RETRY_BASE_SECONDS", 5))
-    ceiling = float(getattr(settings, "BORIKAN_EFFECT_RETRY_MAX_SECONDS", 3600))
+    base = float(settings.BORIKAN_EFFECT_RETRY_BASE_SECONDS)
+    ceiling = float(settings.BORIKAN_EFFECT_RETRY_MAX_SECONDS)
     return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), ceiling))
 
 
@@ -183,8 +184,9 @@ def _missing_effects() -> list[tuple[Application, str]]:
     from borikan.documents.models import IssuedDocument
     from borikan.payments.models import Invoice
 
-    has_document = Exists(IssuedDocument.objects.filter(case_ref=OuterRef("pk")))
-    has_invoice = Exists(Invoice.objects.filter(case_ref=OuterRef("pk"), status__in=["open", "paid"]))
+    case_ref = Cast(OuterRef("pk"), CharField())  # the common services hold the case's UUID as text
+    has_document = Exists(IssuedDocument.objects.filter(case_ref=case_ref))
+    has_invoice = Exists(Invoice.objects.filter(case_ref=case_ref, status__in=["open", "paid"]))
     to_issue = (
         Application.objects.filter(
             Q(status=Status.APPROVED) | Q(status=Status.PAID, service__payment_timing=PaymentTiming.AFTER_APPROVAL)
