@@ -214,6 +214,7 @@ def _module_scenario(module: str) -> Callable[[], list[dict]]:
 SCENARIOS: dict[str, Callable[[], list[dict]]] = {
     "submissions": scenario_submissions,
     "issuance": _module_scenario("scenario_issuance"),
+    "issuance_parallel": _module_scenario("scenario_issuance_parallel"),
     "queue": _module_scenario("scenario_queue"),
     "search": _module_scenario("scenario_search"),
 }
