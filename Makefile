@@ -63,13 +63,14 @@ demo: setup  ## the scripted eight-step journey through the API, headless
 bench: setup  ## benchmarks: make bench [ONLY=name]
 	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY))
 
-lint: setup  ## ruff
-	$(VENV)/bin/ruff check src bench
-	$(VENV)/bin/ruff format --check src bench
+lint: setup  ## ruff, and the architecture checks (status writes only through declared tables)
+	$(VENV)/bin/ruff check src bench tools
+	$(VENV)/bin/ruff format --check src bench tools
+	$(PY) tools/check_status_writes.py
 
 format: setup
-	$(VENV)/bin/ruff format src bench
-	$(VENV)/bin/ruff check --fix src bench
+	$(VENV)/bin/ruff format src bench tools
+	$(VENV)/bin/ruff check --fix src bench tools
 
 clean:
 	rm -rf $(VENV) var

@@ -48,6 +48,7 @@ from .models import (
     LateNotice,
     ReviewChecklist,
 )
+from .states import INFORMATION_REQUEST
 from .workflow import Action, Status
 
 DEFECT_REASON_LABELS = {
@@ -407,7 +408,7 @@ def _close_request(ctx: TransitionContext) -> None:
         return
     request.closed_at = timezone.now()
     if ctx.action == Action.RESUBMIT:
-        request.status = InfoRequestStatus.ANSWERED
+        INFORMATION_REQUEST.move(request, "answer")
         resumed = ctx.get(ClockResumed)
         request.paused_working_days = resumed.paused_working_days if resumed else 0
         attachments = _attachment_snapshots(app)
@@ -417,9 +418,9 @@ def _close_request(ctx: TransitionContext) -> None:
             defect.changed = after != defect.before
             defect.save(update_fields=["after", "changed"])
     elif ctx.action in (Action.LAPSE_REJECT, Action.LAPSE_WITHDRAW):
-        request.status = InfoRequestStatus.EXPIRED
+        INFORMATION_REQUEST.move(request, "expire")
     else:
-        request.status = InfoRequestStatus.CLOSED
+        INFORMATION_REQUEST.move(request, "close")
     request.save(update_fields=["status", "closed_at", "paused_working_days"])
     if request.status == InfoRequestStatus.EXPIRED:
         information_request_expired_notify(request=request, app=app)  # the applicant hears why the case ended

@@ -29,6 +29,7 @@ from borikan.core import caseflow
 from borikan.core.caseflow import EffectJob
 
 from .models import Application, CaseEffect, EffectStatus
+from .states import CASE_EFFECT
 from .workflow import Action, Status
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,9 @@ def claim(*, worker: str, key: str | None = None) -> CaseEffect | None:
         if effect is None:
             return None
         # Compare-and-set as well as the row lock: on SQLite (no SKIP LOCKED) two workers never both win.
-        won = CaseEffect.objects.filter(pk=effect.pk, status=effect.status, attempts=effect.attempts).update(
-            status=EffectStatus.RUNNING,
+        won = CASE_EFFECT.update(
+            CaseEffect.objects.filter(pk=effect.pk, status=effect.status, attempts=effect.attempts),
+            "claim",
             attempts=effect.attempts + 1,
             claimed_until=now + lease(),
             claimed_by=worker,
@@ -106,14 +108,14 @@ def _finish(effect: CaseEffect, *, error: str, obsolete: bool = False) -> CaseEf
             return locked  # our lease ran out and another worker took it over
         locked.claimed_until = None
         if not error:
-            locked.status = EffectStatus.DONE
+            CASE_EFFECT.move(locked, "done")
             locked.done_at = now
             locked.last_error = "obsolete: the case moved on" if obsolete else ""
             locked.save()
             return locked
         locked.last_error = error[:MAX_ERROR_LENGTH]
         if locked.attempts >= locked.max_attempts:
-            locked.status = EffectStatus.FAILED
+            CASE_EFFECT.move(locked, "give_up")
             locked.save()
             audit_record(
                 actor=None,
@@ -123,7 +125,7 @@ def _finish(effect: CaseEffect, *, error: str, obsolete: bool = False) -> CaseEf
                 data={"effect": locked.name, "key": locked.key, "attempts": locked.attempts, "error": error[:200]},
             )
             return locked
-        locked.status = EffectStatus.PENDING
+        CASE_EFFECT.move(locked, "retry_later")
         locked.next_attempt_at = now + backoff(locked.attempts)
         locked.save()
         schedule([locked.key], at=locked.next_attempt_at)
@@ -216,7 +218,8 @@ def sweep(*, limit: int = 500) -> dict[str, int]:
                 defaults={"application": app, "name": name, "next_attempt_at": now},
             )
             if not made and row.status in (EffectStatus.DONE, EffectStatus.FAILED):
-                row.status, row.attempts, row.next_attempt_at = EffectStatus.PENDING, 0, now
+                CASE_EFFECT.move(row, "redrive")
+                row.attempts, row.next_attempt_at = 0, now
                 row.save(update_fields=["status", "attempts", "next_attempt_at"])
             created += 1
             audit_record(

@@ -41,6 +41,7 @@ from .models import (
     LevelRole,
     Outcome,
 )
+from .states import CASE_APPROVAL
 
 MAX_LEVELS = 10
 MAX_DELEGATION_DAYS = 180
@@ -795,11 +796,11 @@ def decision_record(
             )
             if outcome == Outcome.APPROVE:
                 if complete:
-                    case.status = CaseStatus.APPROVED
+                    CASE_APPROVAL.move(case, "approve")
                 else:
                     case.current_level = level + 1
             elif outcome == Outcome.REJECT:
-                case.status = CaseStatus.REJECTED
+                CASE_APPROVAL.move(case, "reject")
                 case.rejected_at = decision.decided_at
             else:  # return: back to review; once forwarded again, this round's first level decides anew
                 case.round += 1
@@ -929,7 +930,7 @@ def appeal_lodge(*, actor: Any, case_ref: str, reason: str) -> Appeal:
         reopen = case.pin.chain_version.appeal_level or min(rejection.level + 1, len(levels))
         case.round += 1
         case.start_level = case.current_level = reopen
-        case.status = CaseStatus.PENDING
+        CASE_APPROVAL.move(case, "appeal")
         case.save(update_fields=["round", "start_level", "current_level", "status", "updated_at"])
         appeal = Appeal.objects.create(
             case=case,

@@ -6,6 +6,6 @@ class DeliveryConfig(AppConfig):
     label = "delivery"
 
     def ready(self) -> None:
-        from . import lifecycle
+        from . import lifecycle, states  # noqa: F401 - the state tables are declared on import
 
         lifecycle.register()

@@ -31,6 +31,7 @@ from borikan.documents.selectors import document_pdf_content
 
 from . import sms
 from .models import OUTBOX_CHANNELS, AttemptOutcome, Delivery, DeliveryAttempt, DeliveryKind, DeliveryStatus
+from .states import DELIVERY
 
 logger = logging.getLogger(__name__)
 MAX_ERROR_LENGTH = 1000
@@ -96,10 +97,11 @@ def claim_next(*, worker: str, only: int | None = None) -> Claim | None:
         after_crash = delivery.status == DeliveryStatus.SENDING
         # Compare-and-set as well as the row lock: on a database without SKIP LOCKED two workers still never
         # both win the same row.
-        won = Delivery.objects.filter(
-            pk=delivery.pk, status=delivery.status, claimed_until=delivery.claimed_until, attempts=delivery.attempts
-        ).update(
-            status=DeliveryStatus.SENDING,
+        won = DELIVERY.update(
+            Delivery.objects.filter(
+                pk=delivery.pk, status=delivery.status, claimed_until=delivery.claimed_until, attempts=delivery.attempts
+            ),
+            "claim",
             claimed_until=now + dt.timedelta(seconds=lease_seconds()),
             claimed_by=worker,
             attempts=delivery.attempts + 1,
@@ -225,7 +227,7 @@ def _finish(claim: Claim, *, sent: Sent | None, error: str) -> Delivery:
         delivery.claimed_until = None
         delivery.claimed_by = ""
         if sent is not None:
-            delivery.status = DeliveryStatus.SENT
+            DELIVERY.move(delivery, "sent")
             delivery.sent_at = now
             delivery.provider_message_id = sent.provider_message_id
             delivery.provider_receipt = sent.receipt
@@ -237,12 +239,12 @@ def _finish(claim: Claim, *, sent: Sent | None, error: str) -> Delivery:
             return delivery
         delivery.last_error = error
         if delivery.attempts >= delivery.max_attempts:
-            delivery.status = DeliveryStatus.DEAD
+            DELIVERY.move(delivery, "dead_letter")
             delivery.next_attempt_at = None
             delivery.save()
             _audit(delivery, "delivery.dead_lettered", error=error[:200])
             return delivery
-        delivery.status = DeliveryStatus.PENDING
+        DELIVERY.move(delivery, "retry_later")
         delivery.next_attempt_at = now + backoff(delivery.attempts)
         delivery.save()
         _audit(delivery, "delivery.failed", error=error[:200], next_attempt_at=delivery.next_attempt_at.isoformat())

@@ -28,6 +28,7 @@ from borikan.identity.enforcement import require_staff
 from . import outbox
 from .models import Delivery, DeliveryChannel, DeliveryKind, DeliveryStatus
 from .sms import thai_mobile
+from .states import DELIVERY
 
 # Attempts in all before a delivery goes to the dead letter (an officer's list).
 MAX_ATTEMPTS = {DeliveryChannel.EMAIL: 6, DeliveryChannel.SMS: 5, DeliveryChannel.WALLET: 1, DeliveryChannel.POST: 1}
@@ -99,7 +100,7 @@ def _audit(actor: Any, delivery: Delivery, action: str, **data: Any) -> None:
 
 def _mark_in_wallet(delivery: Delivery) -> None:
     delivery.attempts += 1
-    delivery.status = DeliveryStatus.SENT
+    DELIVERY.move(delivery, "put_in_wallet")
     delivery.sent_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "sent_at", "updated_at"])
     _audit(None, delivery, "delivery.sent", attempts=delivery.attempts)
@@ -283,7 +284,7 @@ def delivery_retry_now(*, actor: Any, delivery_id: Any) -> Delivery:
             DeliveryStatus.PENDING,
         ):
             raise _refuse_state(delivery, "dead/pending (e-mail, SMS)")
-        delivery.status = DeliveryStatus.PENDING
+        DELIVERY.move(delivery, "retry_now")
         delivery.next_attempt_at = timezone.now()
         delivery.max_attempts = max(delivery.max_attempts, delivery.attempts + 1)
         delivery.save(update_fields=["status", "next_attempt_at", "max_attempts", "updated_at"])
@@ -305,7 +306,7 @@ def delivery_give_up(*, actor: Any, delivery_id: Any, note: str) -> Delivery:
         delivery = _staff_delivery(actor, delivery_id)
         if delivery.status not in (DeliveryStatus.DEAD, DeliveryStatus.PENDING):
             raise _refuse_state(delivery, "dead/pending")
-        delivery.status = DeliveryStatus.GIVEN_UP
+        DELIVERY.move(delivery, "give_up")
         delivery.given_up_note = note
         delivery.next_attempt_at = None
         delivery.save(update_fields=["status", "given_up_note", "next_attempt_at", "updated_at"])
@@ -347,7 +348,7 @@ def delivery_post_hand_over(*, actor: Any, delivery_id: Any, postal_address: str
             raise _refuse_state(delivery, "pending (post)")
         delivery.postal_address = address
         delivery.tracking_number = tracking
-        delivery.status = DeliveryStatus.HANDED_OVER
+        DELIVERY.move(delivery, "hand_over")
         delivery.handed_over_at = timezone.now()
         delivery.attempts += 1
         delivery.save()
@@ -361,7 +362,7 @@ def delivery_post_delivered(*, actor: Any, delivery_id: Any) -> Delivery:
         delivery = _staff_delivery(actor, delivery_id)
         if delivery.channel != DeliveryChannel.POST or delivery.status != DeliveryStatus.HANDED_OVER:
             raise _refuse_state(delivery, "handed over (post)")
-        delivery.status = DeliveryStatus.DELIVERED
+        DELIVERY.move(delivery, "post_delivered")
         delivery.delivered_at = timezone.now()
         delivery.save(update_fields=["status", "delivered_at", "updated_at"])
         _audit(actor, delivery, "delivery.delivered", tracking_number=delivery.tracking_number)

@@ -25,6 +25,7 @@ from borikan.identity.enforcement import require_staff
 
 from .models import DocumentTemplate, TemplateStatus
 from .rendering import pdf_first_page_png, render_document_pdf
+from .states import TEMPLATE
 from .templating import CompiledTemplate, compile_template, default_template_source
 
 PREVIEW_FORMATS = ("pdf", "png")
@@ -186,7 +187,7 @@ def template_publish(*, actor, service: Service) -> DocumentTemplate:
                 status=409,
             )
         _sample_pdf_checked(service=service, template=compiled(draft))
-        draft.status = TemplateStatus.PUBLISHED
+        TEMPLATE.move(draft, "publish")
         draft.published_at = timezone.now()
         draft.published_by = actor
         draft.save(update_fields=["status", "published_at", "published_by", "updated_at"])

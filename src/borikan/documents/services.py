@@ -44,6 +44,7 @@ from .rendering import render_document_pdf
 from .renewal import renewal_data_to_keep
 from .selectors import document_pdf_content
 from .signing import SigningIdentity, sign_pdf, signing_identity
+from .states import DOCUMENT
 
 MAX_FIELDS = 20
 MAX_LABEL_LENGTH = 100
@@ -391,7 +392,7 @@ def document_revoke(*, actor, document: IssuedDocument, reason: str) -> IssuedDo
     locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     if locked.status == DocumentStatus.REVOKED:
         raise _already_revoked()
-    locked.status = DocumentStatus.REVOKED
+    DOCUMENT.move(locked, "revoke")
     locked.revoked_at = timezone.now()
     locked.revoked_reason = reason
     locked.suspended_at = None
@@ -417,7 +418,7 @@ def document_suspend(*, actor, document: IssuedDocument, reason: str) -> IssuedD
             "This document is already suspended",
             status=409,
         )
-    locked.status = DocumentStatus.SUSPENDED
+    DOCUMENT.move(locked, "suspend")
     locked.suspended_at = timezone.now()
     locked.suspended_reason = reason
     locked.save(update_fields=["status", "suspended_at", "suspended_reason", "updated_at"])
@@ -442,7 +443,7 @@ def document_reinstate(*, actor, document: IssuedDocument, reason: str) -> Issue
             "This document is not suspended, so it cannot be reinstated",
             status=409,
         )
-    locked.status = DocumentStatus.VALID
+    DOCUMENT.move(locked, "reinstate")
     locked.suspended_at = None
     locked.save(update_fields=["status", "suspended_at", "updated_at"])
     _record_status_change(

@@ -17,6 +17,7 @@ from borikan.identity.enforcement import require_staff
 
 from .definition import definition_problems, from_legacy
 from .models import ApplicationForm, FormVersion, VersionStatus
+from .states import FORM_VERSION
 
 
 class VersionConflict(ApplicationError):
@@ -195,9 +196,11 @@ def form_publish(*, actor: Any, service: Any, expected_revision: int | None = No
     now = timezone.now()
     previous = FormVersion.objects.select_for_update().filter(service=service, status=VersionStatus.PUBLISHED).first()
     if previous is not None:
-        previous.status, previous.retired_at = VersionStatus.RETIRED, now
+        FORM_VERSION.move(previous, "retire")
+        previous.retired_at = now
         previous.save(update_fields=["status", "retired_at", "updated_at"])
-    draft.status, draft.published_by, draft.published_at = VersionStatus.PUBLISHED, actor, now
+    FORM_VERSION.move(draft, "publish")
+    draft.published_by, draft.published_at = actor, now
     draft.save(update_fields=["status", "published_by", "published_at", "updated_at"])
     _audit(actor, "eforms.published", draft, replaced=previous.number if previous else None)
     return draft

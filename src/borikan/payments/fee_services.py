@@ -25,6 +25,7 @@ from borikan.identity.enforcement import require_staff
 from .fees import FeeAssessment, assess, tiers_errors
 from .models import ClaimStatus, ExemptionCategory, ExemptionClaim, FeeExemption, FeeKind, FeeSchedule, Invoice
 from .services import invoice_create
+from .states import EXEMPTION_CLAIM
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -265,7 +266,7 @@ def exemption_claim_decide(*, actor: Any, claim_id: int, accept: bool, reason: s
                 "The fee has already been invoiced; the exemption can no longer change",
                 status=409,
             )
-        claim.status = ClaimStatus.ACCEPTED if accept else ClaimStatus.REJECTED
+        EXEMPTION_CLAIM.move(claim, "accept" if accept else "reject")
         claim.decided_by = actor
         claim.decided_at = timezone.now()
         claim.decision_reason = (reason or "").strip()[:500]

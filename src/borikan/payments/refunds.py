@@ -38,6 +38,7 @@ from .models import (
     WebhookOutcome,
     WebhookReceipt,
 )
+from .states import REFUND
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ def _decide(*, actor: Any, refund_id: Any, approve: bool, reason: str) -> Refund
             )
         if not approve and not (reason or "").strip():
             raise ValidationFailed("reason_required", "กรุณาระบุเหตุผล", "A reason is required", field="reason")
-        refund.status = RefundStatus.APPROVED if approve else RefundStatus.REJECTED
+        REFUND.move(refund, "approve" if approve else "reject")
         refund.decided_by = actor
         refund.decided_at = timezone.now()
         refund.decision_reason = (reason or "").strip()[:500]
@@ -272,7 +273,7 @@ def refund_submit(*, actor: Any, refund_id: Any) -> Refund:
         with transaction.atomic():
             locked = _locked_refund(refund.pk)
             if locked.status == RefundStatus.APPROVED:
-                locked.status = RefundStatus.FAILED
+                REFUND.move(locked, "refuse")
                 locked.failure_reason = f"refused by the gateway: {exc.code or exc.status}"[:500]
                 locked.save(update_fields=["status", "failure_reason", "updated_at"])
                 audit_record(
@@ -294,7 +295,7 @@ def refund_submit(*, actor: Any, refund_id: Any) -> Refund:
         if not locked.gateway_refund_id:
             locked.gateway_refund_id = sent.refund_id
         if locked.status == RefundStatus.APPROVED:
-            locked.status = RefundStatus.PENDING
+            REFUND.move(locked, "send")
         locked.save(update_fields=["gateway_refund_id", "status", "updated_at"])
         audit_record(
             actor=actor,
@@ -361,7 +362,7 @@ def apply_refund_notification(notification: RefundNotification) -> WebhookOutcom
         logger.warning("refund notification %s held: %s", notification.event_id, problem)
         return receipt(WebhookOutcome.HELD)
     assert refund is not None  # noqa: S101 -- problem is None only when the refund was found
-    refund.status = RefundStatus.SUCCEEDED if notification.status == "succeeded" else RefundStatus.FAILED
+    REFUND.move(refund, "succeed" if notification.status == "succeeded" else "fail")
     refund.completed_at = notification.completed_at
     refund.failure_reason = notification.failure_reason
     refund.gateway_refund_id = notification.refund_id

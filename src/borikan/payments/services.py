@@ -51,6 +51,7 @@ from .models import (
     WebhookReceipt,
 )
 from .refunds import apply_refund_notification
+from .states import INVOICE
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +301,7 @@ def invoice_cancel(*, actor: Any, invoice: Invoice, reason: str) -> Invoice:
                 "Only an unpaid invoice can be cancelled",
                 status=409,
             )
-        locked.status = InvoiceStatus.CANCELLED
+        INVOICE.move(locked, "cancel")
         locked.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
@@ -468,7 +469,7 @@ def _post(
     payment = Payment.objects.create(
         invoice=invoice, gateway_txn_id=txn_id, amount_satang=amount_satang, paid_at=paid_at, raw_notification=raw
     )
-    invoice.status = InvoiceStatus.PAID
+    INVOICE.move(invoice, "pay")
     invoice.paid_at = paid_at
     invoice.save(update_fields=["status", "paid_at", "updated_at"])
     issued = receipt_issue(payment=payment)
