@@ -1,4 +1,5 @@
-"""Fee payment: invoices with a Thai QR, payments posted from gateway notifications, and what was held.
+"""Fee payment: invoices, the charges that try to collect them (one per attempt, per channel: Thai QR through the
+bank gateway, or cash/card at the agency's counter), payments posted once, receipts, refunds and what was held.
 
 Money is integer satang. A case is referred to by an opaque `case_ref`; this app never imports `applications`.
 """
@@ -153,6 +154,8 @@ class Invoice(TimeStampedModel):
     due_date = models.DateField()
     status = models.CharField(max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
     qr_payload = models.CharField(max_length=512)
+    # The gateway's id of the invoice's Thai QR charge, as written when the invoice was issued. Payments reads the
+    # invoice's `Charge` rows instead (ADR 0018); the column stays for readers outside this app until they move.
     gateway_charge_id = models.CharField(max_length=64, unique=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 
@@ -175,6 +178,73 @@ class Invoice(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- charges: one per attempt to collect an invoice, on one channel (ADR 0018) ------------------------------------
+
+
+class PaymentChannel(models.TextChoices):
+    THAI_QR = "thai_qr", "Thai QR through the bank gateway"
+    COUNTER = "counter", "at the agency's counter"
+
+
+class ChargeStatus(models.TextChoices):
+    PENDING = "pending", "awaiting payment"
+    PAID = "paid", "paid"
+    CLOSED = "closed", "closed unpaid (invoice cancelled or paid another way)"
+
+
+class CounterMethod(models.TextChoices):
+    CASH = "cash", "cash"
+    CARD = "card", "card"
+
+
+class Charge(TimeStampedModel):
+    """One attempt to collect an invoice on one channel. A Thai QR charge is opened at the gateway when the invoice
+    is issued (`reference` is the gateway's charge id); a counter charge is opened by the officer who takes the
+    money at the counter and is paid in the same transaction (`reference` is ours). At most one charge of an
+    invoice is paid; when one is, the others are closed."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="charges")
+    channel = models.CharField(max_length=20, choices=PaymentChannel.choices)
+    reference = models.CharField(max_length=64)  # the channel's id of the charge
+    status = models.CharField(max_length=20, choices=ChargeStatus.choices, default=ChargeStatus.PENDING)
+    amount_satang = models.BigIntegerField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # At the counter: how the money was taken and who took it.
+    method = models.CharField(max_length=20, choices=CounterMethod.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "reference"], name="unique_charge_reference_per_channel"),
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(status=ChargeStatus.PAID), name="one_paid_charge_per_invoice"
+            ),
+            models.CheckConstraint(condition=Q(channel__in=PaymentChannel.values), name="charge_channel_valid"),
+            models.CheckConstraint(condition=Q(status__in=ChargeStatus.values), name="charge_status_valid"),
+            models.CheckConstraint(condition=Q(amount_satang__gt=0), name="charge_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status=ChargeStatus.PAID) | Q(paid_at__isnull=False), name="charge_paid_has_paid_at"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel=PaymentChannel.COUNTER) | (Q(method="") & Q(recorded_by__isnull=True)),
+                name="charge_counter_fields_only_at_counter",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel=PaymentChannel.COUNTER)
+                | (Q(method__in=CounterMethod.values) & Q(recorded_by__isnull=False)),
+                name="charge_counter_has_method_and_officer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.reference}"
 
 
 class LineKind(models.TextChoices):
@@ -207,9 +277,13 @@ class InvoiceLine(models.Model):
 
 
 class Payment(models.Model):
-    """Money received for an invoice, posted once from a verified gateway notification."""
+    """Money received for an invoice, posted once: from a verified gateway notification, or recorded by an officer
+    at the counter. `gateway_txn_id` is the channel's transaction id (the bank's, or the counter charge's
+    reference). `charge` is the charge it paid (empty only on rows written outside the posting path)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    charge = models.OneToOneField(Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="payment")
+    channel = models.CharField(max_length=20, choices=PaymentChannel.choices, default=PaymentChannel.THAI_QR)
     gateway_txn_id = models.CharField(max_length=64, unique=True)
     amount_satang = models.BigIntegerField()
     paid_at = models.DateTimeField()
@@ -221,6 +295,7 @@ class Payment(models.Model):
             models.CheckConstraint(condition=Q(amount_satang__gt=0), name="payment_amount_positive"),
             # A second transaction for the same invoice is held, never posted.
             models.UniqueConstraint(fields=["invoice"], name="one_payment_per_invoice"),
+            models.CheckConstraint(condition=Q(channel__in=PaymentChannel.values), name="payment_channel_valid"),
         ]
 
     def __str__(self) -> str:
@@ -345,7 +420,7 @@ class Receipt(models.Model):
 class RefundStatus(models.TextChoices):
     REQUESTED = "requested", "requested (awaiting approval)"
     REJECTED = "rejected", "rejected by the approver"
-    APPROVED = "approved", "approved (being sent to the bank)"
+    APPROVED = "approved", "approved (to be sent to the bank, or paid out at the counter)"
     PENDING = "pending", "sent to the bank"
     SUCCEEDED = "succeeded", "refunded"
     FAILED = "failed", "failed at the bank"
@@ -356,8 +431,9 @@ REFUND_HOLDING_STATUSES = (RefundStatus.REQUESTED, RefundStatus.APPROVED, Refund
 
 
 class Refund(TimeStampedModel):
-    """Money given back from a posted payment: requested by staff, approved by another approver, sent to the bank
-    with an idempotency key, and completed exactly once by the bank's signed notification."""
+    """Money given back from a posted payment: requested by staff, approved by another approver, then paid back on
+    the payment's channel. Thai QR: sent to the bank with an idempotency key and completed exactly once by the
+    bank's signed notification. Counter: paid out at the counter and recorded there by an officer."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
@@ -379,6 +455,11 @@ class Refund(TimeStampedModel):
     decision_reason = models.CharField(max_length=500, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
+    # A counter refund: the officer who handed the money back, and what they noted (e.g. the payer's signature).
+    paid_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payout_note = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

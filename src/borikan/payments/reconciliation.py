@@ -1,4 +1,8 @@
-"""Reconciliation: the bank's daily settlement statement (CSV) against the payments and refunds recorded here.
+"""Reconciliation per channel (ADR 0018). The bank's daily settlement statement (CSV) is matched against the
+payments and refunds of the channels the bank settles (Thai QR); money taken and handed back at an agency's
+counter never passes through the bank and is reconciled against the counter's day-sheet instead
+(`counter_day_sheet`: each payment and refund of the day with its officer, and the totals the cash drawer and the
+card terminal should show).
 
 Each statement row is matched by the bank's transaction id (a refund's row carries the bank's refund id):
 matched, amount mismatch, held here (we hold that payment for an officer), or missing on our side. Payments and
@@ -25,8 +29,10 @@ from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from borikan.identity.enforcement import require_staff
 
+from .channels import bank_statement_channels, counter_channels
 from .gateway import GatewayError, get_gateway
 from .models import (
+    CounterMethod,
     HeldPayment,
     LineStatus,
     Payment,
@@ -149,12 +155,17 @@ def _agency_from_ref2(ref2: str, agencies: dict[str, Agency]) -> Agency | None:
     return agencies.get(ref2[:-1]) if len(ref2) > 1 else None
 
 
+def _charge_reference(payment: Payment) -> str:
+    return payment.charge.reference if payment.charge_id else payment.invoice.gateway_charge_id
+
+
 def _match(day: dt.date, rows: Iterable[Row]) -> list[ReconciliationLine]:
     rows = list(rows)
+    bank = bank_statement_channels()  # a counter payment is never on the bank's statement, nor missing from it
     payments = {
         p.gateway_txn_id: p
         for p in Payment.objects.filter(
-            gateway_txn_id__in=[r.txn_id for r in rows if r.record_type == "payment"]
+            channel__in=bank, gateway_txn_id__in=[r.txn_id for r in rows if r.record_type == "payment"]
         ).select_related("invoice")
     }
     held = {
@@ -166,7 +177,7 @@ def _match(day: dt.date, rows: Iterable[Row]) -> list[ReconciliationLine]:
     refunds = {
         r.gateway_refund_id: r
         for r in Refund.objects.filter(
-            gateway_refund_id__in=[row.txn_id for row in rows if row.record_type == "refund"]
+            payment__channel__in=bank, gateway_refund_id__in=[row.txn_id for row in rows if row.record_type == "refund"]
         ).select_related("invoice")
     }
     agencies = {agency.code.upper(): agency for agency in Agency.objects.all()}
@@ -199,14 +210,16 @@ def _match(day: dt.date, rows: Iterable[Row]) -> list[ReconciliationLine]:
         line.agency = line.invoice.agency if line.invoice else _agency_from_ref2(row.ref2, agencies)
         lines.append(line)
     start, end = _day_range(day)
-    for payment in Payment.objects.filter(paid_at__gte=start, paid_at__lt=end).select_related("invoice__agency"):
+    for payment in Payment.objects.filter(channel__in=bank, paid_at__gte=start, paid_at__lt=end).select_related(
+        "invoice__agency", "charge"
+    ):
         if payment.pk not in matched_payments:
             lines.append(
                 ReconciliationLine(
                     status=LineStatus.MISSING_AT_BANK,
                     record_type="payment",
                     txn_id=payment.gateway_txn_id,
-                    charge_id=payment.invoice.gateway_charge_id,
+                    charge_id=_charge_reference(payment),
                     agency=payment.invoice.agency,
                     invoice=payment.invoice,
                     our_amount_satang=payment.amount_satang,
@@ -214,15 +227,15 @@ def _match(day: dt.date, rows: Iterable[Row]) -> list[ReconciliationLine]:
                 )
             )
     for refund in Refund.objects.filter(
-        status=RefundStatus.SUCCEEDED, completed_at__gte=start, completed_at__lt=end
-    ).select_related("invoice__agency"):
+        payment__channel__in=bank, status=RefundStatus.SUCCEEDED, completed_at__gte=start, completed_at__lt=end
+    ).select_related("invoice__agency", "payment__charge", "payment__invoice"):
         if refund.pk not in matched_refunds:
             lines.append(
                 ReconciliationLine(
                     status=LineStatus.MISSING_AT_BANK,
                     record_type="refund",
                     txn_id=refund.gateway_refund_id or "",
-                    charge_id=refund.invoice.gateway_charge_id,
+                    charge_id=_charge_reference(refund.payment),
                     agency=refund.invoice.agency,
                     invoice=refund.invoice,
                     our_amount_satang=refund.amount_satang,
@@ -351,4 +364,131 @@ def lines_csv(lines: Iterable[ReconciliationLine]) -> str:
                 _cell(line.detail),
             )
         )
+    return out.getvalue()
+
+
+# --- the counter's day-sheet -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DaySheetLine:
+    record_type: str  # payment / refund
+    at: dt.datetime
+    reference: str  # the counter charge's reference, or the refund's
+    invoice_number: str
+    receipt_number: str
+    method: str  # cash / card (a refund is handed back the way the payment was taken)
+    amount_satang: int  # positive for money in, negative for money out
+    officer: str
+
+
+@dataclass(frozen=True)
+class DaySheet:
+    """What one agency's counter took and handed back on one day (Thai time): to be checked against the cash drawer
+    and the card terminal's batch. Bank (Thai QR) money is not here; the bank's statement reconciles it."""
+
+    agency: Agency
+    day: dt.date
+    lines: list[DaySheetLine]
+
+    def total(self, *, method: str | None = None, record_type: str | None = None) -> int:
+        return sum(
+            line.amount_satang
+            for line in self.lines
+            if (method is None or line.method == method) and (record_type is None or line.record_type == record_type)
+        )
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """received, refunded (negative) and net, overall and per method."""
+        totals = {
+            "received_satang": self.total(record_type="payment"),
+            "refunded_satang": self.total(record_type="refund"),
+            "net_satang": self.total(),
+        }
+        for method in CounterMethod.values:
+            totals[f"{method}_net_satang"] = self.total(method=method)
+        return totals
+
+
+def _officer(user: Any) -> str:
+    return (user.full_name or user.email) if user is not None else ""
+
+
+def counter_day_sheet(*, actor: Any, agency_code: str, day: dt.date) -> DaySheet:
+    """The counter day-sheet of an agency: staff of that agency (officer, approver, admin) at staff assurance, or a
+    superuser; anyone else gets NotFound (an agency they cannot see looks like none). Each read is audited."""
+    agency = Agency.objects.filter(code__iexact=(agency_code or "").strip()).first()
+    if agency is None or not (
+        getattr(actor, "is_superuser", False) or agency.pk in staff_agency_ids(user=actor, roles=RECONCILING_ROLES)
+    ):
+        raise NotFound("counter day-sheet", "รายการรับจ่ายเงินที่เคาน์เตอร์")
+    require_staff(actor)
+    start, end = _day_range(day)
+    counter = counter_channels()
+    lines = [
+        DaySheetLine(
+            record_type="payment",
+            at=payment.paid_at,
+            reference=payment.gateway_txn_id,
+            invoice_number=payment.invoice.number,
+            receipt_number=getattr(getattr(payment, "receipt", None), "number", ""),
+            method=payment.charge.method if payment.charge_id else "",
+            amount_satang=payment.amount_satang,
+            officer=_officer(payment.charge.recorded_by if payment.charge_id else None),
+        )
+        for payment in Payment.objects.filter(
+            channel__in=counter, invoice__agency=agency, paid_at__gte=start, paid_at__lt=end
+        ).select_related("invoice", "receipt", "charge__recorded_by")
+    ]
+    lines += [
+        DaySheetLine(
+            record_type="refund",
+            at=refund.completed_at,
+            reference=refund.reference,
+            invoice_number=refund.invoice.number,
+            receipt_number=getattr(getattr(refund.payment, "receipt", None), "number", ""),
+            method=refund.payment.charge.method if refund.payment.charge_id else "",
+            amount_satang=-refund.amount_satang,
+            officer=_officer(refund.paid_out_by),
+        )
+        for refund in Refund.objects.filter(
+            payment__channel__in=counter,
+            agency=agency,
+            status=RefundStatus.SUCCEEDED,
+            completed_at__gte=start,
+            completed_at__lt=end,
+        ).select_related("invoice", "payment__receipt", "payment__charge", "paid_out_by")
+    ]
+    lines.sort(key=lambda line: (line.at, line.reference))
+    audit_record(
+        actor=actor,
+        action="payments.counter_day_sheet_viewed",
+        object_type="agency",
+        object_id=agency.code,
+        data={"date": day.isoformat(), "lines": len(lines)},
+    )
+    return DaySheet(agency=agency, day=day, lines=lines)
+
+
+def day_sheet_csv(sheet: DaySheet) -> str:
+    """One row per payment and refund, then the totals (satang; refunds negative)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("record_type", "time", "reference", "invoice", "receipt", "method", "amount_satang", "officer"))
+    for line in sheet.lines:
+        writer.writerow(
+            (
+                line.record_type,
+                timezone.localtime(line.at).isoformat(),
+                line.reference,
+                line.invoice_number,
+                line.receipt_number,
+                line.method,
+                line.amount_satang,
+                _cell(line.officer),
+            )
+        )
+    for name, amount in sheet.totals.items():
+        writer.writerow(("total", "", name, "", "", "", amount, ""))
     return out.getvalue()

@@ -2,11 +2,13 @@
 
 1. `refund_request`: an officer or approver of the invoice's agency asks for an amount with a reason. The payment
    row is locked while what is left is computed, so two requests can never promise more than was paid.
-2. `refund_approve`: another approver approves (four eyes); the refund is then sent to the gateway with our
-   reference as the idempotency key (`refund_submit`, safe to retry: the bank never refunds twice).
-   `refund_reject` declines it and frees the amount.
-3. The gateway's signed "refund.succeeded" / "refund.failed" notification completes it exactly once
-   (`apply_refund_notification`, called by `services.webhook_receive`).
+2. `refund_approve`: another approver approves (four eyes); the refund is then paid back on the payment's channel
+   (`refund_submit`, channels.py). Thai QR: sent to the gateway with our reference as the idempotency key (safe
+   to retry: the bank never refunds twice). Counter: nothing is sent; it waits for the officer who hands the
+   money back. `refund_reject` declines it and frees the amount.
+3. Thai QR: the gateway's signed "refund.succeeded" / "refund.failed" notification completes it exactly once
+   (`apply_refund_notification`, called by `services.webhook_receive`). Counter: an officer of the agency records
+   the money handed back (`refund_pay_out`), once.
 Every step is audited; every refusal is a 4xx with a code and Thai/English messages.
 """
 
@@ -26,13 +28,14 @@ from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
 from borikan.identity.enforcement import require_staff
 
-from . import app_settings
-from .gateway import GatewayError, RefundNotification, RefundRequest, get_gateway
+from .channels import CHANNELS, RefundOrder
+from .gateway import GatewayError, RefundNotification, get_gateway
 from .models import (
     REFUND_HOLDING_STATUSES,
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentChannel,
     Refund,
     RefundStatus,
     WebhookOutcome,
@@ -47,6 +50,12 @@ def refundable_satang(payment: Payment) -> int:
     """What is left of a payment to refund: the amount less refunds requested, approved, pending or done."""
     held = payment.refunds.filter(status__in=REFUND_HOLDING_STATUSES).aggregate(total=Sum("amount_satang"))["total"]
     return payment.amount_satang - (held or 0)
+
+
+def charge_reference(payment: Payment) -> str:
+    """The channel's id of the charge a payment paid (for a payment row written outside the posting path, which has
+    no charge, the invoice's gateway charge id it was issued with)."""
+    return payment.charge.reference if payment.charge_id else payment.invoice.gateway_charge_id
 
 
 def _not_found() -> NotFound:
@@ -240,25 +249,25 @@ def refund_for_staff_page(*, actor: Any, refund_id: Any) -> Refund | None:
 
 
 def refund_submit(*, actor: Any, refund_id: Any) -> Refund:
-    """Send an approved refund to the gateway (again, after a network failure: same key, same refund).
+    """Pay back an approved refund on its payment's channel. Thai QR: send it to the gateway (again, after a network
+    failure: same key, same refund). Counter: nothing to send; it stays approved until an officer records the
+    money handed back (`refund_pay_out`).
 
     No lock is held during the call. A refusal by the bank (nothing left to refund there, charge not paid) fails
     the refund and frees its amount; an unreachable gateway leaves it approved, to be sent again.
     """
-    refund = Refund.objects.select_related("payment", "invoice").filter(pk=refund_id).first()
+    refund = Refund.objects.select_related("payment__charge", "invoice").filter(pk=refund_id).first()
     if refund is None:
         raise NotFound("refund", "รายการคืนเงิน")
     if refund.status != RefundStatus.APPROVED:
         return refund  # already sent, completed, or not approved: nothing to send
     try:
-        sent = get_gateway().create_refund(
-            RefundRequest(
-                idempotency_key=refund.reference,
+        sent = CHANNELS[refund.payment.channel].send_refund(
+            RefundOrder(
                 reference=refund.reference,
-                charge_id=refund.invoice.gateway_charge_id,
+                charge_reference=charge_reference(refund.payment),
                 amount_satang=refund.amount_satang,
                 reason=refund.reason,
-                callback_url=app_settings.webhook_callback_url(),
             )
         )
     except GatewayError as exc:
@@ -290,10 +299,12 @@ def refund_submit(*, actor: Any, refund_id: Any) -> Refund:
             f"The bank refused the refund ({exc.code or exc.status})",
             status=409,
         ) from exc
+    if not sent.sent:
+        return refund  # paid back in person: refund_pay_out records it
     with transaction.atomic():
         locked = _locked_refund(refund.pk)
         if not locked.gateway_refund_id:
-            locked.gateway_refund_id = sent.refund_id
+            locked.gateway_refund_id = sent.outside_id
         if locked.status == RefundStatus.APPROVED:
             REFUND.move(locked, "send")
         locked.save(update_fields=["gateway_refund_id", "status", "updated_at"])
@@ -303,9 +314,60 @@ def refund_submit(*, actor: Any, refund_id: Any) -> Refund:
             object_type="refund",
             object_id=locked.reference,
             subject_user_id=locked.invoice.payer_id,
-            data={"gateway_refund_id": sent.refund_id, "amount_satang": locked.amount_satang},
+            data={"gateway_refund_id": sent.outside_id, "amount_satang": locked.amount_satang},
         )
     return locked
+
+
+def refund_pay_out(*, actor: Any, refund_id: Any, note: Any = "") -> Refund:
+    """An officer or approver of the agency records that an approved refund of a counter payment was handed back at
+    the counter. Once: the refund row is locked and a completed refund is never completed again.
+
+    Refused: others see nothing (404); a refund of a bank payment (409 refund_not_at_counter: the bank pays it
+    back); a refund not approved, or already paid out (409 refund_not_approved)."""
+    note = note.strip() if isinstance(note, str) else None
+    if note is None or len(note) > 500:
+        raise ValidationFailed(
+            "invalid_note", "บันทึกต้องไม่เกิน 500 ตัวอักษร", "The note must be at most 500 characters", field="note"
+        )
+    with transaction.atomic():
+        found = Refund.objects.select_for_update(of=("self",)).select_related("payment", "invoice__service")
+        refund = found.filter(pk=refund_id).first() if str(refund_id).isdigit() else None
+        if refund is None or not staff_roles(user=actor, agency_id=refund.agency_id) & {
+            StaffRole.OFFICER,
+            StaffRole.APPROVER,
+        }:
+            raise NotFound("refund", "รายการคืนเงิน")
+        require_staff(actor, service=refund.invoice.service)
+        if not CHANNELS[refund.payment.channel].recorded_by_staff:
+            raise ApplicationError(
+                "refund_not_at_counter",
+                "การชำระเงินนี้ชำระผ่านธนาคาร ธนาคารเป็นผู้คืนเงิน จึงบันทึกการจ่ายคืนที่เคาน์เตอร์ไม่ได้",
+                "This payment was made through the bank, which pays the refund back; it is not paid out at the counter",
+                status=409,
+            )
+        if refund.status != RefundStatus.APPROVED:
+            raise ApplicationError(
+                "refund_not_approved",
+                "จ่ายคืนได้เฉพาะรายการคืนเงินที่อนุมัติแล้วและยังไม่ได้จ่าย (สถานะ: " + REFUND.label_th(refund.status) + ")",
+                f"Only an approved refund not yet paid out can be paid out (it is {refund.status})",
+                status=409,
+                details={"status": refund.status},
+            )
+        REFUND.move(refund, "pay_out")
+        refund.completed_at = timezone.now()
+        refund.paid_out_by = actor
+        refund.payout_note = note
+        refund.save(update_fields=["status", "completed_at", "paid_out_by", "payout_note", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="refund.paid_out_at_counter",
+            object_type="refund",
+            object_id=refund.reference,
+            subject_user_id=refund.invoice.payer_id,
+            data={"invoice": refund.invoice.number, "amount_satang": refund.amount_satang, "note": note},
+        )
+    return refund
 
 
 # --- the bank's answer -------------------------------------------------------------------------------------
@@ -316,7 +378,12 @@ def apply_refund_notification(notification: RefundNotification) -> WebhookOutcom
     is unique, the refund row is locked, and a completed refund is never completed again."""
     if WebhookReceipt.objects.filter(event_id=notification.event_id).exists():
         return WebhookOutcome.DUPLICATE
-    refund = Refund.objects.select_for_update().filter(reference=notification.reference).first()
+    refund = (
+        Refund.objects.select_for_update(of=("self",))
+        .select_related("payment__charge", "invoice")
+        .filter(reference=notification.reference)
+        .first()
+    )
 
     def receipt(outcome: WebhookOutcome) -> WebhookOutcome:
         WebhookReceipt.objects.create(
@@ -346,8 +413,10 @@ def apply_refund_notification(notification: RefundNotification) -> WebhookOutcom
         problem = "gateway refund id differs"
     elif refund.status not in (RefundStatus.APPROVED, RefundStatus.PENDING):
         problem = f"refund is {refund.status}, not approved"
-    elif (
-        notification.amount_satang != refund.amount_satang or notification.charge_id != refund.invoice.gateway_charge_id
+    elif refund.payment.channel != PaymentChannel.THAI_QR:
+        problem = f"the refund is paid back on the {refund.payment.channel} channel, not by the bank"
+    elif notification.amount_satang != refund.amount_satang or notification.charge_id != charge_reference(
+        refund.payment
     ):
         problem = "amount or charge differs"
     if problem is not None:

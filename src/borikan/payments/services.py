@@ -1,4 +1,5 @@
-"""Fee payment rules: issuing invoices and posting gateway notifications. Every write is audited.
+"""Fee payment rules: issuing invoices, and posting payments from any channel (a gateway notification, or an
+officer at the counter) through one path. Every write is audited.
 
 This app never imports `applications`: it takes an opaque `case_ref` and reports a settled payment with
 `publish(PaymentSettled(...))`, inside the same transaction as the posting.
@@ -26,9 +27,9 @@ from borikan.core.thaidate import be_year, fiscal_year_be
 from borikan.identity.enforcement import require_staff
 
 from . import app_settings, promptpay
+from .channels import CHANNELS, ChargeOpening
 from .fees import FeeLine
 from .gateway import (
-    ChargeRequest,
     GatewayError,
     NotificationRejected,
     PaymentNotification,
@@ -36,6 +37,9 @@ from .gateway import (
     get_gateway,
 )
 from .models import (
+    Charge,
+    ChargeStatus,
+    CounterMethod,
     HeldPayment,
     HoldReason,
     HoldResolution,
@@ -45,13 +49,14 @@ from .models import (
     InvoiceStatus,
     LineKind,
     Payment,
+    PaymentChannel,
     Receipt,
     ReceiptCounter,
     WebhookOutcome,
     WebhookReceipt,
 )
 from .refunds import apply_refund_notification
-from .states import INVOICE
+from .states import CHARGE, INVOICE
 
 logger = logging.getLogger(__name__)
 
@@ -151,13 +156,13 @@ def invoice_create(
     idempotency_key: str | None = None,
     before_write: Callable[[], None] | None = None,
 ) -> Invoice:
-    """Issue an invoice with a dynamic bill-payment QR and register the charge at the gateway.
+    """Issue an invoice with a dynamic bill-payment QR and open its Thai QR charge at the gateway.
 
     Consistency between our row and the gateway's charge: the charge is created first (with a fresh
-    idempotency key), then the invoice row is written in one transaction with its number, charge id and audit
-    entry. If the gateway fails, nothing is written. If our write fails after the charge exists, the charge is
-    left unreferenced at the gateway; should it ever be paid, its notification names an unknown charge and is
-    held for an officer, never posted. No database lock is held while we wait on the network.
+    idempotency key), then the invoice row is written in one transaction with its number, its `Charge` row
+    (channel thai_qr) and audit entry. If the gateway fails, nothing is written. If our write fails after the
+    charge exists, the charge is left unreferenced at the gateway; should it ever be paid, its notification names
+    an unknown charge and is held for an officer, never posted. No database lock is held while we wait on the network.
 
     `ref1` is the case's tracking number: upper-case A-Z and 0-9, at most 20 characters. `lines` are the
     computed fee lines (`invoice_issue_for_case`); without them the invoice has one line, the description.
@@ -206,13 +211,9 @@ def invoice_create(
     if Invoice.objects.filter(ref1=ref1, ref2=ref2, status=InvoiceStatus.OPEN).exists():
         raise _already_open()
     try:
-        charge = get_gateway().create_charge(
-            ChargeRequest(
-                idempotency_key=idempotency_key or uuid.uuid4().hex,
-                amount_satang=amount_satang,
-                ref1=ref1,
-                ref2=ref2,
-                callback_url=app_settings.webhook_callback_url(),
+        opened = CHANNELS[PaymentChannel.THAI_QR].open_charge(
+            ChargeOpening(
+                idempotency_key=idempotency_key or uuid.uuid4().hex, amount_satang=amount_satang, ref1=ref1, ref2=ref2
             )
         )
     except GatewayError as exc:
@@ -227,9 +228,9 @@ def invoice_create(
         with transaction.atomic():
             if before_write is not None:
                 before_write()
-            made = Invoice.objects.filter(gateway_charge_id=charge.charge_id).first()
+            made = Charge.objects.filter(channel=PaymentChannel.THAI_QR, reference=opened.reference).first()
             if made is not None:  # a retry of the same key: the invoice was written the first time
-                return made
+                return made.invoice
             invoice = Invoice.objects.create(
                 number=_next_invoice_number(agency),
                 case_ref=case_ref,
@@ -242,7 +243,10 @@ def invoice_create(
                 ref2=ref2,
                 due_date=due_date or timezone.localdate() + dt.timedelta(days=app_settings.DEFAULT_DUE_DAYS),
                 qr_payload=qr_payload,
-                gateway_charge_id=charge.charge_id,
+                gateway_charge_id=opened.reference,
+            )
+            Charge.objects.create(
+                invoice=invoice, channel=PaymentChannel.THAI_QR, reference=opened.reference, amount_satang=amount_satang
             )
             InvoiceLine.objects.bulk_create(
                 InvoiceLine(
@@ -269,7 +273,7 @@ def invoice_create(
                     "amount_satang": amount_satang,
                     "ref1": ref1,
                     "ref2": ref2,
-                    "gateway_charge_id": charge.charge_id,
+                    "gateway_charge_id": opened.reference,
                 }
                 | ({"service": service.slug, "lines": [line.as_dict() for line in lines]} if service else {}),
             )
@@ -303,6 +307,7 @@ def invoice_cancel(*, actor: Any, invoice: Invoice, reason: str) -> Invoice:
             )
         INVOICE.move(locked, "cancel")
         locked.save(update_fields=["status", "updated_at"])
+        CHARGE.update(locked.charges.all(), "close", closed_at=timezone.now(), updated_at=timezone.now())
         audit_record(
             actor=actor,
             action="invoice.cancelled",
@@ -389,7 +394,12 @@ def _hold_reason(invoice: Invoice | None, notification: PaymentNotification) -> 
 
 def _apply_notification(notification: PaymentNotification) -> WebhookResult:
     # Lock the invoice first: every delivery about this charge queues here, so the checks below are race-free.
-    invoice = Invoice.objects.select_for_update().filter(gateway_charge_id=notification.charge_id).first()
+    charge = (
+        Charge.objects.filter(channel=PaymentChannel.THAI_QR, reference=notification.charge_id)
+        .only("pk", "invoice_id")
+        .first()
+    )
+    invoice = Invoice.objects.select_for_update().filter(pk=charge.invoice_id).first() if charge else None
     number = invoice.number if invoice else None
     if WebhookReceipt.objects.filter(event_id=notification.event_id).exists():
         return WebhookResult(WebhookOutcome.DUPLICATE, number)
@@ -438,10 +448,11 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
         logger.warning("payment %s held: %s", notification.txn_id, reason)
         return WebhookResult(WebhookOutcome.HELD, number, reason)
 
-    assert invoice is not None  # noqa: S101 -- _hold_reason returned None, so the invoice exists
+    assert invoice is not None and charge is not None  # noqa: S101 -- _hold_reason returned None: both exist
     receipt(WebhookOutcome.POSTED)
     _post(
         invoice=invoice,
+        charge=Charge.objects.select_for_update().get(pk=charge.pk),
         txn_id=notification.txn_id,
         amount_satang=notification.amount_satang,
         paid_at=notification.paid_at,
@@ -456,6 +467,7 @@ def _apply_notification(notification: PaymentNotification) -> WebhookResult:
 def _post(
     *,
     invoice: Invoice,
+    charge: Charge,
     txn_id: str,
     amount_satang: int,
     paid_at: dt.datetime,
@@ -464,10 +476,22 @@ def _post(
     action: str,
     audit_data: dict[str, Any],
 ) -> Payment:
-    """Post money to a locked open invoice: the payment, the invoice paid, the receipt, the audit entry and
-    PaymentSettled, all in the caller's transaction."""
+    """Post money to a locked open invoice through one of its charges, whatever the channel: the charge paid (its
+    other charges closed), the payment, the invoice paid, the receipt, the audit entry and PaymentSettled, all in
+    the caller's transaction."""
+    CHARGE.move(charge, "pay")
+    charge.paid_at = paid_at
+    charge.save(update_fields=["status", "paid_at", "updated_at"])
+    now = timezone.now()
+    CHARGE.update(invoice.charges.exclude(pk=charge.pk), "close", closed_at=now, updated_at=now)
     payment = Payment.objects.create(
-        invoice=invoice, gateway_txn_id=txn_id, amount_satang=amount_satang, paid_at=paid_at, raw_notification=raw
+        invoice=invoice,
+        charge=charge,
+        channel=charge.channel,
+        gateway_txn_id=txn_id,
+        amount_satang=amount_satang,
+        paid_at=paid_at,
+        raw_notification=raw,
     )
     INVOICE.move(invoice, "pay")
     invoice.paid_at = paid_at
@@ -479,7 +503,7 @@ def _post(
         object_type="invoice",
         object_id=invoice.number,
         subject_user_id=invoice.payer_id,
-        data=audit_data | {"receipt": issued.number},
+        data=audit_data | {"receipt": issued.number, "channel": charge.channel, "charge": charge.reference},
     )
     publish(
         PaymentSettled(case_ref=invoice.case_ref, invoice_number=invoice.number, amount_satang=invoice.amount_satang)
@@ -543,8 +567,21 @@ def held_payment_resolve(*, actor: Any, held_id: Any, accept: bool, note: str) -
                     "on an unpaid invoice); close it with a note instead",
                     status=409,
                 )
+            charge = (
+                Charge.objects.select_for_update()
+                .filter(invoice=invoice, channel=PaymentChannel.THAI_QR, reference=held.charge_id)
+                .first()
+            )
+            if charge is None or charge.status != ChargeStatus.PENDING:
+                raise ApplicationError(
+                    "hold_not_acceptable",
+                    "รับรายการนี้เข้าใบแจ้งชำระเงินไม่ได้ เพราะรายการชำระเงินของธนาคารนี้ปิดไปแล้ว ให้ปิดรายการพร้อมบันทึกแทน",
+                    "This payment cannot be posted: its bank charge is no longer open; close it with a note instead",
+                    status=409,
+                )
             _post(
                 invoice=invoice,
+                charge=charge,
                 txn_id=held.gateway_txn_id,
                 amount_satang=held.amount_satang,
                 paid_at=held.paid_at,
@@ -571,40 +608,130 @@ def held_payment_resolve(*, actor: Any, held_id: Any, accept: bool, note: str) -
 
 
 def payment_sync(*, invoice: Invoice) -> WebhookResult | None:
-    """Ask the gateway whether an open invoice's charge was paid, for a notification that never came (lost, or
-    our endpoint was down past the bank's retries). A paid charge is applied exactly as its notification would
-    be: posted, held or a duplicate (the transaction id is unique, so a late notification posts nothing twice).
-    None when the charge is not paid."""
-    try:
-        charge = get_gateway().charge_status(invoice.gateway_charge_id)
-    except GatewayError as exc:
-        raise ApplicationError(
-            "payment_gateway_unavailable",
-            "ระบบรับชำระเงินไม่พร้อมให้บริการชั่วคราว กรุณาลองใหม่อีกครั้ง",
-            "The payment service is temporarily unavailable; please try again",
-            status=503 if exc.retryable else 502,
-        ) from exc
-    if charge.status != "paid" or not charge.txn_id or charge.paid_at is None:
-        return None
-    amount = charge.paid_amount_satang or charge.amount_satang
-    raw = {
-        "source": "status_query",
-        "charge_id": charge.charge_id,
-        "txn_id": charge.txn_id,
-        "ref1": charge.ref1,
-        "ref2": charge.ref2,
-        "amount_satang": amount,
-        "paid_at": charge.paid_at.isoformat(),
-    }
-    return _apply_once(
-        PaymentNotification(
-            event_id=f"sync-{charge.txn_id}"[:64],
-            charge_id=charge.charge_id,
-            txn_id=charge.txn_id,
-            ref1=charge.ref1,
-            ref2=charge.ref2,
-            amount_satang=amount,
-            paid_at=charge.paid_at,
-            raw=raw,
+    """Ask the channel of each charge of an invoice whether it was paid, for a notification that never came (lost,
+    or our endpoint was down past the bank's retries). A charge paid there is applied exactly as its notification
+    would be: posted, held (e.g. a Thai QR scanned after the fee was taken at the counter) or a duplicate (the
+    transaction id is unique, so nothing is posted twice). None when no channel reports a payment; only the bank
+    can be asked (a counter charge is paid when an officer records it, never later)."""
+    for charge in Charge.objects.filter(invoice=invoice).order_by("created_at", "id"):
+        try:
+            notification = CHANNELS[charge.channel].paid_at_channel(charge)
+        except GatewayError as exc:
+            raise ApplicationError(
+                "payment_gateway_unavailable",
+                "ระบบรับชำระเงินไม่พร้อมให้บริการชั่วคราว กรุณาลองใหม่อีกครั้ง",
+                "The payment service is temporarily unavailable; please try again",
+                status=503 if exc.retryable else 502,
+            ) from exc
+        if notification is not None:
+            return _apply_once(notification)
+    return None
+
+
+# --- the counter: an officer takes the fee in person ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CounterPosting:
+    payment: Payment
+    charge: Charge
+    receipt: Receipt
+
+
+def _counter_input(amount_satang: Any, method: Any, note: Any) -> tuple[int, str, str]:
+    if isinstance(amount_satang, bool) or not isinstance(amount_satang, int) or amount_satang <= 0:
+        raise ValidationFailed(
+            "invalid_amount", "จำนวนเงินต้องมากกว่าศูนย์", "The amount must be greater than zero", field="amount_satang"
         )
-    )
+    if method not in CounterMethod.values:
+        raise ValidationFailed(
+            "invalid_counter_method",
+            "วิธีรับเงินต้องเป็นเงินสด (cash) หรือบัตร (card)",
+            f"The method must be one of {', '.join(CounterMethod.values)}",
+            field="method",
+        )
+    note = note.strip() if isinstance(note, str) else None
+    if note is None or len(note) > 500:
+        raise ValidationFailed(
+            "invalid_note", "บันทึกต้องไม่เกิน 500 ตัวอักษร", "The note must be at most 500 characters", field="note"
+        )
+    return amount_satang, method, note
+
+
+def counter_payment_record(
+    *, actor: Any, invoice_number: str, amount_satang: Any, method: Any, note: Any = ""
+) -> CounterPosting:
+    """An officer or approver of the invoice's agency records the fee taken at the counter (cash or card).
+
+    The counter charge is opened and paid in one transaction, through the same posting as a bank notification:
+    the payment, the invoice paid, the receipt numbered per agency per fiscal year (the officer prints it for the
+    payer), the audit entry and PaymentSettled, so the case moves on exactly as for a bank payment. The invoice's
+    Thai QR charge is closed; should the payer scan it afterwards, that payment is held for an officer.
+
+    Refused: staff of another agency and anyone else see nothing (404); the whole amount, not part of it (422
+    counter_amount_mismatch); once only (409 invoice_already_paid names the receipt already issued); an
+    invoice cancelled (409 invoice_not_open). A payment after the due date is taken (the officer is deciding in
+    person what `held_payment_resolve` decides for the bank) and audited as late.
+    """
+    amount_satang, method, note = _counter_input(amount_satang, method, note)
+    found = Invoice.objects.select_related("service").filter(number=invoice_number).first()
+    if found is None or not (
+        staff_roles(user=actor, agency_id=found.agency_id) & {StaffRole.OFFICER, StaffRole.APPROVER}
+    ):
+        raise NotFound("invoice", "ใบแจ้งชำระเงิน")
+    require_staff(actor, service=found.service)
+    if amount_satang != found.amount_satang:
+        raise ValidationFailed(
+            "counter_amount_mismatch",
+            f"จำนวนเงินที่รับต้องเท่ากับยอดในใบแจ้งชำระเงิน ({found.amount_satang / 100:,.2f} บาท)",
+            f"The amount received must be the invoice's amount ({found.amount_satang / 100:,.2f} baht)",
+            field="amount_satang",
+            details={"invoice_amount_satang": found.amount_satang},
+        )
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update(of=("self",)).select_related("agency").get(pk=found.pk)
+        if invoice.status == InvoiceStatus.PAID:
+            issued = Receipt.objects.filter(invoice=invoice).first()
+            raise ApplicationError(
+                "invoice_already_paid",
+                "ใบแจ้งชำระเงินนี้ชำระแล้ว" + (f" (ใบเสร็จเลขที่ {issued.number})" if issued else ""),
+                "This invoice has already been paid" + (f" (receipt {issued.number})" if issued else ""),
+                status=409,
+                details={"receipt_number": issued.number if issued else None},
+            )
+        if invoice.status != InvoiceStatus.OPEN:
+            raise ApplicationError(
+                "invoice_not_open",
+                "ใบแจ้งชำระเงินนี้ถูกยกเลิกแล้ว รับชำระไม่ได้",
+                "This invoice was cancelled and cannot be paid",
+                status=409,
+            )
+        paid_at = timezone.now()
+        opened = CHANNELS[PaymentChannel.COUNTER].open_charge(
+            ChargeOpening(
+                idempotency_key=uuid.uuid4().hex, amount_satang=amount_satang, ref1=invoice.ref1, ref2=invoice.ref2
+            )
+        )
+        charge = Charge.objects.create(
+            invoice=invoice,
+            channel=PaymentChannel.COUNTER,
+            reference=opened.reference,
+            amount_satang=amount_satang,
+            method=method,
+            recorded_by=actor,
+            note=note,
+        )
+        late = timezone.localtime(paid_at).date() > invoice.due_date
+        payment = _post(
+            invoice=invoice,
+            charge=charge,
+            txn_id=charge.reference,
+            amount_satang=amount_satang,
+            paid_at=paid_at,
+            raw={"source": "counter", "method": method, "recorded_by": actor.pk, "note": note},
+            actor=actor,
+            action="payment.posted_at_counter",
+            audit_data={"charge": charge.reference, "method": method, "amount_satang": amount_satang, "late": late}
+            | ({"note": note} if note else {}),
+        )
+    return CounterPosting(payment=payment, charge=charge, receipt=payment.receipt)

@@ -2,9 +2,9 @@
 
 from borikan.core.statemachine import StateTable, declare
 
-from .models import ClaimStatus, InvoiceStatus, RefundStatus
+from .models import ChargeStatus, ClaimStatus, InvoiceStatus, RefundStatus
 
-Inv, R, C = InvoiceStatus, RefundStatus, ClaimStatus
+Inv, R, C, Ch = InvoiceStatus, RefundStatus, ClaimStatus, ChargeStatus
 
 INVOICE = declare(
     StateTable(
@@ -12,6 +12,16 @@ INVOICE = declare(
         statuses=InvoiceStatus,
         moves={(Inv.OPEN, "pay"): Inv.PAID, (Inv.OPEN, "cancel"): Inv.CANCELLED},
         labels_th={Inv.OPEN: "รอชำระ", Inv.PAID: "ชำระแล้ว", Inv.CANCELLED: "ยกเลิกแล้ว"},
+    )
+)
+
+CHARGE = declare(
+    StateTable(
+        name="charge",
+        statuses=ChargeStatus,
+        # "close": the invoice was cancelled, or another of its charges was paid (ADR 0018).
+        moves={(Ch.PENDING, "pay"): Ch.PAID, (Ch.PENDING, "close"): Ch.CLOSED},
+        labels_th={Ch.PENDING: "รอชำระ", Ch.PAID: "ชำระแล้ว", Ch.CLOSED: "ปิดโดยไม่มีการชำระ"},
     )
 )
 
@@ -29,11 +39,13 @@ REFUND = declare(
             (R.APPROVED, "fail"): R.FAILED,
             (R.PENDING, "succeed"): R.SUCCEEDED,
             (R.PENDING, "fail"): R.FAILED,
+            # A counter payment's refund: the officer hands the money back at the counter and records it.
+            (R.APPROVED, "pay_out"): R.SUCCEEDED,
         },
         labels_th={
             R.REQUESTED: "รออนุมัติ",
             R.REJECTED: "ไม่อนุมัติ",
-            R.APPROVED: "อนุมัติแล้ว (กำลังส่งธนาคาร)",
+            R.APPROVED: "อนุมัติแล้ว (รอส่งธนาคาร หรือรอจ่ายคืนที่เคาน์เตอร์)",
             R.PENDING: "ส่งธนาคารแล้ว",
             R.SUCCEEDED: "คืนเงินแล้ว",
             R.FAILED: "ธนาคารคืนเงินไม่สำเร็จ",
