@@ -63,10 +63,12 @@ demo: setup  ## the scripted eight-step journey through the API, headless
 bench: setup  ## benchmarks: make bench [ONLY=name]
 	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY))
 
-lint: setup  ## ruff, and the architecture checks (status writes only through declared tables)
+lint: setup  ## ruff; status writes only through declared tables; import-linter layers; mypy on the engine and services
 	$(VENV)/bin/ruff check src bench tools
 	$(VENV)/bin/ruff format --check src bench tools
 	$(PY) tools/check_status_writes.py
+	PYTHONPATH=src $(VENV)/bin/lint-imports
+	DJANGO_SETTINGS_MODULE=borikan.config.settings.test $(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff format src bench tools

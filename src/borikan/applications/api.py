@@ -12,6 +12,9 @@ from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticValidationError
 
 from borikan.core.errors import ValidationFailed
+from borikan.eforms.api import DefinitionOut, definition_of
+from borikan.eforms.api import router as eforms_router
+from borikan.eforms.services import version_for_case
 from borikan.identity.apiauth import api_auth
 
 from . import casework, selectors, services, sla
@@ -278,3 +281,16 @@ def case_delay(request: HttpRequest, application_id: str, payload: DelayIn):
         actor=request.auth, application_id=application_id, reason=payload.reason, expected_date=payload.expected_date
     )
     return _reload(request, application_id)
+
+
+# The form version a case was started with, at its address under /eforms (older than this module's ownership of
+# case pages): the route is registered on the eforms router from here, since reading a case belongs to the case.
+@eforms_router.get(
+    "/applications/{application_id}/definition",
+    response=DefinitionOut,
+    by_alias=True,
+    summary="The form version an application was started with (its data is validated against this one)",
+)
+def application_form_definition(request: HttpRequest, application_id: str):
+    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, audit_read=False)
+    return definition_of(version_for_case(app.case_ref, app.service))

@@ -126,7 +126,7 @@ def case_assign(
         _stale(app, expected_version)
         if app.status not in OPEN_STATUSES:
             raise Conflict("case_closed", "คำขอนี้ดำเนินการเสร็จแล้ว", "This case is no longer open")
-        target_id = actor.pk if claim else assignee_id
+        target_id = actor.pk if claim or assignee_id is None else assignee_id
         is_officer = StaffMembership.objects.filter(
             user_id=target_id, agency_id=app.agency_id, role=StaffRole.OFFICER
         ).exists()
@@ -741,6 +741,13 @@ def supervisors_of(agency_id: int) -> list[Any]:
     )
 
 
+def _due(app: Application) -> dt.date:
+    """The due date of a submitted case (set at submission; only such cases are escalated or late)."""
+    if app.due_date is None:
+        raise ValueError(f"case {app.pk} has no due date")
+    return app.due_date
+
+
 def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
     with transaction.atomic():
         cases = list(
@@ -757,15 +764,15 @@ def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
         recipients = [(s.email, s.pk) for s in supervisors] or ([(agency.email, None)] if agency.email else [])
         rows = []
         for app in cases:
-            kind = EscalationKind.OVERDUE if app.due_date < on else EscalationKind.DUE_SOON
+            kind = EscalationKind.OVERDUE if _due(app) < on else EscalationKind.DUE_SOON
             rows.append(
                 CaseEscalation(
-                    application=app, day=on, kind=kind, due_date=app.due_date, recipients=[s.pk for s in supervisors]
+                    application=app, day=on, kind=kind, due_date=_due(app), recipients=[s.pk for s in supervisors]
                 )
             )
         CaseEscalation.objects.bulk_create(rows)  # the unique (case, day) makes a second run that day a no-op
         lines = [
-            f"- {app.tracking_number} {app.service.name_th} กำหนด {thai_date(app.due_date)} "
+            f"- {app.tracking_number} {app.service.name_th} กำหนด {thai_date(_due(app))} "
             f"({'เกินกำหนด / overdue' if row.kind == EscalationKind.OVERDUE else 'ใกล้ครบกำหนด / due soon'}) "
             f"ผู้รับผิดชอบ / officer: {app.assigned_to.full_name if app.assigned_to else '-'}"
             for app, row in zip(cases, rows, strict=True)
@@ -787,7 +794,7 @@ def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
                 None,
                 app,
                 "escalated",
-                {"kind": row.kind, "due_date": app.due_date.isoformat(), "to": row.recipients, "sent": len(recipients)},
+                {"kind": row.kind, "due_date": _due(app).isoformat(), "to": row.recipients, "sent": len(recipients)},
             )
     return len(rows)
 
@@ -806,18 +813,18 @@ def _late_notice_text(app: Application, expected: dt.date) -> tuple[str, str, st
     body = (
         f"เรียน {app.applicant.full_name}\n\n"
         f'คำขอ "{app.service.name_th}" เลขที่ {app.tracking_number} ยังพิจารณาไม่แล้วเสร็จภายในระยะเวลาที่กำหนด '
-        f"({thai_date(app.due_date)}) ตามคู่มือสำหรับประชาชน\n"
+        f"({thai_date(_due(app))}) ตามคู่มือสำหรับประชาชน\n"
         f"เหตุที่ล่าช้า: {reason_th}\nคาดว่าจะแล้วเสร็จภายใน: {thai_date(expected)}\n"
         f"หน่วยงานจะแจ้งความคืบหน้าให้ทราบทุก 7 วันจนกว่าจะพิจารณาแล้วเสร็จ "
         f"(พ.ร.บ.การอำนวยความสะดวกในการพิจารณาอนุญาตของทางราชการ พ.ศ. 2558)\n\n"
         f"Dear {app.applicant.full_name},\n\n"
         f'Your application "{app.service.name_en}" ({app.tracking_number}) was not decided within the processing '
-        f"time in the citizen manual (due {app.due_date.isoformat()}).\n"
+        f"time in the citizen manual (due {_due(app).isoformat()}).\n"
         f"Reason: {reason_en}\nNow expected by: {expected.isoformat()}\n"
         f"We will write again every 7 days until it is decided (Licensing Facilitation Act B.E. 2558).\n"
     )
     sms = (
-        f"borikan: คำขอ {app.tracking_number} ล่าช้ากว่ากำหนด ({thai_date(app.due_date)}) "
+        f"borikan: คำขอ {app.tracking_number} ล่าช้ากว่ากำหนด ({thai_date(_due(app))}) "
         f"เหตุ: {reason_th[:60]} คาดว่าแล้วเสร็จ {thai_date(expected)}"
     )
     return subject, body, sms
@@ -854,7 +861,7 @@ def _send_late_notice(app_id: Any, on: dt.date) -> LateNotice | None:
             {
                 "channel": channel,
                 "message_id": message_id,
-                "due_date": app.due_date.isoformat(),
+                "due_date": _due(app).isoformat(),
                 "expected_date": expected.isoformat(),
                 "reason_known": bool(app.delay_reason),
             },

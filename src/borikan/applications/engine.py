@@ -141,8 +141,9 @@ def _require_assurance(actor: Any, app: Application, action: Action, acting_role
     if Role.APPLICANT in acting_roles:
         if action in APPLICANT_STEPS:
             require_for_service(actor, app.service, APPLICANT_STEPS[action])
-            if app.on_behalf_of_id is not None:  # the authority may have ended since the draft was started
-                representing(actor, app.on_behalf_of.registration_number)
+            company = app.on_behalf_of
+            if company is not None:  # the authority may have ended since the draft was started
+                representing(actor, company.registration_number)
         return
     require_staff(actor, service=app.service, approving=action == Action.APPROVE)
 
@@ -397,6 +398,12 @@ def decide(
 
             pin_versions(app)  # a case submitted before approval chains existed: pinned at its first decision
         step = approvals.next_step(app.case_ref)
+        if step.level is None:  # the chain is complete, yet the case still waits: refuse rather than guess
+            raise TransitionRefused(
+                "approval_chain_complete",
+                "สายการอนุมัติของคำขอนี้เสร็จสิ้นแล้ว",
+                "The approval chain of this case is already complete",
+            )
         decision = approvals.decision_record(
             actor=actor,
             case_ref=app.case_ref,

@@ -57,9 +57,8 @@ def pin_versions(app: Application) -> None:
 def _form_complete(ctx: TransitionContext) -> None:
     """The whole form, against the version the case was started with, and its required attachment."""
     from borikan.core.errors import ValidationFailed
+    from borikan.eforms.formdata import validate_form_data
     from borikan.eforms.services import version_for_case
-
-    from .formdata import validate_form_data
 
     app = ctx.case
     schema = version_for_case(app.case_ref, app.service).definition

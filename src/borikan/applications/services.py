@@ -4,7 +4,7 @@ through the case engine (`engine.transition`), the only code that changes a case
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -13,12 +13,12 @@ from django.db import transaction
 from borikan.audit.services import audit_record
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
+from borikan.eforms.formdata import validate_form_data
 from borikan.eforms.services import form_pin, schema_current, schema_for_case
 
 from . import engine
 from .attachments import check_upload
 from .engine import TransitionRefused, lock_case, representing
-from .formdata import validate_form_data
 from .models import Application, Attachment
 from .workflow import Action, Status
 
@@ -168,9 +168,10 @@ def application_attach(*, actor: Any, application_id: Any, upload: UploadedFile)
         extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[content_type]
         attachment.file.save(f"{app.pk.hex}.{extension}", upload, save=False)
         if old is not None:
-            old_name = old.file.name
+            old_name = old.file.name or ""
             old.delete()
-            transaction.on_commit(lambda: attachment.file.storage.delete(old_name))
+            if old_name:
+                transaction.on_commit(lambda: attachment.file.storage.delete(old_name))
         attachment.save()
         audit_record(
             actor=actor,
@@ -286,7 +287,7 @@ def application_available_actions(*, actor: Any, app: Application) -> list[str]:
     return engine.available_actions(actor=actor, app=app)
 
 
-STAFF_ACTIONS = {
+STAFF_ACTIONS: dict[Action, Callable[..., Application]] = {
     Action.START_REVIEW: application_start_review,
     Action.REQUEST_INFO: application_request_info,
     Action.FORWARD: application_forward,

@@ -15,10 +15,10 @@ from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import is_staff_member, staff_agency_ids
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound
+from borikan.eforms.formrender import form_fields, parse_post
 from borikan.eforms.services import schema_for_case
 
 from . import casework, selectors, services, sla
-from .formrender import form_fields, parse_post
 from .models import Attachment, ExpiryOutcome
 from .workflow import Status
 

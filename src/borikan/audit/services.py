@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -53,7 +54,7 @@ def audit_record(
     actor: Any | None,
     action: str,
     object_type: str,
-    object_id: str | int,
+    object_id: str | int | uuid.UUID,
     subject_user_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:

@@ -25,11 +25,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from borikan.audit.services import audit_record
+from borikan.core import sms
 from borikan.core.errors import ApplicationError
 from borikan.core.events import DocumentDelivered, publish
 from borikan.documents.selectors import document_pdf_content
 
-from . import sms
 from .models import OUTBOX_CHANNELS, AttemptOutcome, Delivery, DeliveryAttempt, DeliveryKind, DeliveryStatus
 from .states import DELIVERY
 

@@ -12,9 +12,6 @@ import re
 import uuid
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.core.mail.utils import DNS_NAME
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -22,12 +19,12 @@ from django.utils import timezone
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
+from borikan.core.sms import thai_mobile
 from borikan.documents.models import IssuedDocument, VerificationStatus
 from borikan.identity.enforcement import require_staff
 
 from . import outbox
 from .models import Delivery, DeliveryChannel, DeliveryKind, DeliveryStatus
-from .sms import thai_mobile
 from .states import DELIVERY
 
 # Attempts in all before a delivery goes to the dead letter (an officer's list).
@@ -225,24 +222,6 @@ def notification_enqueue(
             _audit(None, delivery, "delivery.requested", reference=reference[:100])
             outbox.schedule_dispatch()
     return delivery
-
-
-def notification_email_send(*, to: str, subject: str, body: str, reference: str) -> str:
-    """Send a plain e-mail at once, outside the outbox; returns the Message-ID. Failures raise.
-
-    For callers already running in a background task after their change committed. New code writes to the
-    outbox with `notification_enqueue` instead, which retries and never loses the message.
-    """
-    message_id = f"<borikan.n-{uuid.uuid4().hex}@{DNS_NAME}>"
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers={"Message-ID": message_id, "X-Borikan-Reference": reference},
-    )
-    message.send()
-    return message_id
 
 
 # --- officers: the dead letter and the post ---------------------------------------------------------------

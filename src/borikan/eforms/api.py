@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from borikan.applications.selectors import access_application_for_user
 from borikan.catalog.models import Service
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import NotFound
@@ -49,7 +48,7 @@ class DefinitionOut(Schema):
     ui: dict[str, Any]
 
 
-def _definition(version: FormVersion) -> dict[str, Any]:
+def definition_of(version: FormVersion) -> dict[str, Any]:
     return {"service": version.service.slug, "number": version.number, "schema": version.schema, "ui": version.ui}
 
 
@@ -112,15 +111,4 @@ def publish(request: HttpRequest, slug: str, payload: PublishIn | None = None):
 )
 def current(request: HttpRequest, slug: str):
     service = service_get(slug=slug)
-    return _definition(services.form_version_current(service))
-
-
-@router.get(
-    "/applications/{application_id}/definition",
-    response=DefinitionOut,
-    by_alias=True,
-    summary="The form version an application was started with (its data is validated against this one)",
-)
-def application_definition(request: HttpRequest, application_id: str):
-    app = access_application_for_user(user=request.auth, application_id=application_id, audit_read=False)
-    return _definition(services.version_for_case(app.case_ref, app.service))
+    return definition_of(services.form_version_current(service))

@@ -5,10 +5,6 @@ from . import views
 app_name = "eforms"
 urlpatterns = [
     path("address/", views.address_options, name="address_options"),
-    path("applications/<uuid:application_id>/review/", views.review, name="review"),
-    path("applications/<uuid:application_id>/save/", views.save, name="save"),
-    path("applications/<uuid:application_id>/submit/", views.submit, name="submit"),
-    path("applications/<uuid:application_id>/autosave/", views.autosave, name="autosave"),
     path("admin/", views.admin_index, name="admin_index"),
     path("admin/<slug:slug>/", views.admin_versions, name="admin_versions"),
     path("admin/<slug:slug>/draft/", views.admin_draft, name="admin_draft"),

@@ -21,7 +21,7 @@ class EmailOrMobileBackend(ModelBackend):
         if "@" in username:
             user = User.objects.filter(email=username.strip().lower()).first()
         else:
-            from borikan.delivery.sms import thai_mobile
+            from borikan.core.sms import thai_mobile
 
             try:
                 user = User.objects.filter(mobile=thai_mobile(username)).first()

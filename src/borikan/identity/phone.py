@@ -1,5 +1,5 @@
 """Signing up with a mobile number instead of an e-mail address: the number is proven by a one-time code sent by
-SMS (through the provider's API, delivery/sms.py), then the account is created with a password as usual.
+SMS (through the provider's API, core/sms.py), then the account is created with a password as usual.
 
 - The code is 6 random digits, valid 10 minutes, 5 tries; only its keyed hash is kept (in the shared cache).
 - Codes are sent at most 3 times per number per 15 minutes and 10 times per client address per hour.
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from borikan.audit.services import audit_record
 from borikan.core.errors import ValidationFailed
-from borikan.delivery.sms import sms_send, thai_mobile
+from borikan.core.sms import sms_send, thai_mobile
 
 from . import throttle
 from .models import User

@@ -6,7 +6,7 @@ from django.tasks import task
 @task
 def send_recovery_link(user_id: int) -> str:
     """The recovery link is made here, in the worker, so the token never travels through the broker."""
-    from borikan.delivery.services import notification_email_send
+    from borikan.core.mail import email_send_now
 
     from .models import User
     from .recovery import recovery_link
@@ -20,14 +20,14 @@ def send_recovery_link(user_id: int) -> str:
         "Someone asked to set a new password for your borikan account. If it was you, open the link above "
         "(it works once). If not, do nothing: your password is unchanged.\n"
     )
-    return notification_email_send(
+    return email_send_now(
         to=user.email, subject="borikan: ตั้งรหัสผ่านใหม่ / Set a new password", body=body, reference=f"user-{user_id}"
     )
 
 
 @task
 def send_recovery_notice(user_id: int, kept_second_factor: bool, proofings_revoked: int) -> str:
-    from borikan.delivery.services import notification_email_send
+    from borikan.core.mail import email_send_now
 
     from .models import User
 
@@ -50,7 +50,7 @@ def send_recovery_notice(user_id: int, kept_second_factor: bool, proofings_revok
             "provider.",
         ]
     lines += ["", "หากท่านไม่ได้ทำรายการนี้ กรุณาติดต่อ 1111 ทันที / If this was not you, call 1111 at once."]
-    return notification_email_send(
+    return email_send_now(
         to=user.email,
         subject="borikan: รหัสผ่านถูกเปลี่ยน / Your password was changed",
         body="\n".join(lines),

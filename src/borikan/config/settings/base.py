@@ -221,7 +221,7 @@ LOGGING = {
 BORIKAN_PUBLIC_BASE_URL = env("BORIKAN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # Payment gateway (a local sandbox process by default; a bank's endpoint in production).
 BORIKAN_GATEWAY_URL = env("BORIKAN_GATEWAY_URL", default="http://127.0.0.1:8081")
-# The SMS provider's HTTP API (delivery/sms.py; a local sandbox process by default: sandboxes/sms_gateway.py).
+# The SMS provider's HTTP API (core/sms.py; a local sandbox process by default: sandboxes/sms_gateway.py).
 BORIKAN_SMS_URL = env("BORIKAN_SMS_URL", default="http://127.0.0.1:8083")
 BORIKAN_SMS_API_KEY = env("BORIKAN_SMS_API_KEY", default="")
 # The delivery outbox (ADR 0016): a worker's lease on a message it is sending (longer than any send may take),

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from borikan.audit.models import AuditEntry
+from borikan.core import sms
 from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
 from borikan.core.events import DocumentDelivered
-from borikan.delivery import outbox, sms
+from borikan.delivery import outbox
 from borikan.delivery.models import Delivery, DeliveryStatus
 from borikan.delivery.services import (
     delivery_post_delivered,

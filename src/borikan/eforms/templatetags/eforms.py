@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from borikan.applications.formrender import FieldView
+from borikan.eforms.formrender import FieldView
 
 from ..definition import split
 from ..fields import entry_value

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from borikan.applications.formdata import form_errors, validate_form_data
 from borikan.eforms.definition import combine
+from borikan.eforms.formdata import form_errors, validate_form_data
 
 from .helpers import ADDRESS, good_data, rich_definition
 

@@ -6,12 +6,12 @@ import copy
 
 import pytest
 
-from borikan.applications.formdata import form_errors, validate_form_data
-from borikan.applications.formrender import form_fields, parse_post
 from borikan.core.errors import ValidationFailed
 from borikan.eforms import address
 from borikan.eforms.definition import combine, definition_problems
 from borikan.eforms.fields import baht_to_satang, be_to_iso, display_value, is_thai_phone, iso_to_be
+from borikan.eforms.formdata import form_errors, validate_form_data
+from borikan.eforms.formrender import form_fields, parse_post
 
 from .helpers import ADDRESS, good_data, rich_definition
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from borikan.core.errors import ApplicationError
-from borikan.delivery.sms import thai_mobile
+from borikan.core.sms import thai_mobile
 
 
 class Command(BaseCommand):
