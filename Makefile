@@ -77,5 +77,5 @@ format: setup
 clean:
 	rm -rf $(VENV) var
 
-docs: setup  ## regenerate docs/workflows/application.md from the transition table
+docs: setup  ## regenerate docs/workflows/ (the case lifecycle and every declared state table)
 	$(PY) -c "from borikan.applications.workflow import write_diagram; write_diagram()"

@@ -148,7 +148,15 @@ def diagram_document() -> str:
 
 
 def write_diagram() -> None:
+    """docs/workflows/: the case's lifecycle and that of every record with a declared state table."""
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[3] / "docs" / "workflows" / "application.md"
-    path.write_text(diagram_document(), encoding="utf-8")
+    import django
+
+    django.setup()
+    from borikan.core.statemachine import tables
+
+    folder = Path(__file__).resolve().parents[3] / "docs" / "workflows"
+    (folder / "application.md").write_text(diagram_document(), encoding="utf-8")
+    for table in tables().values():
+        (folder / f"{table.slug()}.md").write_text(table.document(), encoding="utf-8")

@@ -72,6 +72,18 @@ class StateTable:
         lines += [f"    {src} --> {dst}: {event}" for (src, event), dst in self.moves.items()]
         return "\n".join(lines)
 
+    def slug(self) -> str:
+        return self.name.replace(" ", "-")
+
+    def document(self) -> str:
+        """docs/workflows/<slug>.md: the diagram and the labels, generated from the table (`make docs`)."""
+        rows = "\n".join(f"| `{s}` | {self.label_th(s)} | {self.label_en(s)} |" for s in self.statuses.values)
+        return (
+            f"# The {self.name} lifecycle\n\n"
+            "Generated from its declared table (`core/statemachine.py`) by `make docs`; a test fails when it drifts.\n\n"
+            f"```mermaid\n{self.mermaid()}\n```\n\n| status | ไทย | English |\n|---|---|---|\n{rows}\n"
+        )
+
 
 _tables: dict[str, StateTable] = {}
 

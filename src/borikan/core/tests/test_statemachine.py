@@ -62,3 +62,9 @@ def test_the_lint_catches_a_raw_status_write(tmp_path):
         encoding="utf-8",
     )
     assert [line for line, _ in _checker().violations(offending)] == [2, 3, 4]
+
+
+def test_each_table_has_its_generated_diagram_in_the_docs():
+    for table in tables().values():
+        path = ROOT / "docs" / "workflows" / f"{table.slug()}.md"
+        assert path.exists() and path.read_text(encoding="utf-8") == table.document(), "run `make docs`"
