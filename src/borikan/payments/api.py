@@ -1,4 +1,6 @@
-from django.http import HttpRequest
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Router, Status
 
@@ -6,11 +8,15 @@ from borikan.catalog.selectors import service_get, service_get_for_staff
 from borikan.core.errors import ValidationFailed
 from borikan.identity.apiauth import api_auth
 
-from . import fee_services, fees, promptpay, refunds, selectors, services
+from . import fee_services, fees, promptpay, reconciliation, refunds, selectors, services
 from .gateway import SIGNATURE_HEADER
-from .models import FeeExemption, FeeSchedule, Invoice, InvoiceStatus, Refund
+from .models import Charge, FeeExemption, FeeSchedule, Invoice, InvoiceStatus, Refund
 from .schemas import (
+    ChargeOut,
     ClaimDecisionIn,
+    CounterPaymentIn,
+    CounterPaymentOut,
+    DaySheetOut,
     DecisionIn,
     ExemptionClaimOut,
     FeeQuoteIn,
@@ -18,11 +24,13 @@ from .schemas import (
     FeeScheduleIn,
     FeeScheduleOut,
     InvoiceOut,
+    PayOutIn,
     ReceiptOut,
     RefundIn,
     RefundOut,
     WebhookOut,
 )
+from .states import CHARGE
 
 router = Router(tags=["payments"])
 
@@ -90,6 +98,7 @@ def receipt_detail(request: HttpRequest, number: str) -> dict:
         "paid_at": receipt.paid_at,
         "issued_at": receipt.issued_at,
         "gateway_txn_id": receipt.payment.gateway_txn_id,
+        "channel": receipt.payment.channel,
         "pdf_url": reverse("payments:receipt_pdf", args=[receipt.number]),
     }
 
@@ -107,6 +116,7 @@ def _refund_out(refund: Refund) -> dict:
         "completed_at": refund.completed_at,
         "failure_reason": refund.failure_reason,
         "remaining_satang": refunds.refundable_satang(refund.payment),
+        "channel": refund.payment.channel,
     }
 
 
@@ -169,6 +179,114 @@ def refund_reject(request: HttpRequest, refund_id: int, payload: DecisionIn):
 def refund_send(request: HttpRequest, refund_id: int):
     refund = refunds.refund_visible_to_staff(actor=request.auth, refund_id=refund_id)
     return _refund_out(refunds.refund_submit(actor=request.auth, refund_id=refund.pk))
+
+
+@router.post(
+    "/refunds/{refund_id}/pay-out",
+    auth=api_auth,
+    response=RefundOut,
+    url_name="payments_refund_pay_out",
+    summary="Record an approved refund of a counter payment as handed back at the counter (officer or approver)",
+    description="409 refund_not_at_counter for a bank payment's refund (the bank pays it back); 409 "
+    "refund_not_approved when it is not approved or already paid out; 404 for staff of another agency.",
+)
+def refund_pay_out(request: HttpRequest, refund_id: int, payload: PayOutIn):
+    return _refund_out(refunds.refund_pay_out(actor=request.auth, refund_id=refund_id, note=payload.note))
+
+
+# --- channels: charges and the counter ------------------------------------------------------------------------
+
+
+def _charge_out(charge: Charge) -> dict:
+    return {
+        "channel": charge.channel,
+        "reference": charge.reference,
+        "status": charge.status,
+        "status_label_th": CHARGE.label_th(charge.status),
+        "status_label_en": CHARGE.label_en(charge.status),
+        "amount_satang": charge.amount_satang,
+        "method": charge.method,
+        "created_at": charge.created_at,
+        "paid_at": charge.paid_at,
+        "closed_at": charge.closed_at,
+    }
+
+
+@router.get(
+    "/invoices/{number}/charges",
+    auth=api_auth,
+    response=list[ChargeOut],
+    url_name="payments_invoice_charges",
+    summary="The attempts to collect an invoice, one per channel tried (for the payer or staff of its agency)",
+)
+def invoice_charges(request: HttpRequest, number: str) -> list[dict]:
+    invoice = selectors.access_invoice_for_user(user=request.auth, number=number)
+    return [_charge_out(charge) for charge in invoice.charges.all()]
+
+
+@router.post(
+    "/invoices/{number}/counter-payments",
+    auth=api_auth,
+    response={201: CounterPaymentOut},
+    url_name="payments_counter_payment",
+    summary="Record the fee taken at the counter, cash or card (officer or approver of the invoice's agency)",
+    description="Posted exactly as a bank payment: invoice paid, receipt numbered, the case moves on. "
+    "409 invoice_already_paid (once only; names the receipt), 409 invoice_not_open; 422 counter_amount_mismatch, "
+    "invalid_counter_method, invalid_amount; 404 for anyone not staff of the invoice's agency.",
+)
+def counter_payment(request: HttpRequest, number: str, payload: CounterPaymentIn):
+    posted = services.counter_payment_record(
+        actor=request.auth,
+        invoice_number=number,
+        amount_satang=payload.amount_satang,
+        method=payload.method,
+        note=payload.note,
+    )
+    return Status(
+        201,
+        {
+            "invoice_number": number,
+            "charge": _charge_out(posted.charge),
+            "receipt_number": posted.receipt.number,
+            "receipt_url": reverse("payments:receipt", args=[posted.receipt.number]),
+            "receipt_pdf_url": reverse("payments:receipt_pdf", args=[posted.receipt.number]),
+        },
+    )
+
+
+def _day_sheet_out(sheet: reconciliation.DaySheet) -> dict:
+    return {
+        "agency_code": sheet.agency.code,
+        "date": sheet.day,
+        "lines": sheet.lines,
+        "totals": sheet.totals,
+    }
+
+
+@router.get(
+    "/counter/day-sheet",
+    auth=api_auth,
+    response=DaySheetOut,
+    url_name="payments_counter_day_sheet",
+    summary="An agency's counter day-sheet: payments taken and refunds handed back that day, with totals",
+    description="For staff of the agency (officer, approver, admin); 404 otherwise. Bank payments are not here.",
+)
+def counter_day_sheet(request: HttpRequest, agency: str, date: dt.date) -> dict:
+    return _day_sheet_out(reconciliation.counter_day_sheet(actor=request.auth, agency_code=agency, day=date))
+
+
+@router.get(
+    "/counter/day-sheet.csv",
+    auth=api_auth,
+    url_name="payments_counter_day_sheet_csv",
+    summary="The counter day-sheet as CSV (satang; refunds negative; totals at the end)",
+)
+def counter_day_sheet_csv(request: HttpRequest, agency: str, date: dt.date) -> HttpResponse:
+    sheet = reconciliation.counter_day_sheet(actor=request.auth, agency_code=agency, day=date)
+    response = HttpResponse(reconciliation.day_sheet_csv(sheet), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="counter-{sheet.agency.code}-{sheet.day}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- fee schedules --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from borikan.documents.rendering import render_document_pdf
 
+from .channels import CHANNELS
 from .models import Receipt
 
 
@@ -34,7 +35,22 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     fields += [
         ("จำนวนเงินที่รับ / Amount received", f"{baht(receipt.amount_satang)} บาท (THB)"),
         ("เลขอ้างอิง / References", f"{invoice.ref1} / {invoice.ref2}"),
-        ("เลขที่รายการธนาคาร / Bank transaction", receipt.payment.gateway_txn_id),
+    ]
+    payment = receipt.payment
+    adapter = CHANNELS[payment.channel]
+    if adapter.recorded_by_staff:
+        method = payment.charge.get_method_display() if payment.charge_id else ""
+        method_th = {"cash": "เงินสด", "card": "บัตร"}.get(payment.charge.method if payment.charge_id else "", "")
+        fields += [
+            ("ช่องทาง / Paid through", f"{adapter.label_th} ({method_th}) / {adapter.label_en} ({method})"),
+            ("เลขอ้างอิงเคาน์เตอร์ / Counter reference", payment.gateway_txn_id),
+        ]
+    else:
+        fields += [
+            ("ช่องทาง / Paid through", f"{adapter.label_th} / {adapter.label_en}"),
+            ("เลขที่รายการธนาคาร / Bank transaction", payment.gateway_txn_id),
+        ]
+    fields += [
         ("ปีงบประมาณ / Fiscal year", str(receipt.fiscal_year)),
     ]
     return render_document_pdf(

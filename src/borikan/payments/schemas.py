@@ -44,7 +44,8 @@ class ReceiptOut(Schema):
     amount_satang: int
     paid_at: dt.datetime
     issued_at: dt.datetime
-    gateway_txn_id: str
+    gateway_txn_id: str  # the channel's transaction id: the bank's, or the counter charge's reference
+    channel: str
     pdf_url: str
 
 
@@ -69,6 +70,7 @@ class RefundOut(Schema):
     completed_at: dt.datetime | None
     failure_reason: str
     remaining_satang: int
+    channel: str  # where the money goes back: thai_qr (by the bank) or counter (handed back by an officer)
 
 
 class ExemptionSchema(Schema):
@@ -142,3 +144,52 @@ class ExemptionClaimOut(Schema):
     exemption: str
     status: str
     decision_reason: str
+
+
+class ChargeOut(Schema):
+    channel: str
+    reference: str
+    status: str
+    status_label_th: str
+    status_label_en: str
+    amount_satang: int
+    method: str
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+class CounterPaymentIn(Schema):
+    amount_satang: int
+    method: str  # cash / card
+    note: str = ""
+
+
+class CounterPaymentOut(Schema):
+    invoice_number: str
+    charge: ChargeOut
+    receipt_number: str
+    receipt_url: str
+    receipt_pdf_url: str
+
+
+class PayOutIn(Schema):
+    note: str = ""
+
+
+class DaySheetLineOut(Schema):
+    record_type: str
+    at: dt.datetime
+    reference: str
+    invoice_number: str
+    receipt_number: str
+    method: str
+    amount_satang: int
+    officer: str
+
+
+class DaySheetOut(Schema):
+    agency_code: str
+    date: dt.date
+    lines: list[DaySheetLineOut]
+    totals: dict[str, int]

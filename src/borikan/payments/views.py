@@ -5,13 +5,18 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from borikan.agencies.models import Agency, StaffRole
+from borikan.agencies.selectors import staff_agency_ids, staff_roles
 from borikan.core.errors import ApplicationError, NotFound
 from borikan.core.thaidate import thai_date
 
 from . import promptpay, receipts, reconciliation, refunds, selectors, services
-from .models import InvoiceStatus, LineStatus
+from .channels import CHANNELS
+from .models import CounterMethod, InvoiceStatus, LineStatus, PaymentChannel, RefundStatus
+from .states import CHARGE
 
 
 def _baht(satang: int) -> str:
@@ -49,15 +54,52 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
             ),
             "receipt": selectors.receipt_for_invoice(invoice=invoice),
             "refunds": [
-                {"refund": refund, "amount_baht": _baht(refund.amount_satang)}
-                for refund in invoice.refunds.select_related("requested_by", "decided_by")
+                {
+                    "refund": refund,
+                    "amount_baht": _baht(refund.amount_satang),
+                    "at_counter": refund.payment.channel == PaymentChannel.COUNTER,
+                    "awaiting_payout": refund.payment.channel == PaymentChannel.COUNTER
+                    and refund.status == RefundStatus.APPROVED,
+                }
+                for refund in invoice.refunds.select_related("requested_by", "decided_by", "payment")
             ],
             "is_staff": selectors.is_invoice_staff(user=request.user, invoice=invoice),
+            # Officers and approvers of the agency take the fee at the counter (services.counter_payment_record).
+            "takes_counter_payments": invoice.status == InvoiceStatus.OPEN
+            and bool(
+                staff_roles(user=request.user, agency_id=invoice.agency_id) & {StaffRole.OFFICER, StaffRole.APPROVER}
+            ),
+            "counter_methods": CounterMethod.choices,
+            "charges": (
+                [
+                    {
+                        "charge": charge,
+                        "channel_label": _channel_label(charge.channel),
+                        "status_label": _charge_status_label(charge.status),
+                    }
+                    for charge in invoice.charges.all()
+                ]
+                if selectors.is_invoice_staff(user=request.user, invoice=invoice)
+                else None
+            ),
             "qr_data_uri": (
                 promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
             ),
         },
     )
+
+
+def _takes_payments(request: HttpRequest, invoice) -> bool:
+    return bool(staff_roles(user=request.user, agency_id=invoice.agency_id) & {StaffRole.OFFICER, StaffRole.APPROVER})
+
+
+def _channel_label(code: str) -> str:
+    adapter = CHANNELS[code]
+    return adapter.label_th if (get_language() or "th").startswith("th") else adapter.label_en
+
+
+def _charge_status_label(status: str) -> str:
+    return CHARGE.label_th(status) if (get_language() or "th").startswith("th") else CHARGE.label_en(status)
 
 
 def _receipt_or_404(request: HttpRequest, number: str):
@@ -81,6 +123,8 @@ def receipt_detail(request: HttpRequest, number: str) -> HttpResponse:
             "amount_baht": _baht(receipt.amount_satang),
             "paid_on_th": thai_date(paid_local.date()),
             "paid_local": paid_local,
+            "channel_label": _channel_label(receipt.payment.channel),
+            "at_counter": receipt.payment.channel == PaymentChannel.COUNTER,
             "lines": [
                 {"line": line, "amount_baht": _baht(line.amount_satang), "unit_baht": _baht(line.unit_satang)}
                 for line in invoice.lines.all()
@@ -250,3 +294,105 @@ def held_payment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"txn": resolved.gateway_txn_id, "resolution": resolved.get_resolution_display()},
             )
     return redirect("payments:held_payments")
+
+
+# --- the counter --------------------------------------------------------------------------------------------------
+
+
+def invoice_counter_payment(request: HttpRequest, number: str) -> HttpResponse:
+    """An officer records the fee taken at the counter (a form on the invoice page); then prints the receipt."""
+    if request.method != "POST":
+        return redirect("payments:invoice", number=number)
+    amount = _satang_from_baht(request.POST.get("amount_baht", ""))
+    try:
+        posted = services.counter_payment_record(
+            actor=request.user,
+            invoice_number=number,
+            amount_satang=amount if amount is not None else 0,
+            method=request.POST.get("method", ""),
+            note=request.POST.get("note", ""),
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:invoice", number=number)
+    messages.success(
+        request,
+        _("Payment recorded. Print receipt %(receipt)s for the payer.") % {"receipt": posted.receipt.number},
+    )
+    return redirect("payments:receipt", number=posted.receipt.number)
+
+
+def refund_pay_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer records an approved refund of a counter payment as handed back at the counter."""
+    refund = refunds.refund_for_staff_page(actor=request.user, refund_id=pk)
+    if refund is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            paid = refunds.refund_pay_out(actor=request.user, refund_id=pk, note=request.POST.get("note", ""))
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Refund %(reference)s paid out at the counter.") % {"reference": paid.reference}
+            )
+    return redirect("payments:invoice", number=refund.invoice.number)
+
+
+def _day_sheet_request(request: HttpRequest) -> tuple[list[Agency], Agency | None, dt.date]:
+    agencies = list(
+        Agency.objects.filter(pk__in=staff_agency_ids(user=request.user, roles=reconciliation.RECONCILING_ROLES))
+    )
+    if not agencies:
+        raise Http404
+    code = request.GET.get("agency") or agencies[0].code
+    chosen = next((agency for agency in agencies if agency.code == code), None)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return agencies, chosen, day
+
+
+def counter_day_sheet(request: HttpRequest) -> HttpResponse:
+    """Agency staff: what the counter took and handed back on a day, to check against the drawer and the card
+    terminal (bank payments are reconciled against the bank's statement instead)."""
+    agencies, chosen, day = _day_sheet_request(request)
+    if chosen is None:
+        raise Http404
+    try:
+        sheet = reconciliation.counter_day_sheet(actor=request.user, agency_code=chosen.code, day=day)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "payments/counter_day_sheet.html",
+        {
+            "agencies": agencies,
+            "sheet": sheet,
+            "day_th": thai_date(day),
+            "rows": [
+                {"line": line, "amount_baht": _baht(line.amount_satang), "at": timezone.localtime(line.at)}
+                for line in sheet.lines
+            ],
+            "totals": {name: _baht(amount) for name, amount in sheet.totals.items()},
+        },
+    )
+
+
+def counter_day_sheet_export(request: HttpRequest) -> HttpResponse:
+    _agencies, chosen, day = _day_sheet_request(request)
+    if chosen is None:
+        raise Http404
+    try:
+        sheet = reconciliation.counter_day_sheet(actor=request.user, agency_code=chosen.code, day=day)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(reconciliation.day_sheet_csv(sheet), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="counter-{sheet.agency.code}-{sheet.day}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
