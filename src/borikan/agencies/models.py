@@ -24,9 +24,28 @@ class Agency(TimeStampedModel):
 
 
 class StaffRole(models.TextChoices):
+    """The one set of roles a person holds in an agency. Approval chains name their deciding levels by these
+    (approvals.LevelRole is a subset), so who may decide is read from the same memberships as everything else."""
+
     OFFICER = "officer", "officer"
     APPROVER = "approver", "approver"
     AGENCY_ADMIN = "agency_admin", "agency admin"
+    DIRECTOR = "director", "director"
+
+
+# Thai beside the English labels above, defined once (pages and the API show both).
+STAFF_ROLE_LABELS_TH = {
+    StaffRole.OFFICER: "เจ้าหน้าที่",
+    StaffRole.APPROVER: "ผู้อนุมัติ",
+    StaffRole.AGENCY_ADMIN: "ผู้ดูแลหน่วยงาน",
+    StaffRole.DIRECTOR: "ผู้อำนวยการ",
+}
+
+
+def staff_role_labels(role: str) -> tuple[str, str]:
+    """(Thai, English) label of a staff role; an unknown value is shown as itself."""
+    english = dict(StaffRole.choices).get(str(role), str(role))
+    return STAFF_ROLE_LABELS_TH.get(str(role), str(role)), str(english)
 
 
 class StaffMembership(TimeStampedModel):
