@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
+from borikan.agencies.models import staff_role_labels
 from borikan.agencies.selectors import agency_get
 from borikan.catalog.selectors import service_get_for_staff
 from borikan.core.errors import NotFound, ValidationFailed
@@ -19,7 +20,7 @@ from borikan.identity.apiauth import api_auth
 from borikan.identity.models import User
 
 from . import selectors, services
-from .models import ApprovalRoleAssignment, ChainVersion, Delegation
+from .models import ChainVersion, Delegation
 from .schemas import CaseOut, ChainIn, ChainOut, DelegationIn, DelegationOut, RoleIn, RoleOut
 
 router = Router(tags=["approvals"])
@@ -121,6 +122,11 @@ def case_out(case: Any) -> dict[str, Any]:
         ),
         "appeal_deadline": selectors.case_appeal_deadline(case=case) if appeal is None else None,
     }
+
+
+def role_out(agency_code: str, user_id: int, role: str) -> dict[str, Any]:
+    label_th, label_en = staff_role_labels(role)
+    return {"agency": agency_code, "user_id": user_id, "role": role, "label_th": label_th, "label_en": label_en}
 
 
 def _staff_by_email(email: str | None, field: str) -> User | None:
@@ -239,13 +245,15 @@ def delegation_revoke(request: HttpRequest, delegation_id: int) -> dict:
     auth=api_auth,
     response={201: RoleOut},
     url_name="approvals_role_grant",
-    summary="Name a staff member of the agency to a deciding role (director) (an admin of the agency)",
+    summary="Give a staff member of the agency a deciding role (approver, director) (an admin of the agency)",
+    description="The role is a staff membership of the agency (agencies.StaffMembership), audited as "
+    "staff.role_granted. 422 invalid_role, not_agency_staff; 403 agency_admin_required.",
 )
 def role_grant(request: HttpRequest, code: str, payload: RoleIn) -> Status:
     agency = agency_get(code=code)
     user = _staff_by_email(payload.user_email, "user")
-    assignment = services.approval_role_grant(actor=request.auth, agency=agency, user=user, role=payload.role)
-    return Status(201, {"agency": agency.code, "user_id": assignment.user_id, "role": assignment.role})
+    membership = services.approval_role_grant(actor=request.auth, agency=agency, user=user, role=payload.role)
+    return Status(201, role_out(agency.code, membership.user_id, membership.role))
 
 
 @router.get(
@@ -264,16 +272,13 @@ def case_get(request: HttpRequest, case_ref: str) -> dict:
     auth=api_auth,
     response=list[RoleOut],
     url_name="approvals_roles",
-    summary="Who holds this app's deciding roles (director) in the agency (its staff)",
+    summary="Who holds the roles a chain level can name (approver, agency admin, director) in the agency (its staff)",
 )
 def roles_list(request: HttpRequest, code: str) -> list[dict]:
     agency = agency_get(code=code)
     if not services.is_agency_member(user=request.auth, agency_id=agency.pk):
         raise NotFound("agency", "หน่วยงาน")
-    return [
-        {"agency": agency.code, "user_id": a.user_id, "role": a.role}
-        for a in ApprovalRoleAssignment.objects.filter(agency=agency).order_by("role", "user_id")
-    ]
+    return [role_out(agency.code, m.user_id, m.role) for m in selectors.deciding_roles_of_agency(agency=agency)]
 
 
 @router.delete(
@@ -281,7 +286,9 @@ def roles_list(request: HttpRequest, code: str) -> list[dict]:
     auth=api_auth,
     response={204: None},
     url_name="approvals_role_revoke",
-    summary="Take a deciding role (director) away from a staff member (an admin of the agency)",
+    summary="Take a deciding role (approver, director) away from a staff member (an admin of the agency)",
+    description="Removes the staff membership with that role, audited as staff.role_revoked. "
+    "404 when the person does not hold it; 403 agency_admin_required.",
 )
 def role_revoke(request: HttpRequest, code: str, role: str, user_id: int) -> Status:
     agency = agency_get(code=code)

@@ -11,42 +11,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from borikan.core.models import TimeStampedModel
+from borikan.agencies.models import StaffRole
 
 DEFAULT_APPEAL_WINDOW_DAYS = 15
 
 
 class LevelRole(models.TextChoices):
-    """Who decides at a level: the agencies' staff roles, or a role held through `ApprovalRoleAssignment`."""
+    """The staff roles (agencies.StaffRole) a chain level may name as its decider. There is no role system here:
+    who holds a role is read from agencies' StaffMembership."""
 
-    APPROVER = "approver", "approver"
-    AGENCY_ADMIN = "agency_admin", "agency admin"
-    DIRECTOR = "director", "director"
-
-
-# Roles kept in this app (per agency), not in agencies.StaffMembership.
-class ExtraRole(models.TextChoices):
-    DIRECTOR = "director", "director"
-
-
-class ApprovalRoleAssignment(TimeStampedModel):
-    """A staff member of an agency holding a deciding role that agencies' StaffRole does not have (a director)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_roles")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="approval_roles")
-    role = models.CharField(max_length=20, choices=ExtraRole.choices)
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "agency", "role"], name="unique_approval_role_assignment"),
-            models.CheckConstraint(condition=Q(role__in=ExtraRole.values), name="approval_role_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}@{self.agency_id}:{self.role}"
+    APPROVER = StaffRole.APPROVER.value, StaffRole.APPROVER.label
+    AGENCY_ADMIN = StaffRole.AGENCY_ADMIN.value, StaffRole.AGENCY_ADMIN.label
+    DIRECTOR = StaffRole.DIRECTOR.value, StaffRole.DIRECTOR.label
 
 
 class ChainVersion(models.Model):

@@ -71,6 +71,8 @@ class RoleOut(Schema):
     agency: str
     user_id: int
     role: str
+    label_th: str
+    label_en: str
 
 
 class DecisionOut(Schema):

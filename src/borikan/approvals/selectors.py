@@ -7,12 +7,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from borikan.agencies.models import StaffRole
+from borikan.agencies.models import Agency, StaffMembership, StaffRole
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.catalog.models import Service
 from borikan.core.errors import NotFound
 
-from .models import Appeal, ApprovalRoleAssignment, CaseApproval, ChainVersion, Decision, Delegation
+from .models import Appeal, CaseApproval, ChainVersion, Decision, Delegation, LevelRole
 from .services import appeal_deadline, is_agency_member
 
 
@@ -24,11 +24,13 @@ def chain_current(*, service: Service) -> ChainVersion | None:
     return chain_versions(service=service).order_by("-number").first()
 
 
-def member_agency_ids(*, user: Any) -> set[int]:
-    ids = staff_agency_ids(user=user)
-    if getattr(user, "is_authenticated", False):
-        ids |= set(ApprovalRoleAssignment.objects.filter(user=user).values_list("agency_id", flat=True))
-    return ids
+def deciding_roles_of_agency(*, agency: Agency) -> QuerySet[StaffMembership]:
+    """Who holds a role a chain level can name (approver, agency admin, director) in the agency."""
+    return (
+        StaffMembership.objects.filter(agency=agency, role__in=LevelRole.values)
+        .select_related("user")
+        .order_by("role", "user_id")
+    )
 
 
 def delegations_visible_to(*, user: Any) -> QuerySet[Delegation]:

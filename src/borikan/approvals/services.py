@@ -19,8 +19,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from borikan.agencies.models import Agency, StaffRole
+from borikan.agencies.models import Agency, StaffMembership, StaffRole
 from borikan.agencies.selectors import staff_roles
+from borikan.agencies.services import staff_membership_grant, staff_membership_revoke
 from borikan.audit.services import audit_record
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
@@ -29,7 +30,6 @@ from borikan.identity.enforcement import Step, require_for_service, require_staf
 from .models import (
     DEFAULT_APPEAL_WINDOW_DAYS,
     Appeal,
-    ApprovalRoleAssignment,
     CaseApproval,
     CasePin,
     CaseStatus,
@@ -37,7 +37,6 @@ from .models import (
     ChainVersion,
     Decision,
     Delegation,
-    ExtraRole,
     LevelRole,
     Outcome,
 )
@@ -67,27 +66,25 @@ def form_data_digest(form_data: Mapping[str, Any]) -> str:
     return canonical_sha256(dict(form_data))
 
 
+DECIDING_ROLES = frozenset(LevelRole.values)
+# The deciding roles an agency's admin grants and takes away here; agency_admin itself is not among them.
+GRANTABLE_ROLES = (StaffRole.APPROVER.value, StaffRole.DIRECTOR.value)
+
+
 def roles_held(*, user: Any, agency_id: int) -> set[str]:
-    """The deciding roles (LevelRole values) the user holds in one agency, from agencies and from this app."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    held = staff_roles(user=user, agency_id=agency_id) & {StaffRole.APPROVER, StaffRole.AGENCY_ADMIN}
-    held |= set(ApprovalRoleAssignment.objects.filter(user=user, agency_id=agency_id).values_list("role", flat=True))
-    return {str(role) for role in held}
+    """The deciding roles (LevelRole values) the user holds in one agency: their agencies.StaffMembership roles."""
+    return {str(role) for role in staff_roles(user=user, agency_id=agency_id) & DECIDING_ROLES}
 
 
 def is_agency_member(*, user: Any, agency_id: int) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(staff_roles(user=user, agency_id=agency_id)) or (
-        ApprovalRoleAssignment.objects.filter(user=user, agency_id=agency_id).exists()
-    )
+    """Whether the user holds any role in the agency (agencies.StaffMembership)."""
+    return bool(staff_roles(user=user, agency_id=agency_id))
 
 
 def _require_agency_admin(actor: Any, agency_id: int, service: Any = None) -> None:
     """404 for someone outside the agency, 403 for its staff who are not its admins, then staff assurance."""
     held = staff_roles(user=actor, agency_id=agency_id)
-    if not held and not is_agency_member(user=actor, agency_id=agency_id):
+    if not held:
         raise NotFound("agency", "หน่วยงาน")
     if StaffRole.AGENCY_ADMIN not in held:
         raise PermissionDenied(
@@ -116,53 +113,43 @@ def _reason(value: Any, *, required: bool, field: str = "reason") -> str:
     return value
 
 
-# --- deciding roles kept in this app ---------------------------------------------------------------------
+# --- deciding roles (agencies' StaffMembership) --------------------------------------------------------
+
+
+def _grantable(role: Any) -> str:
+    if role not in GRANTABLE_ROLES:
+        raise ValidationFailed(
+            "invalid_role",
+            "บทบาทนี้มอบหรือยกเลิกที่นี่ไม่ได้",
+            f"role must be one of {', '.join(GRANTABLE_ROLES)}",
+            field="role",
+        )
+    return str(role)
 
 
 @transaction.atomic
-def approval_role_grant(*, actor: Any, agency: Agency, user: Any, role: str) -> ApprovalRoleAssignment:
-    """An agency admin names a staff member of the agency to a deciding role of this app (e.g. director)."""
+def approval_role_grant(*, actor: Any, agency: Agency, user: Any, role: str) -> StaffMembership:
+    """An agency admin gives a staff member of the agency a deciding role (approver, director): a StaffMembership,
+    audited by agencies (`staff.role_granted`). Granting a role already held changes nothing."""
     _require_agency_admin(actor, agency.pk)
-    if role not in ExtraRole.values:
-        raise ValidationFailed(
-            "invalid_role", "ไม่รู้จักบทบาทนี้", f"role must be one of {', '.join(ExtraRole.values)}", field="role"
-        )
-    if user is None or not staff_roles(user=user, agency_id=agency.pk):
+    role = _grantable(role)
+    if user is None or not is_agency_member(user=user, agency_id=agency.pk):
         raise ValidationFailed(
             "not_agency_staff",
             "ผู้ได้รับบทบาทต้องเป็นเจ้าหน้าที่ของหน่วยงานนี้",
             "The person must be a staff member of this agency",
             field="user",
         )
-    assignment, created = ApprovalRoleAssignment.objects.get_or_create(
-        user=user, agency=agency, role=role, defaults={"granted_by": actor}
-    )
-    if created:
-        audit_record(
-            actor=actor,
-            action="approval.role_granted",
-            object_type="agency",
-            object_id=agency.code,
-            subject_user_id=user.pk,
-            data={"role": role},
-        )
-    return assignment
+    return staff_membership_grant(actor=actor, user=user, agency=agency, role=role)
 
 
 @transaction.atomic
 def approval_role_revoke(*, actor: Any, agency: Agency, user: Any, role: str) -> None:
+    """An agency admin takes a deciding role (approver, director) away from a staff member (`staff.role_revoked`).
+    Cases already decided keep their decisions; the person simply no longer decides the role's levels."""
     _require_agency_admin(actor, agency.pk)
-    deleted, _ = ApprovalRoleAssignment.objects.filter(user=user, agency=agency, role=role).delete()
-    if not deleted:
+    if role not in GRANTABLE_ROLES or not staff_membership_revoke(actor=actor, user=user, agency=agency, role=role):
         raise NotFound("role assignment", "การมอบบทบาท")
-    audit_record(
-        actor=actor,
-        action="approval.role_revoked",
-        object_type="agency",
-        object_id=agency.code,
-        subject_user_id=user.pk,
-        data={"role": role},
-    )
 
 
 # --- approval chains -------------------------------------------------------------------------------------

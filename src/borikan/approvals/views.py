@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from borikan.agencies.models import Agency, StaffRole
+from borikan.agencies.models import Agency, StaffRole, staff_role_labels
 from borikan.agencies.selectors import staff_agency_ids, staff_roles
 from borikan.catalog.models import Service
 from borikan.catalog.selectors import service_get_for_staff
@@ -59,9 +60,15 @@ def _int_or_none(text: str | None) -> int | str | None:
         return text  # the service refuses it with a field message
 
 
+def _role_choices() -> list[tuple[str, str]]:
+    """The roles a level may name, labelled in the reader's language (agencies' labels)."""
+    thai = (get_language() or "th").startswith("th")
+    return [(value, staff_role_labels(value)[0 if thai else 1]) for value in LevelRole.values]
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """Staff: the services of my agencies with their chains, and links to delegations."""
-    agency_ids = selectors.member_agency_ids(user=request.user)
+    agency_ids = staff_agency_ids(user=request.user)
     if not agency_ids:
         raise Http404
     admin_of = staff_agency_ids(user=request.user, roles=[StaffRole.AGENCY_ADMIN])
@@ -113,7 +120,7 @@ def chain_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "current": current,
             "history": selectors.chain_versions(service=service).order_by("-number")[:50],
             "rows": rows,
-            "roles": LevelRole.choices,
+            "roles": _role_choices(),
             "is_admin": is_admin,
             "error": error,
         },
@@ -123,7 +130,7 @@ def chain_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def delegations(request: HttpRequest) -> HttpResponse:
     """My delegations (given and received); an agency admin sees and creates them for the whole agency."""
-    agency_ids = selectors.member_agency_ids(user=request.user)
+    agency_ids = staff_agency_ids(user=request.user)
     if not agency_ids:
         raise Http404
     agencies = list(Agency.objects.filter(pk__in=agency_ids).order_by("code"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from borikan.agencies.models import StaffRole
+from borikan.agencies.models import StaffMembership, StaffRole
 from borikan.approvals import services
 from borikan.approvals.models import ChainLevel, ChainVersion
 from borikan.audit.models import AuditEntry
@@ -169,6 +169,24 @@ def test_director_role_is_granted_by_admins_to_their_own_staff(service, api_as, 
     assert by_officer.status_code == 403
 
 
+def test_a_granted_role_is_a_staff_membership_and_only_deciding_roles_are_granted_here(service, api_as, officer):
+    admin = admin_of(service.agency)
+    url = f"/api/v1/approvals/agencies/{service.agency.code}/roles"
+    for role in ("director", "approver"):
+        ok = api_as(admin).post(url, {"user_email": officer.email, "role": role}, content_type="application/json")
+        assert ok.status_code == 201 and ok.json()["role"] == role
+    held = set(StaffMembership.objects.filter(user=officer, agency=service.agency).values_list("role", flat=True))
+    assert held == {"officer", "director", "approver"}
+    granted = AuditEntry.objects.filter(action="staff.role_granted", subject_user_id=officer.pk)
+    assert sorted(granted.values_list("data__role", flat=True)) == ["approver", "director"]
+    again = api_as(admin).post(url, {"user_email": officer.email, "role": "director"}, content_type="application/json")
+    assert again.status_code == 201 and granted.count() == 2  # held already: nothing new written
+    for role in ("agency_admin", "officer", "chief"):
+        refused = api_as(admin).post(url, {"user_email": officer.email, "role": role}, content_type="application/json")
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_role")
+    assert not StaffMembership.objects.filter(user=officer, role="agency_admin").exists()
+
+
 def test_services_of_different_agencies_have_separate_chains(agency, other_agency):
     here, there = make_service(agency), make_service(other_agency, slug="dbd-registration")
     services.chain_version_create(actor=None, service=here, levels=[{"role": "approver"}])
@@ -190,12 +208,19 @@ def test_director_roles_are_listed_to_staff_and_revoked_by_admins(service, api_a
     admin = admin_of(service.agency)
     services.approval_role_grant(actor=admin, agency=service.agency, user=officer, role="director")
     base = f"/api/v1/approvals/agencies/{service.agency.code}/roles"
-    assert api_as(approver).get(base).json() == [
-        {"agency": service.agency.code, "user_id": officer.pk, "role": "director"}
+    listed = api_as(approver).get(base).json()  # every holder of a role a chain level can name
+    assert {row["agency"] for row in listed} == {service.agency.code}
+    assert [(row["user_id"], row["role"], row["label_th"], row["label_en"]) for row in listed] == [
+        (admin.pk, "agency_admin", "ผู้ดูแลหน่วยงาน", "agency admin"),
+        (approver.pk, "approver", "ผู้อนุมัติ", "approver"),
+        (officer.pk, "director", "ผู้อำนวยการ", "director"),
     ]
     assert api_as(foreign_officer).get(base).status_code == 404
     assert api_as(approver).delete(f"{base}/director/{officer.pk}").status_code == 403
     assert api_as(admin).delete(f"{base}/director/{officer.pk}").status_code == 204
     assert services.roles_held(user=officer, agency_id=service.agency_id) == set()
+    assert StaffMembership.objects.filter(user=officer, agency=service.agency, role="officer").exists()
     assert api_as(admin).delete(f"{base}/director/{officer.pk}").status_code == 404
-    assert AuditEntry.objects.filter(action="approval.role_revoked").count() == 1
+    assert api_as(admin).delete(f"{base}/agency_admin/{admin.pk}").status_code == 404  # not managed here
+    entry = AuditEntry.objects.get(action="staff.role_revoked")
+    assert (entry.actor_id, entry.subject_user_id, entry.data["role"]) == (admin.pk, officer.pk, "director")

@@ -26,10 +26,8 @@ def admin(agency):
 
 
 @pytest.fixture
-def director(agency, admin):
-    person = make_staff("director@excise.go.th", agency, StaffRole.OFFICER)
-    services.approval_role_grant(actor=admin, agency=agency, user=person, role="director")
-    return person
+def director(agency):
+    return make_staff("director@excise.go.th", agency, StaffRole.OFFICER, StaffRole.DIRECTOR)
 
 
 @pytest.fixture
