@@ -1,6 +1,6 @@
 """Applications API: thin handlers.
 
-Reads authorise through `selectors.access_application_for_user` (which audits the read). Writes call one
+Reads authorise through `projection.case_view_for` (which narrows and audits the read). Writes call one
 service, which loads the case under a row lock and refuses anyone who is not its applicant or staff of its
 agency with the same 404; the response is the case as that service left it (the change is audited)."""
 
@@ -18,6 +18,7 @@ from borikan.eforms.services import version_for_case
 from borikan.identity.apiauth import api_auth
 
 from . import casework, selectors, services, sla
+from .projection import case_view_for
 from .schemas import (
     ApplicationCreateIn,
     ApplicationOut,
@@ -125,7 +126,7 @@ def checklist_define(request: HttpRequest, slug: str, payload: ChecklistDefineIn
 
 @router.get("/{application_id}", response=ApplicationOut, summary="One application with its history")
 def application_detail(request: HttpRequest, application_id: str):
-    return selectors.access_application_for_user(user=request.auth, application_id=application_id)
+    return case_view_for(actor=request.auth, application_id=application_id)
 
 
 @router.put("/{application_id}/form", response=ApplicationOut, summary="Save the form of a draft")
@@ -224,13 +225,13 @@ def _casework_out(request: HttpRequest, app) -> dict:
 
 
 def _reload(request: HttpRequest, application_id) -> dict:
-    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, audit_read=False)
+    app = case_view_for(actor=request.auth, application_id=application_id, audit_read=False)
     return _casework_out(request, app)
 
 
 @router.get("/{application_id}/casework", response=CaseworkOut, summary="Internal casework: notes, checklist, SLA")
 def case_casework(request: HttpRequest, application_id: str):
-    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, purpose="casework")
+    app = case_view_for(actor=request.auth, application_id=application_id, purpose="casework")
     return _casework_out(request, app)
 
 
@@ -292,5 +293,5 @@ def case_delay(request: HttpRequest, application_id: str, payload: DelayIn):
     summary="The form version an application was started with (its data is validated against this one)",
 )
 def application_form_definition(request: HttpRequest, application_id: str):
-    app = selectors.access_application_for_user(user=request.auth, application_id=application_id, audit_read=False)
+    app = case_view_for(actor=request.auth, application_id=application_id, audit_read=False)
     return definition_of(version_for_case(app.case_ref, app.service))

@@ -905,7 +905,7 @@ def escalation_state(app: Application, on: dt.date | None = None) -> dict[str, A
 
 def staff_casework(*, user: Any, app: Application) -> dict[str, Any]:
     """Everything internal about a case for its agency's staff (notes, checklist, escalation). Callers have loaded
-    the case through selectors.access_application_for_user; this refuses anyone but the agency's staff."""
+    the case through projection.case_view_for; this refuses anyone but the agency's staff."""
     if not staff_roles(user=user, agency_id=app.agency_id):
         raise NotFound("application", "คำขอ")
     last = latest_request(app)

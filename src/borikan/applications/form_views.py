@@ -17,16 +17,14 @@ from borikan.eforms import services as form_services
 from borikan.eforms.formdata import form_errors
 from borikan.eforms.formrender import form_fields, parse_post
 
-from . import selectors as app_selectors
 from . import services as app_services
+from .projection import case_view_for
 from .workflow import Status
 
 
 def _editable(request: HttpRequest, application_id: Any):
     try:
-        app = app_selectors.access_application_for_user(
-            user=request.user, application_id=application_id, purpose="edit", audit_read=False
-        )
+        app = case_view_for(actor=request.user, application_id=application_id, purpose="edit", audit_read=False)
     except NotFound:
         raise Http404 from None
     if app.applicant_id != request.user.pk:

@@ -1,56 +1,18 @@
-"""Reads of applications. The access_* functions are the only way views and the API load a case."""
+"""Reads of applications: lists and the queue. One case is read through `projection.case_view_for`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
-from borikan.agencies.selectors import staff_agency_ids, staff_of_row_agency
-from borikan.audit.services import audit_record
-from borikan.core.errors import NotFound, ValidationFailed
+from borikan.agencies.selectors import staff_agency_ids
+from borikan.core.errors import ValidationFailed
 from borikan.identity.enforcement import require_staff
 
 from .models import OPEN_STATUSES, Application
 from .workflow import Status
-
-
-def access_application_for_user(
-    *, user: Any, application_id: Any, purpose: str = "view", audit_read: bool = True
-) -> Application:
-    """The applicant, or staff of the case's agency. Anyone else gets 404, as if it did not exist.
-
-    Loading a case to show it exposes its personal data, so the load is written to the audit log with the
-    applicant as the data subject (their access log reads it). Callers that load a case only to change it
-    pass audit_read=False: the change itself is audited, in the same transaction as the change.
-    """
-    try:
-        application_id = uuid.UUID(str(application_id))
-    except ValueError:
-        raise NotFound("application", "คำขอ") from None
-    visible = Q(applicant=user) | Q(staff_of_row_agency(user=user))
-    app = (
-        Application.objects.select_related("service", "agency", "applicant", "assigned_to")
-        .filter(visible, pk=application_id)
-        .first()
-    )
-    if app is None:
-        raise NotFound("application", "คำขอ")
-    if app.applicant_id != user.pk:
-        require_staff(user, service=app.service)  # staff see personal data only at AAL 2
-    if not audit_read:
-        return app
-    audit_record(
-        actor=user,
-        action="application.personal_data_read",
-        object_type="application",
-        object_id=app.pk,
-        subject_user_id=app.applicant_id,
-        data={"purpose": purpose, "by_applicant": app.applicant_id == user.pk},
-    )
-    return app
 
 
 def application_list_for_applicant(*, user: Any) -> QuerySet[Application]:

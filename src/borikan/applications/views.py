@@ -20,12 +20,13 @@ from borikan.eforms.services import schema_for_case
 
 from . import casework, selectors, services, sla
 from .models import Attachment, ExpiryOutcome
+from .projection import case_view_for
 from .workflow import Status
 
 
 def _load(request: HttpRequest, application_id: Any, purpose: str = "view"):
     try:
-        return selectors.access_application_for_user(user=request.user, application_id=application_id, purpose=purpose)
+        return case_view_for(actor=request.user, application_id=application_id, purpose=purpose)
     except NotFound:
         raise Http404 from None
 

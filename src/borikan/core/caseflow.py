@@ -228,6 +228,32 @@ def registered() -> dict[str, list[tuple[str, str]]]:
     return table
 
 
+# --- what an actor may see of a case (the read side of the seam) --------------------------------------------------
+
+# A field policy: given the actor, the case and the purpose of the read, the form fields to leave out (empty: all
+# shown). The privacy app will register the one that applies each agency's legal mandate, field by field; every
+# page, API answer, export and notice reads a case through `applications.projection.case_view_for`, which asks
+# them all.
+FieldPolicy = Callable[[Any, Any, str], Iterable[str]]
+_field_policies: list[FieldPolicy] = []
+
+
+def on_view(policy: FieldPolicy) -> None:
+    if policy not in _field_policies:
+        _field_policies.append(policy)
+
+
+def hidden_fields(actor: Any, case: Any, purpose: str) -> frozenset[str]:
+    hidden: set[str] = set()
+    for policy in _field_policies:
+        hidden |= set(policy(actor, case, purpose))
+    return frozenset(hidden)
+
+
+def field_policies() -> list[FieldPolicy]:
+    return list(_field_policies)
+
+
 # --- the port through which lower layers ask for a move ----------------------------------------------------------
 
 
