@@ -162,6 +162,7 @@ def issue_document(job: EffectJob) -> None:
     """Render, sign and store the case's document with no lock held (documents numbers it in a short transaction
     of its own and returns the document already made on a retry), then move the case to issued."""
     from borikan.documents.services import document_issue
+    from borikan.eforms.services import version_for_case
 
     app = Application.objects.select_related("service", "agency", "applicant").get(pk=job.case_ref)
     if app.status not in (Status.APPROVED, Status.PAID) or not engine.guard(app, Action.ISSUE, "").ok:
@@ -178,6 +179,7 @@ def issue_document(job: EffectJob) -> None:
         valid_days=service.document_validity_days,
         service=service,
         renewal_data=app.form_data,
+        renewal_schema=version_for_case(app.case_ref, service).definition,  # the form the case was decided on
     )
     with transaction.atomic():
         app = engine.lock_case(job.case_ref)

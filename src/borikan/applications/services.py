@@ -89,7 +89,7 @@ def renewal_form_data(*, actor: Any, document_id: Any, service_slug: str) -> dic
     document = access_document_for_user(user=actor, document_id=int(document_id))
     if document.holder_id != actor.pk:
         raise NotFound("document", "เอกสาร")
-    prefill = document_renewal_prefill(document)
+    prefill = document_renewal_prefill(document, schema=schema_current(document.service))
     if prefill["service_slug"] != service_slug:
         raise NotFound("document", "เอกสาร")
     return prefill["form_data"]

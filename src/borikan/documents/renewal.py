@@ -82,17 +82,22 @@ def _carried_fields(schema: dict[str, Any]) -> set[str]:
     return carried
 
 
-def renewal_data_to_keep(*, service: Any, data: dict[str, Any] | None) -> dict[str, Any]:
-    """What `document_issue` stores for a later renewal: the given answers the service's form has, minus files
-    and citizen IDs."""
+def renewal_data_to_keep(
+    *, service: Any, data: dict[str, Any] | None, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What `document_issue` stores for a later renewal: the given answers that the form the case was decided on
+    (`schema`, its pinned version; the service's legacy form when none is given) has, minus files and citizen IDs."""
     if not data or service is None or not isinstance(data, dict):
         return {}
-    carried = _carried_fields(service.form_schema)
+    carried = _carried_fields(schema if schema is not None else service.form_schema)
     return {name: value for name, value in data.items() if name in carried}
 
 
-def document_renewal_prefill(document: IssuedDocument, *, today: dt.date | None = None) -> dict[str, Any]:
-    """{"service_slug": ..., "form_data": {...}} to start the renewal application with.
+def document_renewal_prefill(
+    document: IssuedDocument, *, schema: dict[str, Any] | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """{"service_slug": ..., "form_data": {...}} to start the renewal application with: the kept answers that the
+    form the new application will be on (`schema`, the service's current version) still has.
 
     Refuses (409) a document that cannot be renewed now: no service or no expiry date, revoked, suspended, or
     not yet within the renewal window (the error's details carry `opens_on`).
@@ -110,7 +115,7 @@ def document_renewal_prefill(document: IssuedDocument, *, today: dt.date | None 
         message_th, message_en = _REFUSALS[state.code]
         raise ApplicationError(state.code, message_th, message_en, status=409)
     service = document.service
-    carried = _carried_fields(service.form_schema)
+    carried = _carried_fields(schema if schema is not None else service.form_schema)
     form_data = {name: value for name, value in (document.renewal_data or {}).items() if name in carried}
     if "full_name" in carried and not form_data.get("full_name"):
         form_data["full_name"] = document.holder_name

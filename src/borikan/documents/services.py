@@ -161,6 +161,7 @@ def document_issue(
     valid_days: int | None,
     service: Any = None,
     renewal_data: dict[str, Any] | None = None,
+    renewal_schema: dict[str, Any] | None = None,
 ) -> IssuedDocument:
     """Number, render and store the document for a case; one document per case.
 
@@ -243,7 +244,7 @@ def document_issue(
             valid_until=today + dt.timedelta(days=valid_days - 1) if valid_days else None,
             verification_code=verification_code,
             template=template,
-            renewal_data=renewal_data_to_keep(service=service, data=renewal_data),
+            renewal_data=renewal_data_to_keep(service=service, data=renewal_data, schema=renewal_schema),
         )
         _record_signing_certificate(agency=agency, identity=identity)
         pdf = document_render_signed(document=document, identity=identity)
