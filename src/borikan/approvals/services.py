@@ -25,7 +25,7 @@ from borikan.agencies.services import staff_membership_grant, staff_membership_r
 from borikan.audit.services import audit_record
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from borikan.identity.enforcement import Step, require_for_service, require_staff
+from borikan.identity.enforcement import AssuranceRequired, Step, require_for_service, require_staff
 
 from .models import (
     DEFAULT_APPEAL_WINDOW_DAYS,
@@ -661,18 +661,125 @@ def _lock_case(case_ref: Any) -> CaseApproval:
     return case
 
 
-def _authority(actor: Any, case: CaseApproval, role: str) -> tuple[Any, Delegation | None]:
-    """Whom the actor decides for at a level of `role`: themselves, or a delegator away today who holds it."""
-    if role in roles_held(user=actor, agency_id=case.agency_id):
-        return None, None
-    for delegation in delegations_active_to(delegate=actor, agency_id=case.agency_id):
-        if role in roles_held(user=delegation.delegator, agency_id=case.agency_id):
-            return delegation.delegator, delegation
-    raise PermissionDenied(
-        "ท่านไม่มีอำนาจพิจารณาในระดับนี้ (และไม่ได้รับมอบอำนาจ)",
-        f"You may not decide at this level (it needs the {role} role, held or delegated)",
-        code="not_authorised_for_level",
+@dataclass(frozen=True)
+class Authority:
+    """The actor may decide `step` now: in their own name, or for `on_behalf_of` through `delegation`."""
+
+    step: ChainLevel
+    on_behalf_of: Any | None = None
+    delegation: Delegation | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the actor may not decide: the error `decision_record` raises (a code, Thai and English messages)."""
+
+    error: ApplicationError | AssuranceRequired
+
+    @property
+    def code(self) -> str:
+        return self.error.code
+
+
+def _not_authorised(role: str) -> Refusal:
+    return Refusal(
+        PermissionDenied(
+            "ท่านไม่มีอำนาจพิจารณาในระดับนี้ (และไม่ได้รับมอบอำนาจ)",
+            f"You may not decide at this level (it needs the {role} role, held or delegated)",
+            code="not_authorised_for_level",
+        )
     )
+
+
+def authority(
+    actor: Any, case: CaseApproval, level: int, *, service: Service | None = None, assurance: bool = False
+) -> Authority | Refusal:
+    """The one rule for who may decide a case's level now. Reads only; `can_decide_now` and `decision_record` both
+    ask it. The first check that fails is the answer:
+
+    1. the actor holds no role in the case's agency: `not_found` (someone outside learns nothing of the case);
+    2. with `assurance` (the write): staff assurance for approving this service (`assurance_required`);
+    3. the chain is complete (`chain_complete`), or `level` is not the current one (`level_already_decided`,
+       `level_not_current`: someone decided first);
+    4. the actor neither holds the level's role (a StaffMembership) nor holds today a delegation from someone
+       who does (`not_authorised_for_level`);
+    5. the applicant deciding their own case, in person or for someone (`conflict_of_interest`);
+    6. the actor, or the person they decide for, already decided a level of this round (`already_decided_a_level`);
+    7. on an appeal, whoever made the rejection appealed against (`appeal_same_decider`).
+
+    Assurance is asked on the write only: a person whose sign-in is too weak still sees the buttons, and the write
+    sends them to step up (identity's handler for AssuranceRequired) instead of hiding what they could do.
+    """
+    held = staff_roles(user=actor, agency_id=case.agency_id)
+    if not held:
+        return Refusal(NotFound("case", "คำขอ"))
+    if assurance:
+        try:
+            require_staff(actor, service=service, approving=True)
+        except AssuranceRequired as refused:
+            return Refusal(refused)
+    if case.status != CaseStatus.PENDING:
+        return Refusal(
+            Conflict(
+                "chain_complete",
+                "คำขอนี้ได้รับการพิจารณาครบทุกระดับแล้ว",
+                "The approval chain of this case is already complete",
+                details={"status": case.status},
+            )
+        )
+    if level != case.current_level:
+        return Refusal(
+            Conflict(
+                "level_already_decided" if level < case.current_level else "level_not_current",
+                f"ขณะนี้คำขออยู่ที่การพิจารณาระดับ {case.current_level}",
+                f"The case is at level {case.current_level} now; reload it",
+                details={"current_level": case.current_level, "round": case.round},
+            )
+        )
+    step = _levels(case.pin)[level - 1]
+    if step.role in held:
+        found = Authority(step)
+    else:
+        found = next(
+            (
+                Authority(step, delegation.delegator, delegation)
+                for delegation in delegations_active_to(delegate=actor, agency_id=case.agency_id)
+                if step.role in staff_roles(user=delegation.delegator, agency_id=case.agency_id)
+            ),
+            None,
+        )
+        if found is None:
+            return _not_authorised(step.role)
+    deciders = {actor.pk} | ({found.on_behalf_of.pk} if found.on_behalf_of is not None else set())
+    if case.applicant_id is not None and case.applicant_id in deciders:
+        return Refusal(
+            PermissionDenied(
+                "ผู้ยื่นคำขอพิจารณาคำขอของตนเองไม่ได้",
+                "The applicant cannot decide their own application",
+                code="conflict_of_interest",
+            )
+        )
+    earlier = Decision.objects.filter(case=case, round=case.round).filter(
+        Q(decided_by_id__in=deciders) | Q(on_behalf_of_id__in=deciders)
+    )
+    if earlier.exists():
+        return Refusal(
+            PermissionDenied(
+                "ผู้พิจารณาคนเดียวกันพิจารณาหลายระดับในรอบเดียวกันไม่ได้",
+                "One person cannot decide two levels of the same case",
+                code="already_decided_a_level",
+            )
+        )
+    appeal = Appeal.objects.filter(case=case, reopened_round=case.round).select_related("rejection").first()
+    if appeal is not None and {appeal.rejection.decided_by_id, appeal.rejection.on_behalf_of_id} & deciders:
+        return Refusal(
+            PermissionDenied(
+                "ผู้ที่ไม่อนุมัติคำขอครั้งก่อนพิจารณาอุทธรณ์ไม่ได้",
+                "Whoever made the rejection under appeal cannot decide the appeal",
+                code="appeal_same_decider",
+            )
+        )
+    return found
 
 
 def decision_record(
@@ -688,10 +795,9 @@ def decision_record(
 ) -> Decision:
     """Record one level's decision on a pinned case, under a row lock on the case's approval state.
 
-    Refused: a reason missing for reject/return; a level other than the current one (someone decided it first:
-    409 level_already_decided); a reject at a level that may only approve or return; an actor without the level's
-    role (held, or delegated to them for today); the applicant deciding their own case, in person or for someone;
-    the same person deciding two levels of one round; on an appeal, whoever made the rejection appealed against.
+    Refused: a malformed outcome, reason or digest; a case of another service; whatever `authority` refuses
+    (asked under the lock, with assurance: the one rule `can_decide_now` also asks); a reject at a level that may
+    only approve or return.
     """
     try:
         outcome = Outcome(outcome)
@@ -715,49 +821,10 @@ def decision_record(
             pin = case.pin
             if pin.service_id != service.pk or (pinned is not None and pinned.pk != pin.pk):
                 raise NotFound("case", "คำขอ")
-            if not is_agency_member(user=actor, agency_id=case.agency_id):
-                raise NotFound("case", "คำขอ")
-            require_staff(actor, service=service, approving=True)
-            if case.status != CaseStatus.PENDING:
-                raise Conflict(
-                    "chain_complete",
-                    "คำขอนี้ได้รับการพิจารณาครบทุกระดับแล้ว",
-                    "The approval chain of this case is already complete",
-                    details={"status": case.status},
-                )
-            if level != case.current_level:
-                raise Conflict(
-                    "level_already_decided" if level < case.current_level else "level_not_current",
-                    f"ขณะนี้คำขออยู่ที่การพิจารณาระดับ {case.current_level}",
-                    f"The case is at level {case.current_level} now; reload it",
-                    details={"current_level": case.current_level, "round": case.round},
-                )
-            levels = _levels(pin)
-            step = levels[level - 1]
-            on_behalf_of, delegation = _authority(actor, case, step.role)
-            deciders = {actor.pk} | ({on_behalf_of.pk} if on_behalf_of is not None else set())
-            if case.applicant_id is not None and case.applicant_id in deciders:
-                raise PermissionDenied(
-                    "ผู้ยื่นคำขอพิจารณาคำขอของตนเองไม่ได้",
-                    "The applicant cannot decide their own application",
-                    code="conflict_of_interest",
-                )
-            earlier = Decision.objects.filter(case=case, round=case.round).filter(
-                Q(decided_by_id__in=deciders) | Q(on_behalf_of_id__in=deciders)
-            )
-            if earlier.exists():
-                raise PermissionDenied(
-                    "ผู้พิจารณาคนเดียวกันพิจารณาหลายระดับในรอบเดียวกันไม่ได้",
-                    "One person cannot decide two levels of the same case",
-                    code="already_decided_a_level",
-                )
-            appeal = Appeal.objects.filter(case=case, reopened_round=case.round).select_related("rejection").first()
-            if appeal is not None and {appeal.rejection.decided_by_id, appeal.rejection.on_behalf_of_id} & deciders:
-                raise PermissionDenied(
-                    "ผู้ที่ไม่อนุมัติคำขอครั้งก่อนพิจารณาอุทธรณ์ไม่ได้",
-                    "Whoever made the rejection under appeal cannot decide the appeal",
-                    code="appeal_same_decider",
-                )
+            allowed = authority(actor, case, level, service=service, assurance=True)
+            if isinstance(allowed, Refusal):
+                raise allowed.error
+            step, on_behalf_of, delegation = allowed.step, allowed.on_behalf_of, allowed.delegation
             if outcome == Outcome.REJECT and not step.may_reject:
                 raise Conflict(
                     "reject_not_allowed_at_level",
@@ -765,7 +832,7 @@ def decision_record(
                     "This level may only approve or return",
                     details={"level": level},
                 )
-            complete = outcome == Outcome.REJECT or (outcome == Outcome.APPROVE and level == len(levels))
+            complete = outcome == Outcome.REJECT or (outcome == Outcome.APPROVE and level == len(_levels(pin)))
             decision = Decision.objects.create(
                 case=case,
                 case_ref=case.case_ref,
@@ -849,27 +916,12 @@ def lifecycle_action(decision: Decision) -> str | None:
 
 
 def can_decide_now(*, actor: Any, case_ref: str) -> bool:
-    """Whether the actor may decide the case's current level now (held or delegated role, not the applicant, not
-    already a decider in this round, not the rejector of an appeal). For buttons and the lifecycle's role check;
-    `decision_record` enforces the same rules (and assurance) when it writes."""
+    """Whether the actor may decide the case's current level now: `authority` without the assurance check (which
+    the write asks, sending a weak sign-in to step up). For buttons and the lifecycle's role check; reads only."""
     case = CaseApproval.objects.select_related("pin__chain_version").filter(case_ref=str(case_ref)).first()
-    if case is None or case.status != CaseStatus.PENDING or not is_agency_member(user=actor, agency_id=case.agency_id):
+    if case is None:
         return False
-    step = _levels(case.pin)[case.current_level - 1]
-    try:
-        on_behalf_of, _delegation = _authority(actor, case, step.role)
-    except PermissionDenied:
-        return False
-    deciders = {actor.pk} | ({on_behalf_of.pk} if on_behalf_of is not None else set())
-    if case.applicant_id in deciders:
-        return False
-    decided = Decision.objects.filter(case=case, round=case.round).filter(
-        Q(decided_by_id__in=deciders) | Q(on_behalf_of_id__in=deciders)
-    )
-    if decided.exists():
-        return False
-    appeal = Appeal.objects.filter(case=case, reopened_round=case.round).select_related("rejection").first()
-    return not (appeal is not None and {appeal.rejection.decided_by_id, appeal.rejection.on_behalf_of_id} & deciders)
+    return isinstance(authority(actor, case, case.current_level), Authority)
 
 
 # --- appeal ------------------------------------------------------------------------------------------------
