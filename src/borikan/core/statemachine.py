@@ -80,7 +80,8 @@ class StateTable:
         rows = "\n".join(f"| `{s}` | {self.label_th(s)} | {self.label_en(s)} |" for s in self.statuses.values)
         return (
             f"# The {self.name} lifecycle\n\n"
-            "Generated from its declared table (`core/statemachine.py`) by `make docs`; a test fails when it drifts.\n\n"
+            "Generated from its declared table (`core/statemachine.py`) by `make docs`; "
+            "a test fails when it drifts.\n\n"
             f"```mermaid\n{self.mermaid()}\n```\n\n| status | ไทย | English |\n|---|---|---|\n{rows}\n"
         )
 
