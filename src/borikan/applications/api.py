@@ -11,13 +11,15 @@ from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticValidationError
 
+from borikan.casework import services as casework
+from borikan.casework import sla
 from borikan.core.errors import ValidationFailed
 from borikan.eforms.api import DefinitionOut, definition_of
 from borikan.eforms.api import router as eforms_router
 from borikan.eforms.services import version_for_case
 from borikan.identity.apiauth import api_auth
 
-from . import casework, selectors, services, sla
+from . import selectors, services
 from .projection import case_view_for
 from .schemas import (
     ApplicationCreateIn,

@@ -23,6 +23,8 @@ from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_roles
 from borikan.approvals import services as approvals
 from borikan.audit.services import audit_record
+from borikan.casework.deadlines import working_days_due
+from borikan.casework.models import PublicHoliday
 from borikan.catalog.models import PaymentTiming, Service, StepMode
 from borikan.core import caseflow
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
@@ -30,8 +32,7 @@ from borikan.core.thaidate import be_year
 from borikan.identity.enforcement import Step, require_for_service, require_staff
 from borikan.identity.juristic import may_act_for
 
-from .deadlines import working_days_due
-from .models import Application, ApplicationEvent, CaseEffect, PublicHoliday, TrackingCounter
+from .models import Application, ApplicationEvent, CaseEffect, TrackingCounter
 from .workflow import ACTION_ROLES, REASON_REQUIRED, TRANSITIONS, Action, Role, Status
 
 
@@ -314,6 +315,11 @@ def transition_locked(
         if next_action:
             return transition_locked(app, action=Action(next_action), actor=None)
     return app
+
+
+def transition_locked_named(app: Application, *, action: str, **move: Any) -> Application:
+    """`transition_locked` for the apps below the engine, which name the action by its value (the port)."""
+    return transition_locked(app, action=Action(action), **move)
 
 
 def _own_changes(ctx: Any, app: Application, action: Action, target: Status, actor: Any) -> None:

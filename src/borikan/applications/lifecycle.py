@@ -38,9 +38,8 @@ def _timing_at(target: str) -> PaymentTiming:
 
 def pin_versions(app: Application) -> None:
     """Freeze what the case is decided under (form, fee rule, manual and legal basis, approval chain, checklist)."""
+    from borikan.casework.services import current_checklist
     from borikan.eforms.services import version_for_case
-
-    from .casework import current_checklist
 
     approvals.pin_versions(
         app.case_ref,

@@ -93,7 +93,7 @@ class ApplicationOut(ApplicationSummaryOut):
 
     @staticmethod
     def resolve_information_request(obj):
-        from .casework import latest_request
+        from borikan.casework.services import latest_request
 
         return latest_request(obj)
 
@@ -139,7 +139,7 @@ class QueueItemOut(ApplicationSummaryOut):
 
     @staticmethod
     def _flags(obj) -> dict[str, bool]:
-        from .sla import flags
+        from borikan.casework.sla import flags
 
         return obj.__dict__.get("sla_flags") or flags(obj)  # the queue handler computes them once per page
 
@@ -249,7 +249,7 @@ class InformationRequestOut(Schema):
 
     @staticmethod
     def resolve_defects(obj) -> list[dict]:
-        from .casework import defect_view, target_labels
+        from borikan.casework.services import defect_view, target_labels
 
         labels = target_labels(obj.application)
         return [defect_view(d, labels) for d in obj.defects.all()]

@@ -45,7 +45,7 @@ def application_queue(
     sla.DUE_SOON_WORKING_DAYS working days), or `due_within_days` working days, or a due-date range; assignee —
     "me", "none" (unassigned) or an officer's user id. Each keeps to the partial indexes on open cases (models.py).
     """
-    from . import sla
+    from borikan.casework import sla
 
     agency_ids = staff_agency_ids(user=user)
     if agency_ids:

@@ -115,7 +115,7 @@ def application_update(
         raise TransitionRefused(
             "stale_version", "คำขอถูกแก้ไขจากที่อื่นแล้ว กรุณาโหลดใหม่", "The application changed elsewhere; reload it"
         )
-    from .casework import refuse_unrequested_changes
+    from borikan.casework.services import refuse_unrequested_changes
 
     refuse_unrequested_changes(app, form_data)  # answering a request: only the fields the officer marked
     validate_form_data(schema_for_case(app.case_ref, app.service), form_data, partial=True)
@@ -142,7 +142,7 @@ def application_attach(*, actor: Any, application_id: Any, upload: UploadedFile)
         spec = schema_for_case(app.case_ref, app.service).get("x-attachment") or {}
         if not spec:
             raise ValidationFailed("no_attachment_field", "แบบคำขอนี้ไม่รับไฟล์แนบ", "This form takes no attachment")
-        from .casework import refuse_unrequested_attachment
+        from borikan.casework.services import refuse_unrequested_attachment
 
         refuse_unrequested_attachment(app, spec["name"])
         content_type = check_upload(

@@ -1,20 +1,11 @@
-"""The declared state tables of a case's information requests and durable effects (core/statemachine.py). The case
-itself moves through the engine (engine.py, workflow.py)."""
+"""The declared state table of a case's durable effects (core/statemachine.py). The case itself moves through the
+engine (engine.py, workflow.py)."""
 
 from borikan.core.statemachine import StateTable, declare
 
-from .models import EffectStatus, InfoRequestStatus
+from .models import EffectStatus
 
-R, E = InfoRequestStatus, EffectStatus
-
-INFORMATION_REQUEST = declare(
-    StateTable(
-        name="information request",
-        statuses=InfoRequestStatus,
-        moves={(R.OPEN, "answer"): R.ANSWERED, (R.OPEN, "expire"): R.EXPIRED, (R.OPEN, "close"): R.CLOSED},
-        labels_th={R.OPEN: "รอคำตอบ", R.ANSWERED: "ตอบแล้ว", R.EXPIRED: "เลยกำหนด", R.CLOSED: "ปิดแล้ว"},
-    )
-)
+E = EffectStatus
 
 CASE_EFFECT = declare(
     StateTable(

@@ -13,7 +13,7 @@ def send_submission_acknowledgement(application_id: str) -> str:
 @task
 def expire_information_requests() -> int:
     """Daily: unanswered requests for information past their deadline end as their service defines."""
-    from .casework import expire_information_requests as expire
+    from borikan.casework.services import expire_information_requests as expire
 
     return len(expire())
 
@@ -21,7 +21,7 @@ def expire_information_requests() -> int:
 @task
 def escalate_overdue_cases() -> dict:
     """Daily: supervisors hear of overdue and soon-due cases; applicants of late cases get the legal notice."""
-    from .casework import escalate_overdue_cases as escalate
+    from borikan.casework.services import escalate_overdue_cases as escalate
 
     return escalate()
 

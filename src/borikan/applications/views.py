@@ -13,13 +13,16 @@ from django.views.decorators.http import require_POST
 
 from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import is_staff_member, staff_agency_ids
+from borikan.casework import services as casework
+from borikan.casework import sla
+from borikan.casework.models import ExpiryOutcome
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound
 from borikan.eforms.formrender import form_fields, parse_post
 from borikan.eforms.services import schema_for_case
 
-from . import casework, selectors, services, sla
-from .models import Attachment, ExpiryOutcome
+from . import selectors, services
+from .models import Attachment
 from .projection import case_view_for
 from .workflow import Status
 

@@ -254,6 +254,34 @@ def field_policies() -> list[FieldPolicy]:
     return list(_field_policies)
 
 
+# --- the port through which casework reaches the case ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CasePort:
+    """What the engine lends the apps below it that work on cases (casework): the case model (for its queries),
+    its open statuses, the row lock, and the locked move. Plugged in by `applications` at start-up."""
+
+    model: Any
+    open_statuses: frozenset[str]
+    lock: Callable[[Any], Any]
+    move_locked: Callable[..., Any]
+
+
+_cases: CasePort | None = None
+
+
+def plug_cases(port: CasePort) -> None:
+    global _cases
+    _cases = port
+
+
+def cases() -> CasePort:
+    if _cases is None:  # pragma: no cover - only before the app registry is ready
+        raise RuntimeError("the case engine is not plugged in yet")
+    return _cases
+
+
 # --- the port through which lower layers ask for a move ----------------------------------------------------------
 
 

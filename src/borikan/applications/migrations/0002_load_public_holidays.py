@@ -6,7 +6,7 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     import datetime as dt
 
-    from borikan.applications.deadlines import shipped_holidays
+    from borikan.casework.deadlines import shipped_holidays
 
     PublicHoliday = apps.get_model("applications", "PublicHoliday")
     for holiday in shipped_holidays():

@@ -48,6 +48,8 @@ def test_two_approvers_deciding_at_once_only_one_wins(free_service, citizen, app
 
     assert sorted(o.split(":")[1] for o in outcomes) == ["illegal_transition", "ok"]
     app.refresh_from_db()
-    assert app.status in ("approved", "rejected")
-    assert ApplicationEvent.objects.filter(application=app).count() == 1
+    # One decision is on record. An approval (no fee) is then issued and delivered right after its commit (the
+    # issuance effect, in-process here), so the case may already have moved on from "approved".
+    [decision] = ApplicationEvent.objects.filter(application=app, action__in=["approve", "reject"])
+    assert app.status in (("rejected",) if decision.action == "reject" else ("approved", "issued", "delivered"))
     assert StaffMembership.objects.filter(role=StaffRole.APPROVER).count() == 2

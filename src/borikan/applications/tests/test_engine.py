@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from borikan.applications import casework, effects
+from borikan.applications import effects
 from borikan.applications import services as s
-from borikan.applications.models import Application, CaseEffect, EffectStatus, InformationRequest
+from borikan.applications.models import Application, CaseEffect, EffectStatus
 from borikan.applications.workflow import TRANSITIONS, Action, Status
+from borikan.casework import services as casework
+from borikan.casework.models import InformationRequest
 from borikan.catalog.models import PaymentTiming
 from borikan.conftest import api_client_for, make_service
 from borikan.core import caseflow, events
@@ -355,3 +357,12 @@ def test_the_registry_names_what_each_app_declares():
     assert {"applications", "payments", "documents", "delivery"} <= owners
     assert ("borikan.applications.lifecycle", "documents.issue") in table["effect"]
     assert ("borikan.applications.lifecycle", "payments.invoice") in table["effect"]
+
+
+def test_the_names_casework_uses_are_the_cases_own():
+    """Casework sits below the engine and names the case's statuses and actions itself (caseterms.py)."""
+    from borikan.casework import caseterms
+
+    assert {a.value for a in caseterms.Action} <= set(Action.values)
+    assert {s.value for s in caseterms.Status} <= set(Status.values)
+    assert caseflow.cases().model is Application

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "borikan.payments",
     "borikan.documents",
     "borikan.delivery",
+    "borikan.casework",
     "borikan.applications",
     "borikan.governance",
     "borikan.eforms",

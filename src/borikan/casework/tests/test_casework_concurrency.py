@@ -9,15 +9,15 @@ import pytest
 from django.db import connection, connections
 
 from borikan.agencies.models import StaffRole
-from borikan.applications import sla
-from borikan.applications.casework import case_assign, expire_information_requests, information_request_create
-from borikan.applications.models import Application, InformationRequest
+from borikan.applications.models import Application
 from borikan.applications.services import application_resubmit
+from borikan.applications.tests.factories import make_application
 from borikan.audit.models import AuditEntry
+from borikan.casework import sla
+from borikan.casework.models import InformationRequest
+from borikan.casework.services import case_assign, expire_information_requests, information_request_create
 from borikan.conftest import make_staff
 from borikan.core.errors import ApplicationError
-
-from .factories import make_application
 
 pytestmark = [
     pytest.mark.postgres,

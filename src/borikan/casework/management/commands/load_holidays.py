@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from borikan.applications.deadlines import HOLIDAYS_FILE
-from borikan.applications.models import PublicHoliday
+from borikan.casework.deadlines import HOLIDAYS_FILE
+from borikan.casework.models import PublicHoliday
 
 
 class Command(BaseCommand):

@@ -12,15 +12,14 @@ import pytest
 from django.core.management import call_command
 
 from borikan.agencies.models import StaffRole
-from borikan.applications import sla
-from borikan.applications.casework import escalate_overdue_cases
-from borikan.applications.models import CaseEscalation, CaseworkSettings, LateNotice
+from borikan.applications.tests.factories import make_application
 from borikan.audit.models import AuditEntry
+from borikan.casework import sla
+from borikan.casework.models import CaseEscalation, CaseworkSettings, LateNotice
+from borikan.casework.services import escalate_overdue_cases
 from borikan.conftest import make_staff, make_user, sign_in
 from borikan.identity.models import User
 from borikan.sandboxes import sms_gateway
-
-from .factories import make_application
 
 D = dt.date
 WED = D(2026, 11, 25)

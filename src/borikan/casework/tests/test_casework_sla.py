@@ -7,11 +7,10 @@ import datetime as dt
 
 import pytest
 
-from borikan.applications import sla
 from borikan.applications.models import Application
 from borikan.applications.services import application_transition
-
-from .factories import make_application
+from borikan.applications.tests.factories import make_application
+from borikan.casework import sla
 
 D = dt.date
 pytestmark = pytest.mark.django_db

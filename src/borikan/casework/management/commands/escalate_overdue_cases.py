@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from borikan.applications.casework import escalate_overdue_cases
+from borikan.casework.services import escalate_overdue_cases
 
 
 class Command(BaseCommand):

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 
 from borikan.agencies.models import StaffRole
-from borikan.applications import sla
-from borikan.applications.models import Application, ApplicationEvent, CaseworkSettings, ChecklistTick, ReviewChecklist
+from borikan.applications.models import Application, ApplicationEvent
+from borikan.applications.tests.factories import make_application
 from borikan.audit.models import AuditEntry
+from borikan.casework import sla
+from borikan.casework.models import CaseworkSettings, ChecklistTick, ReviewChecklist
 from borikan.conftest import make_service, make_staff, sign_in
-
-from .factories import make_application
 
 D = dt.date
 TODAY = D(2026, 11, 25)  # a Wednesday; 2026-12-07 and 2026-12-10 are holidays

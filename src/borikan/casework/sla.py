@@ -15,9 +15,9 @@ import datetime as dt
 from django.db.models import Q
 from django.utils import timezone
 
+from .caseterms import Status
 from .deadlines import is_working_day
 from .models import PublicHoliday
-from .workflow import Status
 
 # Statuses in which the agency's clock runs: the case waits for the agency and no decision is made yet.
 # (Waiting for the citizen — a request for information, a fee before review — stops it.)

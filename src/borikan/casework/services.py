@@ -30,10 +30,8 @@ from borikan.core.thaidate import thai_date
 from borikan.identity.enforcement import require_staff
 
 from . import sla
-from .engine import lock_case, transition_locked
+from .caseterms import Action, Case, Status, lock_case, open_statuses, the_case_model, transition_locked
 from .models import (
-    OPEN_STATUSES,
-    Application,
     CaseEscalation,
     CaseNote,
     CaseworkSettings,
@@ -49,7 +47,6 @@ from .models import (
     ReviewChecklist,
 )
 from .states import INFORMATION_REQUEST
-from .workflow import Action, Status
 
 DEFECT_REASON_LABELS = {
     DefectReason.MISSING: ("ไม่ได้กรอกหรือไม่ได้แนบ", "missing"),
@@ -78,7 +75,7 @@ def settings_for(service: Service) -> CaseworkSettings:
 # --- access ---------------------------------------------------------------------------------------------------
 
 
-def _staff_case(actor: Any, application_id: Any, *, roles: set[str] | None = None) -> Application:
+def _staff_case(actor: Any, application_id: Any, *, roles: set[str] | None = None) -> Case:
     """The case, locked, for staff of its agency holding one of `roles` (any role when None). Anyone else — the
     applicant included — gets 404: casework is internal."""
     app = lock_case(application_id)
@@ -91,7 +88,7 @@ def _staff_case(actor: Any, application_id: Any, *, roles: set[str] | None = Non
     return app
 
 
-def _stale(app: Application, expected_version: int | None) -> None:
+def _stale(app: Case, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != app.version:
         raise Conflict(
             "stale_version",
@@ -101,7 +98,7 @@ def _stale(app: Application, expected_version: int | None) -> None:
         )
 
 
-def _audit(actor: Any, app: Application, action: str, data: dict[str, Any]) -> None:
+def _audit(actor: Any, app: Case, action: str, data: dict[str, Any]) -> None:
     audit_record(
         actor=actor,
         action=f"application.{action}",
@@ -117,14 +114,14 @@ def _audit(actor: Any, app: Application, action: str, data: dict[str, Any]) -> N
 
 def case_assign(
     *, actor: Any, application_id: Any, assignee_id: int | None = None, expected_version: int | None = None
-) -> Application:
+) -> Case:
     """Claim a case (no assignee: the actor) or assign it to another officer of the agency. A claim does not take a
     case from another officer (that is a reassignment, which names the officer)."""
     claim = assignee_id is None or assignee_id == getattr(actor, "pk", None)
     with transaction.atomic():
         app = _staff_case(actor, application_id, roles={StaffRole.OFFICER, StaffRole.AGENCY_ADMIN})
         _stale(app, expected_version)
-        if app.status not in OPEN_STATUSES:
+        if app.status not in open_statuses():
             raise Conflict("case_closed", "คำขอนี้ดำเนินการเสร็จแล้ว", "This case is no longer open")
         target_id = actor.pk if claim or assignee_id is None else assignee_id
         is_officer = StaffMembership.objects.filter(
@@ -238,14 +235,14 @@ def current_checklist(service: Service) -> ReviewChecklist | None:
     return ReviewChecklist.objects.filter(service=service).order_by("-version").first()
 
 
-def case_checklist(app: Application) -> ReviewChecklist | None:
+def case_checklist(app: Case) -> ReviewChecklist | None:
     """The version the case is checked against: pinned when review started (or at the first tick), else current."""
     if app.review_checklist_id:
         return app.review_checklist
     return current_checklist(app.service)
 
 
-def checklist_state(app: Application) -> dict[str, Any]:
+def checklist_state(app: Case) -> dict[str, Any]:
     checklist = case_checklist(app)
     if checklist is None:
         return {"version": None, "items": [], "missing": [], "complete": True}
@@ -442,31 +439,31 @@ def register() -> None:
 # --- requests for information -----------------------------------------------------------------------------------
 
 
-def _schema(app: Application) -> dict[str, Any]:
+def _schema(app: Case) -> dict[str, Any]:
     """The form definition the case was started with (eforms pins it)."""
     from borikan.eforms.services import schema_for_case
 
     return schema_for_case(app.case_ref, app.service) or {}
 
 
-def _field_names(app: Application) -> set[str]:
+def _field_names(app: Case) -> set[str]:
     return set((_schema(app).get("properties") or {}).keys())
 
 
-def attachment_names(app: Application) -> set[str]:
+def attachment_names(app: Case) -> set[str]:
     spec = _schema(app).get("x-attachment") or {}
     names = {spec["name"]} if spec.get("name") else set()
     return names | set(app.attachments.values_list("field_name", flat=True))
 
 
-def _attachment_snapshots(app: Application) -> dict[str, dict[str, Any]]:
+def _attachment_snapshots(app: Case) -> dict[str, dict[str, Any]]:
     return {
         a.field_name: {"sha256": a.sha256, "name": a.original_name, "size": a.size}
         for a in app.attachments.all().order_by("field_name", "id")
     }
 
 
-def _clean_defects(app: Application, defects: Any) -> list[dict[str, str]]:
+def _clean_defects(app: Case, defects: Any) -> list[dict[str, str]]:
     if not isinstance(defects, list) or not defects:
         raise ValidationFailed(
             "defects_required",
@@ -519,7 +516,7 @@ def _clean_defects(app: Application, defects: Any) -> list[dict[str, str]]:
     return cleaned
 
 
-def _deadline(app: Application, deadline_days: int | None, deadline: dt.date | None) -> dt.date:
+def _deadline(app: Case, deadline_days: int | None, deadline: dt.date | None) -> dt.date:
     today = sla.today()
     if deadline is not None:
         if deadline < today:
@@ -591,7 +588,7 @@ def information_request_create(
     return request
 
 
-def open_request(app: Application) -> InformationRequest | None:
+def open_request(app: Case) -> InformationRequest | None:
     return (
         InformationRequest.objects.filter(application=app, status=InfoRequestStatus.OPEN)
         .prefetch_related("defects")
@@ -599,7 +596,7 @@ def open_request(app: Application) -> InformationRequest | None:
     )
 
 
-def latest_request(app: Application) -> InformationRequest | None:
+def latest_request(app: Case) -> InformationRequest | None:
     return InformationRequest.objects.filter(application=app).prefetch_related("defects").order_by("-id").first()
 
 
@@ -613,7 +610,7 @@ def _marked(request: InformationRequest | None, kind: str) -> set[str] | None:
     return {d.name for d in defects if d.kind == kind}
 
 
-def refuse_unrequested_changes(app: Application, form_data: dict[str, Any]) -> None:
+def refuse_unrequested_changes(app: Case, form_data: dict[str, Any]) -> None:
     """While a request for information is open, the applicant changes only the fields it marked."""
     if app.status != Status.INFO_REQUESTED or not isinstance(form_data, dict):
         return
@@ -634,7 +631,7 @@ def refuse_unrequested_changes(app: Application, form_data: dict[str, Any]) -> N
         )
 
 
-def refuse_unrequested_attachment(app: Application, field_name: str) -> None:
+def refuse_unrequested_attachment(app: Case, field_name: str) -> None:
     if app.status != Status.INFO_REQUESTED:
         return
     request = open_request(app)
@@ -649,7 +646,7 @@ def refuse_unrequested_attachment(app: Application, field_name: str) -> None:
         )
 
 
-def target_labels(app: Application) -> dict[str, tuple[str, str]]:
+def target_labels(app: Case) -> dict[str, tuple[str, str]]:
     """Thai and English labels of the form's fields and attachments, by name (what a defect points at)."""
     schema = _schema(app)
     labels = {
@@ -709,9 +706,7 @@ def expire_information_requests(*, on: dt.date | None = None) -> list[dict[str, 
 # --- delays, escalation and late notices ----------------------------------------------------------------------
 
 
-def case_delay_explain(
-    *, actor: Any, application_id: Any, reason: str, expected_date: dt.date | None = None
-) -> Application:
+def case_delay_explain(*, actor: Any, application_id: Any, reason: str, expected_date: dt.date | None = None) -> Case:
     """The officer records why the case is late and when it should now be decided (told to the applicant)."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 1000:
@@ -741,7 +736,7 @@ def supervisors_of(agency_id: int) -> list[Any]:
     )
 
 
-def _due(app: Application) -> dt.date:
+def _due(app: Case) -> dt.date:
     """The due date of a submitted case (set at submission; only such cases are escalated or late)."""
     if app.due_date is None:
         raise ValueError(f"case {app.pk} has no due date")
@@ -751,7 +746,8 @@ def _due(app: Application) -> dt.date:
 def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
     with transaction.atomic():
         cases = list(
-            Application.objects.filter(agency=agency)
+            the_case_model()
+            .objects.filter(agency=agency)
             .filter(sla.running_q(), due_date__lte=soon_limit)
             .exclude(escalations__day=on)
             .select_related("service", "assigned_to")
@@ -799,14 +795,14 @@ def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
     return len(rows)
 
 
-def _expected_date(app: Application, on: dt.date, interval: int) -> dt.date:
+def _expected_date(app: Case, on: dt.date, interval: int) -> dt.date:
     if app.expected_date and app.expected_date >= on:
         return app.expected_date
     # No estimate from the officer: the next notice's day, when the applicant hears again at the latest.
     return sla.next_working_day_on_or_after(on + dt.timedelta(days=interval))
 
 
-def _late_notice_text(app: Application, expected: dt.date) -> tuple[str, str, str]:
+def _late_notice_text(app: Case, expected: dt.date) -> tuple[str, str, str]:
     reason_th = app.delay_reason or "อยู่ระหว่างการพิจารณาของเจ้าหน้าที่"
     reason_en = app.delay_reason or "the case is still under consideration"
     subject = f"แจ้งความล่าช้าในการพิจารณาคำขอ / Your application is late: {app.tracking_number}"
@@ -877,7 +873,8 @@ def escalate_overdue_cases(*, on: dt.date | None = None) -> dict[str, int]:
     on = on or sla.today()
     soon_limit = sla.due_soon_limit(on)
     agency_ids = (
-        Application.objects.filter(sla.running_q(), due_date__lte=soon_limit)
+        the_case_model()
+        .objects.filter(sla.running_q(), due_date__lte=soon_limit)
         .values_list("agency_id", flat=True)
         .distinct()
     )
@@ -888,14 +885,14 @@ def escalate_overdue_cases(*, on: dt.date | None = None) -> dict[str, int]:
         except IntegrityError:  # another run escalated the same cases today
             continue
     notices = 0
-    late = Application.objects.filter(sla.overdue_q(on)).values_list("pk", flat=True)
+    late = the_case_model().objects.filter(sla.overdue_q(on)).values_list("pk", flat=True)
     for app_id in list(late):
         if _send_late_notice(app_id, on) is not None:
             notices += 1
     return {"escalated": escalated, "late_notices": notices}
 
 
-def escalation_state(app: Application, on: dt.date | None = None) -> dict[str, Any]:
+def escalation_state(app: Case, on: dt.date | None = None) -> dict[str, Any]:
     return {
         **sla.flags(app, on),
         "escalations": list(app.escalations.all()[:10]),
@@ -903,7 +900,7 @@ def escalation_state(app: Application, on: dt.date | None = None) -> dict[str, A
     }
 
 
-def staff_casework(*, user: Any, app: Application) -> dict[str, Any]:
+def staff_casework(*, user: Any, app: Case) -> dict[str, Any]:
     """Everything internal about a case for its agency's staff (notes, checklist, escalation). Callers have loaded
     the case through projection.case_view_for; this refuses anyone but the agency's staff."""
     if not staff_roles(user=user, agency_id=app.agency_id):
@@ -1043,7 +1040,7 @@ def _outbox(
     return delivery.email_message_id if channel == "email" else delivery.idempotency_key
 
 
-def _tell_applicant(app: Application, subject: str, body: str, sms_text: str, *, key: str) -> tuple[str, str] | None:
+def _tell_applicant(app: Case, subject: str, body: str, sms_text: str, *, key: str) -> tuple[str, str] | None:
     """E-mail the address on the form or the account's; without one, an SMS to the proven mobile number. Goes
     through the outbox in the caller's transaction (sent after commit, retried). None, audited, when the address
     is refused: the change that asked for the message still stands."""
@@ -1067,12 +1064,12 @@ def _tell_applicant(app: Application, subject: str, body: str, sms_text: str, *,
     return channel, message_id
 
 
-def information_request_expired_notify(*, request: InformationRequest, app: Application) -> None:
+def information_request_expired_notify(*, request: InformationRequest, app: Case) -> None:
     """Tell the applicant their case ended because the request was not answered in time (with the change)."""
     rejected = app.status == Status.REJECTED
     outcome_th = "ไม่ได้รับอนุมัติ" if rejected else "ถูกส่งคืน (ถือว่าถอนคำขอ)"
     outcome_en = "rejected" if rejected else "returned to you (closed as withdrawn)"
-    subject = f"คำขอ{outcome_th} / Application {outcome_en}: {app.tracking_number}"
+    subject = f"คำขอ{outcome_th} / Case {outcome_en}: {app.tracking_number}"
     body = (
         f"เรียน {app.applicant.full_name}\n\nคำขอ {app.tracking_number} ({app.service.name_th}) {outcome_th} "
         f"เนื่องจากไม่ได้รับข้อมูลที่ขอภายในวันที่ {thai_date(request.deadline)}\n\n"
@@ -1090,7 +1087,7 @@ def information_request_expired_notify(*, request: InformationRequest, app: Appl
         _audit(None, app, "information_request_expired_notified", {"channel": sent[0], "message_id": sent[1]})
 
 
-def information_request_notify(*, request: InformationRequest, app: Application) -> None:
+def information_request_notify(*, request: InformationRequest, app: Case) -> None:
     """Tell the applicant (e-mail, or SMS) what to correct, by when, and what happens otherwise; written to the
     outbox with the request, so a request that rolls back tells nobody."""
     labels = target_labels(app)

@@ -6,12 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from borikan.applications.deadlines import working_days_due
-from borikan.applications.models import PublicHoliday
 from borikan.applications.services import application_transition
+from borikan.applications.tests.factories import make_application
+from borikan.casework.deadlines import working_days_due
+from borikan.casework.models import PublicHoliday
 from borikan.conftest import make_service
-
-from .factories import make_application
 
 D = dt.date
 SONGKRAN = {D(2026, 4, 13), D(2026, 4, 14), D(2026, 4, 15)}

@@ -9,19 +9,12 @@ import pytest
 from django.core.management import call_command
 
 from borikan.agencies.models import StaffRole
-from borikan.applications import sla
-from borikan.applications.models import (
-    Application,
-    ApplicationEvent,
-    CaseworkSettings,
-    Defect,
-    ExpiryOutcome,
-    InformationRequest,
-)
+from borikan.applications.models import Application, ApplicationEvent
+from borikan.applications.tests.factories import make_application
 from borikan.audit.models import AuditEntry
+from borikan.casework import sla
+from borikan.casework.models import CaseworkSettings, Defect, ExpiryOutcome, InformationRequest
 from borikan.conftest import VALID_FORM, make_staff, sign_in
-
-from .factories import make_application
 
 D = dt.date
 TODAY = D(2026, 11, 25)  # Wednesday

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from borikan.applications.casework import expire_information_requests
+from borikan.casework.services import expire_information_requests
 
 
 class Command(BaseCommand):
