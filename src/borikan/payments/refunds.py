@@ -55,7 +55,8 @@ def refundable_satang(payment: Payment) -> int:
 def charge_reference(payment: Payment) -> str:
     """The channel's id of the charge a payment paid (for a payment row written outside the posting path, which has
     no charge, the invoice's gateway charge id it was issued with)."""
-    return payment.charge.reference if payment.charge_id else payment.invoice.gateway_charge_id
+    charge = payment.charge
+    return charge.reference if charge is not None else payment.invoice.gateway_charge_id
 
 
 def _not_found() -> NotFound:

@@ -519,8 +519,9 @@ ACCEPTABLE_HOLDS = (HoldReason.LATE_PAYMENT,)
 
 def held_payment_agency_id(held: HeldPayment) -> int | None:
     """The agency a held payment concerns: its invoice's, or the one named by its ref2 (agency code + digit)."""
-    if held.invoice_id:
-        return held.invoice.agency_id
+    invoice = held.invoice
+    if invoice is not None:
+        return invoice.agency_id
     ref2 = str(held.raw_notification.get("ref2") or "")
     agency = Agency.objects.filter(code__iexact=ref2[:-1]).first() if len(ref2) > 1 else None
     return agency.pk if agency else None
@@ -553,7 +554,9 @@ def held_payment_resolve(*, actor: Any, held_id: Any, accept: bool, note: str) -
                 "hold_already_resolved", "รายการนี้ได้รับการพิจารณาแล้ว", "This held payment was already resolved", status=409
             )
         if accept:
-            invoice = Invoice.objects.select_for_update().filter(pk=held.invoice_id).first()
+            invoice = (
+                Invoice.objects.select_for_update().filter(pk=held.invoice_id).first() if held.invoice_id else None
+            )
             if (
                 held.reason not in ACCEPTABLE_HOLDS
                 or invoice is None
@@ -601,7 +604,7 @@ def held_payment_resolve(*, actor: Any, held_id: Any, accept: bool, note: str) -
                 action="payment.hold_closed",
                 object_type="held_payment",
                 object_id=held.pk,
-                subject_user_id=held.invoice.payer_id if held.invoice_id else None,
+                subject_user_id=held.invoice.payer_id if held.invoice is not None else None,
                 data={"txn_id": held.gateway_txn_id, "reason": held.reason, "note": note},
             )
     return held
