@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from borikan.audit.services import audit_record
 from borikan.core.errors import ValidationFailed
+from borikan.core.messages import render_message
 from borikan.core.thaidate import thai_date
 
 from .models import Application
@@ -23,34 +24,30 @@ def acknowledge(app: Application) -> str:
         "agency_id": app.agency_id,
         "case_ref": app.case_ref,
     }
+    message = render_message(
+        "applications/messages/acknowledgement",
+        {
+            "name": app.applicant.full_name,
+            "tracking": app.tracking_number,
+            "agency_th": app.agency.name_th,
+            "agency_en": app.agency.name_en,
+            "service_th": app.service.name_th,
+            "service_en": app.service.name_en,
+            "due_th": due,
+            "due_iso": app.due_date or "-",
+        },
+    )
     try:
         if not to and app.applicant.mobile:
             # Signed up with a mobile number and gave no e-mail address: the acknowledgement goes by SMS.
-            message = notification_enqueue(
-                channel="sms",
-                to=app.applicant.mobile,
-                body=f"borikan: {app.agency.name_th} ได้รับคำขอ {app.tracking_number} แล้ว กำหนดแล้วเสร็จ {due}",
-                **outbox_fields,
-            )
-            message_id = message.idempotency_key
+            sent = notification_enqueue(channel="sms", to=app.applicant.mobile, body=message.sms, **outbox_fields)
+            message_id = sent.idempotency_key
             channel = "sms"
         else:
-            body = (
-                f"เรียน {app.applicant.full_name}\n\n"
-                f'{app.agency.name_th} ได้รับคำขอ "{app.service.name_th}" ของท่านแล้ว\n'
-                f"เลขที่คำขอ: {app.tracking_number}\nกำหนดพิจารณาแล้วเสร็จภายใน: {due}\n\n"
-                f"Dear {app.applicant.full_name},\n\n"
-                f'{app.agency.name_en} has received your application "{app.service.name_en}".\n'
-                f"Tracking number: {app.tracking_number}\nTo be decided by: {app.due_date or '-'}\n"
+            sent = notification_enqueue(
+                channel="email", to=to, subject=message.subject, body=message.body, **outbox_fields
             )
-            message = notification_enqueue(
-                channel="email",
-                to=to,
-                subject=f"ได้รับคำขอแล้ว / Application received: {app.tracking_number}",
-                body=body,
-                **outbox_fields,
-            )
-            message_id = message.email_message_id
+            message_id = sent.email_message_id
             channel = "email"
     except ValidationFailed as error:
         # An address the outbox refuses must not undo the submission: the case page still shows the receipt.

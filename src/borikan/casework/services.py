@@ -26,6 +26,7 @@ from borikan.catalog.models import Service
 from borikan.core import caseflow
 from borikan.core.caseflow import TransitionContext
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from borikan.core.messages import Message, render_message
 from borikan.core.thaidate import thai_date
 from borikan.identity.enforcement import require_staff
 
@@ -802,28 +803,22 @@ def _expected_date(app: Case, on: dt.date, interval: int) -> dt.date:
     return sla.next_working_day_on_or_after(on + dt.timedelta(days=interval))
 
 
-def _late_notice_text(app: Case, expected: dt.date) -> tuple[str, str, str]:
-    reason_th = app.delay_reason or "อยู่ระหว่างการพิจารณาของเจ้าหน้าที่"
-    reason_en = app.delay_reason or "the case is still under consideration"
-    subject = f"แจ้งความล่าช้าในการพิจารณาคำขอ / Your application is late: {app.tracking_number}"
-    body = (
-        f"เรียน {app.applicant.full_name}\n\n"
-        f'คำขอ "{app.service.name_th}" เลขที่ {app.tracking_number} ยังพิจารณาไม่แล้วเสร็จภายในระยะเวลาที่กำหนด '
-        f"({thai_date(_due(app))}) ตามคู่มือสำหรับประชาชน\n"
-        f"เหตุที่ล่าช้า: {reason_th}\nคาดว่าจะแล้วเสร็จภายใน: {thai_date(expected)}\n"
-        f"หน่วยงานจะแจ้งความคืบหน้าให้ทราบทุก 7 วันจนกว่าจะพิจารณาแล้วเสร็จ "
-        f"(พ.ร.บ.การอำนวยความสะดวกในการพิจารณาอนุญาตของทางราชการ พ.ศ. 2558)\n\n"
-        f"Dear {app.applicant.full_name},\n\n"
-        f'Your application "{app.service.name_en}" ({app.tracking_number}) was not decided within the processing '
-        f"time in the citizen manual (due {_due(app).isoformat()}).\n"
-        f"Reason: {reason_en}\nNow expected by: {expected.isoformat()}\n"
-        f"We will write again every 7 days until it is decided (Licensing Facilitation Act B.E. 2558).\n"
+def _late_notice_message(app: Case, expected: dt.date) -> Message:
+    return render_message(
+        "casework/messages/late_notice",
+        {
+            "name": app.applicant.full_name,
+            "tracking": app.tracking_number,
+            "service_th": app.service.name_th,
+            "service_en": app.service.name_en,
+            "reason_th": app.delay_reason or "อยู่ระหว่างการพิจารณาของเจ้าหน้าที่",
+            "reason_en": app.delay_reason or "the case is still under consideration",
+            "due_th": thai_date(_due(app)),
+            "due_iso": _due(app).isoformat(),
+            "expected_th": thai_date(expected),
+            "expected_iso": expected.isoformat(),
+        },
     )
-    sms = (
-        f"borikan: คำขอ {app.tracking_number} ล่าช้ากว่ากำหนด ({thai_date(_due(app))}) "
-        f"เหตุ: {reason_th[:60]} คาดว่าแล้วเสร็จ {thai_date(expected)}"
-    )
-    return subject, body, sms
 
 
 def _send_late_notice(app_id: Any, on: dt.date) -> LateNotice | None:
@@ -836,8 +831,7 @@ def _send_late_notice(app_id: Any, on: dt.date) -> LateNotice | None:
         if last is not None and (on - last.sent_on).days < interval:
             return None
         expected = _expected_date(app, on, interval)
-        subject, body, sms_text = _late_notice_text(app, expected)
-        sent = _tell_applicant(app, subject, body, sms_text, key=f"late-{app.pk.hex}-{on:%Y%m%d}")
+        sent = _tell_applicant(app, _late_notice_message(app, expected), key=f"late-{app.pk.hex}-{on:%Y%m%d}")
         if sent is None:
             return None
         channel, message_id = sent
@@ -1040,18 +1034,18 @@ def _outbox(
     return delivery.email_message_id if channel == "email" else delivery.idempotency_key
 
 
-def _tell_applicant(app: Case, subject: str, body: str, sms_text: str, *, key: str) -> tuple[str, str] | None:
+def _tell_applicant(app: Case, message: Message, *, key: str) -> tuple[str, str] | None:
     """E-mail the address on the form or the account's; without one, an SMS to the proven mobile number. Goes
     through the outbox in the caller's transaction (sent after commit, retried). None, audited, when the address
     is refused: the change that asked for the message still stands."""
     to = app.form_data.get("email") or app.applicant.email
-    channel, to, subject = ("email", to, subject) if to else ("sms", app.applicant.mobile or "", "")
+    channel, to, subject = ("email", to, message.subject) if to else ("sms", app.applicant.mobile or "", "")
     try:
         message_id = _outbox(
             channel,
             to,
             subject,
-            body if channel == "email" else sms_text,
+            message.body if channel == "email" else message.sms,
             reference=app.tracking_number or "",
             key=key,
             user_id=app.applicant_id,
@@ -1067,22 +1061,20 @@ def _tell_applicant(app: Case, subject: str, body: str, sms_text: str, *, key: s
 def information_request_expired_notify(*, request: InformationRequest, app: Case) -> None:
     """Tell the applicant their case ended because the request was not answered in time (with the change)."""
     rejected = app.status == Status.REJECTED
-    outcome_th = "ไม่ได้รับอนุมัติ" if rejected else "ถูกส่งคืน (ถือว่าถอนคำขอ)"
-    outcome_en = "rejected" if rejected else "returned to you (closed as withdrawn)"
-    subject = f"คำขอ{outcome_th} / Case {outcome_en}: {app.tracking_number}"
-    body = (
-        f"เรียน {app.applicant.full_name}\n\nคำขอ {app.tracking_number} ({app.service.name_th}) {outcome_th} "
-        f"เนื่องจากไม่ได้รับข้อมูลที่ขอภายในวันที่ {thai_date(request.deadline)}\n\n"
-        f"Dear {app.applicant.full_name},\n\nApplication {app.tracking_number} ({app.service.name_en}) was "
-        f"{outcome_en}: the information requested was not received by {request.deadline.isoformat()}.\n"
+    message = render_message(
+        "casework/messages/information_request_lapsed",
+        {
+            "name": app.applicant.full_name,
+            "tracking": app.tracking_number,
+            "service_th": app.service.name_th,
+            "service_en": app.service.name_en,
+            "outcome_th": "ไม่ได้รับอนุมัติ" if rejected else "ถูกส่งคืน (ถือว่าถอนคำขอ)",
+            "outcome_en": "rejected" if rejected else "returned to you (closed as withdrawn)",
+            "deadline_th": thai_date(request.deadline),
+            "deadline_iso": request.deadline.isoformat(),
+        },
     )
-    sent = _tell_applicant(
-        app,
-        subject,
-        body,
-        f"borikan: คำขอ {app.tracking_number} {outcome_th} เพราะไม่ได้แก้ไขภายในกำหนด",
-        key=f"inforeq-lapsed-{request.pk}",
-    )
+    sent = _tell_applicant(app, message, key=f"inforeq-lapsed-{request.pk}")
     if sent is not None:
         _audit(None, app, "information_request_expired_notified", {"channel": sent[0], "message_id": sent[1]})
 
@@ -1099,26 +1091,23 @@ def information_request_notify(*, request: InformationRequest, app: Case) -> Non
         lines_en.append(f"- {d['label_en']}: {d['reason_en']}{note}")
     if not lines_th:
         lines_th, lines_en = [f"- {request.message}"], [f"- {request.message}"]
-    otherwise_th = "คำขอจะไม่ได้รับอนุมัติ" if outcome == ExpiryOutcome.REJECT else "คำขอจะถูกส่งคืน (ถือว่าถอนคำขอ)"
-    otherwise_en = "the application will be rejected" if outcome == ExpiryOutcome.REJECT else "it will be returned"
-    subject = f"ขอข้อมูลเพิ่มเติม / More information needed: {app.tracking_number}"
-    body = (
-        f"เรียน {app.applicant.full_name}\n\n{app.agency.name_th} ขอให้ท่านแก้ไขคำขอ {app.tracking_number} ดังนี้\n"
-        + "\n".join(lines_th)
-        + f"\nภายในวันที่ {thai_date(request.deadline)} มิฉะนั้น{otherwise_th}\n"
-        f"ระหว่างรอการแก้ไข ระยะเวลาพิจารณาจะหยุดนับ\n\n"
-        f"Dear {app.applicant.full_name},\n\n{app.agency.name_en} asks you to correct application "
-        f"{app.tracking_number}:\n" + "\n".join(lines_en) + f"\nby {request.deadline.isoformat()}; otherwise "
-        f"{otherwise_en}. The processing time stops while we wait for you.\n"
+    rejects = outcome == ExpiryOutcome.REJECT
+    message = render_message(
+        "casework/messages/information_request",
+        {
+            "name": app.applicant.full_name,
+            "tracking": app.tracking_number,
+            "agency_th": app.agency.name_th,
+            "agency_en": app.agency.name_en,
+            "lines_th": lines_th,
+            "lines_en": lines_en,
+            "deadline_th": thai_date(request.deadline),
+            "deadline_iso": request.deadline.isoformat(),
+            "otherwise_th": "คำขอจะไม่ได้รับอนุมัติ" if rejects else "คำขอจะถูกส่งคืน (ถือว่าถอนคำขอ)",
+            "otherwise_en": "the application will be rejected" if rejects else "it will be returned",
+        },
     )
-    sent = _tell_applicant(
-        app,
-        subject,
-        body,
-        f"borikan: คำขอ {app.tracking_number} ต้องแก้ไข {len(lines_th)} รายการ "
-        f"ภายใน {thai_date(request.deadline)} ดูรายละเอียดในระบบ",
-        key=f"inforeq-{request.pk}",
-    )
+    sent = _tell_applicant(app, message, key=f"inforeq-{request.pk}")
     if sent is not None:
         _audit(None, app, "information_request_notified", {"request_id": request.pk, "channel": sent[0],
                                                             "message_id": sent[1]})  # fmt: skip
