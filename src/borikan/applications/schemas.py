@@ -133,23 +133,11 @@ class PersonOut(Schema):
 
 
 class QueueItemOut(ApplicationSummaryOut):
+    """A row of the officer queue; `overdue` and `due_soon` are annotated by the queue's query."""
+
     assigned_to: PersonOut | None
     overdue: bool
     due_soon: bool
-
-    @staticmethod
-    def _flags(obj) -> dict[str, bool]:
-        from borikan.casework.sla import flags
-
-        return obj.__dict__.get("sla_flags") or flags(obj)  # the queue handler computes them once per page
-
-    @staticmethod
-    def resolve_overdue(obj) -> bool:
-        return QueueItemOut._flags(obj)["overdue"]
-
-    @staticmethod
-    def resolve_due_soon(obj) -> bool:
-        return QueueItemOut._flags(obj)["due_soon"]
 
 
 class AssignIn(Schema):
