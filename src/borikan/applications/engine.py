@@ -66,8 +66,9 @@ APPLICANT_STEPS = {Action.SUBMIT: Step.SUBMIT, Action.RESUBMIT: Step.ANSWER_REQU
 
 
 def charges_fee(service: Service) -> bool:
-    """A fee paid online: a flat `fee_satang`, or a fee schedule in payments."""
-    if service.mode_payment != StepMode.ONLINE:
+    """A fee taken on the platform — online (Thai QR) or at the counter, recorded by an officer: a flat
+    `fee_satang`, or a fee schedule in payments."""
+    if service.mode_payment not in (StepMode.ONLINE, StepMode.COUNTER):
         return False
     return bool(service.fee_satang) or hasattr(service, "fee_schedule")
 

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from borikan.approvals import services as approvals
 from borikan.audit.services import audit_record
-from borikan.catalog.models import PaymentTiming
+from borikan.catalog.models import PaymentTiming, StepMode
 from borikan.core import caseflow
 from borikan.core.caseflow import EffectJob, TransitionContext
 
@@ -135,6 +135,8 @@ def create_invoice(job: EffectJob) -> None:
         form_data=app.form_data,
         idempotency_key=job.key,
         before_write=still_awaiting_payment,
+        # A service whose payment step is done in person is invoiced for the counter: no QR, no bank call.
+        channel="counter" if app.service.mode_payment == StepMode.COUNTER else "thai_qr",
     )
 
 

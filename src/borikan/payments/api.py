@@ -64,7 +64,9 @@ def _invoice_out(invoice: Invoice) -> dict:
         "lines": list(invoice.lines.all()),
         "receipt_number": getattr(selectors.receipt_for_invoice(invoice=invoice), "number", None),
         "qr_svg_data_uri": (
-            promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
+            promptpay.qr_svg_data_uri(invoice.qr_payload)
+            if invoice.status == InvoiceStatus.OPEN and invoice.qr_payload
+            else None
         ),
     }
 

@@ -319,6 +319,7 @@ def invoice_issue_for_case(
     due_date: dt.date | None = None,
     idempotency_key: str | None = None,
     before_write: Callable[[], None] | None = None,
+    channel: str = "thai_qr",
 ) -> FeeDecision:
     """Compute the case's fee from the service's schedule and claimed exemptions, and invoice it.
 
@@ -350,5 +351,6 @@ def invoice_issue_for_case(
         lines=assessment.lines,
         idempotency_key=idempotency_key,
         before_write=before_write,
+        channel=channel,
     )
     return FeeDecision(assessment, invoice)

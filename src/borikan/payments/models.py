@@ -153,10 +153,10 @@ class Invoice(TimeStampedModel):
     ref2 = models.CharField(max_length=20)  # agency code + check digit (see services.ref2_for)
     due_date = models.DateField()
     status = models.CharField(max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
-    qr_payload = models.CharField(max_length=512)
+    qr_payload = models.CharField(max_length=512, blank=True)  # empty: paid at the counter, no QR
     # The gateway's id of the invoice's Thai QR charge, as written when the invoice was issued. Payments reads the
     # invoice's `Charge` rows instead (ADR 0018); the column stays for readers outside this app until they move.
-    gateway_charge_id = models.CharField(max_length=64, unique=True)
+    gateway_charge_id = models.CharField(max_length=64, unique=True, null=True, blank=True)  # None: counter only
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

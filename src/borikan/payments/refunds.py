@@ -56,7 +56,7 @@ def charge_reference(payment: Payment) -> str:
     """The channel's id of the charge a payment paid (for a payment row written outside the posting path, which has
     no charge, the invoice's gateway charge id it was issued with)."""
     charge = payment.charge
-    return charge.reference if charge is not None else payment.invoice.gateway_charge_id
+    return charge.reference if charge is not None else (payment.invoice.gateway_charge_id or "")
 
 
 def _not_found() -> NotFound:

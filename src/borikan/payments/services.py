@@ -155,6 +155,7 @@ def invoice_create(
     lines: list[FeeLine] | None = None,
     idempotency_key: str | None = None,
     before_write: Callable[[], None] | None = None,
+    channel: str = PaymentChannel.THAI_QR,
 ) -> Invoice:
     """Issue an invoice with a dynamic bill-payment QR and open its Thai QR charge at the gateway.
 
@@ -205,13 +206,22 @@ def invoice_create(
             field="lines",
         )
     ref2 = ref2_for(agency_code=agency.code, ref1=ref1)
-    qr_payload = promptpay.bill_payment_payload(
-        biller_id=app_settings.biller_id(), ref1=ref1, ref2=ref2, amount_satang=amount_satang
+    by_qr = channel == PaymentChannel.THAI_QR
+    if channel not in (PaymentChannel.THAI_QR, PaymentChannel.COUNTER):
+        raise ValidationFailed("unknown_channel", "ไม่รู้จักช่องทางชำระเงินนี้", f"Unknown channel {channel!r}")
+    # Paid at the counter (a service whose payment step is done in person): no QR and no charge at the bank; the
+    # officer records the payment against the invoice (counter_payment_record).
+    qr_payload = (
+        promptpay.bill_payment_payload(
+            biller_id=app_settings.biller_id(), ref1=ref1, ref2=ref2, amount_satang=amount_satang
+        )
+        if by_qr
+        else ""
     )
     if Invoice.objects.filter(ref1=ref1, ref2=ref2, status=InvoiceStatus.OPEN).exists():
         raise _already_open()
     try:
-        opened = CHANNELS[PaymentChannel.THAI_QR].open_charge(
+        opened = CHANNELS[PaymentChannel(channel)].open_charge(
             ChargeOpening(
                 idempotency_key=idempotency_key or uuid.uuid4().hex, amount_satang=amount_satang, ref1=ref1, ref2=ref2
             )
@@ -228,7 +238,7 @@ def invoice_create(
         with transaction.atomic():
             if before_write is not None:
                 before_write()
-            made = Charge.objects.filter(channel=PaymentChannel.THAI_QR, reference=opened.reference).first()
+            made = Charge.objects.filter(channel=channel, reference=opened.reference).first()
             if made is not None:  # a retry of the same key: the invoice was written the first time
                 return made.invoice
             invoice = Invoice.objects.create(
@@ -243,11 +253,12 @@ def invoice_create(
                 ref2=ref2,
                 due_date=due_date or timezone.localdate() + dt.timedelta(days=app_settings.DEFAULT_DUE_DAYS),
                 qr_payload=qr_payload,
-                gateway_charge_id=opened.reference,
+                gateway_charge_id=opened.reference if by_qr else None,
             )
-            Charge.objects.create(
-                invoice=invoice, channel=PaymentChannel.THAI_QR, reference=opened.reference, amount_satang=amount_satang
-            )
+            if by_qr:  # a counter charge is opened when the officer takes the money (counter_payment_record)
+                Charge.objects.create(
+                    invoice=invoice, channel=channel, reference=opened.reference, amount_satang=amount_satang
+                )
             InvoiceLine.objects.bulk_create(
                 InvoiceLine(
                     invoice=invoice,

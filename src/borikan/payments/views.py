@@ -83,7 +83,9 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
                 else None
             ),
             "qr_data_uri": (
-                promptpay.qr_svg_data_uri(invoice.qr_payload) if invoice.status == InvoiceStatus.OPEN else None
+                promptpay.qr_svg_data_uri(invoice.qr_payload)
+                if invoice.status == InvoiceStatus.OPEN and invoice.qr_payload
+                else None
             ),
         },
     )
