@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -190,3 +191,20 @@ class CaseEffect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.key} ({self.status})"
+
+
+class CaseView(Application):
+    """What one actor may see of one case for one purpose: the case (a proxy of `Application`, so it can be used
+    wherever the case is, in queries too) with `form_data` narrowed to the fields shown. It cannot be saved."""
+
+    purpose: str
+    hidden_fields: frozenset[str]
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a case view is read-only; change a case through its services")
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("a case view is read-only; change a case through its services")

@@ -22,7 +22,7 @@ from borikan.core import caseflow
 from borikan.core.errors import NotFound
 from borikan.identity.enforcement import require_staff
 
-from .models import Application
+from .models import CaseView
 
 PURPOSE_SHAPE = re.compile(r"[a-z_]{1,40}")
 
@@ -42,23 +42,6 @@ class Purpose(StrEnum):
     ATTACHMENT = "attachment"  # opening a supporting file
     WITHDRAW = "withdraw"  # the applicant's withdrawal page
     APPEAL = "appeal"  # the applicant's appeal page
-
-
-class CaseView(Application):
-    """What one actor may see of one case for one purpose: the case (a proxy of `Application`, so it can be used
-    wherever the case is, in queries too) with `form_data` narrowed to the fields shown. It cannot be saved."""
-
-    purpose: str
-    hidden_fields: frozenset[str]
-
-    class Meta:
-        proxy = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("a case view is read-only; change a case through its services")
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("a case view is read-only; change a case through its services")
 
 
 def _visible_case(actor: Any, application_id: Any) -> CaseView:
