@@ -768,24 +768,40 @@ def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
                 )
             )
         CaseEscalation.objects.bulk_create(rows)  # the unique (case, day) makes a second run that day a no-op
-        lines = [
-            f"- {app.tracking_number} {app.service.name_th} กำหนด {thai_date(_due(app))} "
-            f"({'เกินกำหนด / overdue' if row.kind == EscalationKind.OVERDUE else 'ใกล้ครบกำหนด / due soon'}) "
-            f"ผู้รับผิดชอบ / officer: {app.assigned_to.full_name if app.assigned_to else '-'}"
-            for app, row in zip(cases, rows, strict=True)
-        ]
         overdue = sum(1 for row in rows if row.kind == EscalationKind.OVERDUE)
-        subject = (
-            f"คำขอเกินกำหนด {overdue} ใกล้ครบกำหนด {len(rows) - overdue} / cases overdue and due soon: {agency.code}"
-        )
-        body = (
-            f"{agency.name_th}: คำขอที่เกินหรือใกล้ครบกำหนดระยะเวลาพิจารณา ณ วันที่ {thai_date(on)}\n"
-            f"{agency.name_en}: cases past or near their processing time on {on.isoformat()}\n\n" + "\n".join(lines)
+        message = render_message(
+            "casework/messages/escalation",
+            {
+                "agency_code": agency.code,
+                "agency_th": agency.name_th,
+                "agency_en": agency.name_en,
+                "on_th": thai_date(on),
+                "on_iso": on.isoformat(),
+                "overdue": overdue,
+                "due_soon": len(rows) - overdue,
+                "cases": [
+                    {
+                        "tracking": app.tracking_number,
+                        "service_th": app.service.name_th,
+                        "due_th": thai_date(_due(app)),
+                        "overdue": row.kind == EscalationKind.OVERDUE,
+                        "officer": app.assigned_to.full_name if app.assigned_to else "-",
+                    }
+                    for app, row in zip(cases, rows, strict=True)
+                ],
+            },
         )
         # Written to the delivery outbox with the escalation rows: sent once they commit, retried if mail fails.
         for to, user_id in recipients:
-            _outbox("email", to, subject, body, reference=f"escalation-{agency.code}-{on}", user_id=user_id,
-                    agency_id=agency.pk)  # fmt: skip
+            _outbox(
+                "email",
+                to,
+                message.subject,
+                message.body,
+                reference=f"escalation-{agency.code}-{on}",
+                user_id=user_id,
+                agency_id=agency.pk,
+            )
         for app, row in zip(cases, rows, strict=True):
             _audit(
                 None,
