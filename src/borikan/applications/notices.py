@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from borikan.audit.services import audit_record
+from borikan.core import caseflow
 from borikan.core.errors import ValidationFailed
 from borikan.core.messages import render_message
 from borikan.core.thaidate import thai_date
@@ -15,7 +16,8 @@ def acknowledge(app: Application) -> str:
     # never if it rolls back, and retried (then dead-lettered for the agency) if the mail server fails.
     from borikan.delivery.services import notification_enqueue
 
-    to = app.form_data.get("email") or app.applicant.email
+    # Notices read the case through the same field policies as pages and the API (purpose "notice").
+    to = caseflow.visible_form_data(None, app, "notice").get("email") or app.applicant.email
     due = thai_date(app.due_date) if app.due_date else "-"
     outbox_fields = {
         "reference": app.tracking_number or "",

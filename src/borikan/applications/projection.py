@@ -71,7 +71,7 @@ def case_view_for(*, actor: Any, application_id: Any, purpose: str = Purpose.VIE
     view = _visible_case(actor, application_id)
     view.purpose = purpose
     view.hidden_fields = caseflow.hidden_fields(actor, view, purpose)
-    view.form_data = {name: value for name, value in view.form_data.items() if name not in view.hidden_fields}
+    view.form_data = caseflow.visible_form_data(actor, view, purpose)
     app = view
     if audit_read:
         audit_record(

@@ -1054,7 +1054,8 @@ def _tell_applicant(app: Case, message: Message, *, key: str) -> tuple[str, str]
     """E-mail the address on the form or the account's; without one, an SMS to the proven mobile number. Goes
     through the outbox in the caller's transaction (sent after commit, retried). None, audited, when the address
     is refused: the change that asked for the message still stands."""
-    to = app.form_data.get("email") or app.applicant.email
+    # Through the field policies, as every read of the case (purpose "notice").
+    to = caseflow.visible_form_data(None, app, "notice").get("email") or app.applicant.email
     channel, to, subject = ("email", to, message.subject) if to else ("sms", app.applicant.mobile or "", "")
     try:
         message_id = _outbox(

@@ -250,6 +250,12 @@ def hidden_fields(actor: Any, case: Any, purpose: str) -> frozenset[str]:
     return frozenset(hidden)
 
 
+def visible_form_data(actor: Any, case: Any, purpose: str) -> dict[str, Any]:
+    """The case's form data less the fields the policies hide from `actor` (None: the platform) for `purpose`."""
+    hidden = hidden_fields(actor, case, purpose)
+    return {name: value for name, value in case.form_data.items() if name not in hidden}
+
+
 def field_policies() -> list[FieldPolicy]:
     return list(_field_policies)
 

@@ -74,3 +74,24 @@ def test_without_a_policy_the_officer_page_shows_the_field(service, citizen, off
     app = make_application(service=service, applicant=citizen, status="in_review")
     page = sign_in(client, officer).get(f"/office/cases/{app.pk}/")
     assert app.form_data["citizen_id"] in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_notices_read_the_case_through_the_same_policies(service, citizen, django_capture_on_commit_callbacks):
+    """A policy hiding the form's e-mail from notices sends the acknowledgement to the account's address instead."""
+    from borikan.applications import services as s
+    from borikan.delivery.models import Delivery
+
+    def policy(actor, case, purpose):
+        return {"email"} if purpose == "notice" else set()
+
+    caseflow.on_view(policy)
+    try:
+        app = make_application(service=service, applicant=citizen)
+        app.form_data = app.form_data | {"email": "someone-else@example.com"}
+        app.save(update_fields=["form_data"])
+        with django_capture_on_commit_callbacks(execute=False):
+            s.application_submit(actor=citizen, application_id=app.pk)
+    finally:
+        caseflow._field_policies.remove(policy)
+    assert Delivery.objects.get(idempotency_key=f"ack-{app.pk}").recipient == citizen.email
