@@ -69,6 +69,16 @@ def _form_complete(ctx: TransitionContext) -> None:
         )
 
 
+def _identity_agrees(ctx: TransitionContext) -> None:
+    """The applicant's citizen ID, name and birth date in the form are the proven person's (identity binding):
+    no one applies as someone else, whatever the form's version."""
+    from borikan.eforms.services import version_for_case
+    from borikan.identity.proven import require_identity_agrees
+
+    app = ctx.case
+    require_identity_agrees(version_for_case(app.case_ref, app.service).definition, app.form_data, app.applicant)
+
+
 def _pin_at_submission(ctx: TransitionContext) -> None:
     pin_versions(ctx.case)
 
@@ -115,7 +125,7 @@ def create_invoice(job: EffectJob) -> None:
     from borikan.payments.fee_services import invoice_issue_for_case
     from borikan.payments.selectors import invoice_for_case
 
-    app = Application.objects.select_related("service", "agency", "applicant").get(pk=job.case_ref)
+    app = Application.objects.select_related("service", "agency", "applicant", "on_behalf_of").get(pk=job.case_ref)
     if app.status != Status.AWAITING_PAYMENT:
         raise EffectObsolete(app.status)
     existing = invoice_for_case(case_ref=app.case_ref)
@@ -150,10 +160,21 @@ def _issuable(ctx: TransitionContext) -> bool:
     return app.service.payment_timing == PaymentTiming.AFTER_APPROVAL  # paid: the fee after approval
 
 
+def holder_name(app: Application) -> str:
+    """Whom the document names: the company its verified representative applied for, else the proven person
+    (never a name typed in the form)."""
+    from borikan.identity.proven import holder_name as person_name
+
+    company = app.on_behalf_of
+    if company is not None:
+        return f"{company.name_th} ({company.registration_number})"
+    return person_name(app.applicant)
+
+
 def holder_fields(app: Application) -> dict[str, str]:
     service = app.service
     return {
-        "ผู้ได้รับอนุญาต / Holder": app.form_data.get("full_name") or app.applicant.full_name,
+        "ผู้ได้รับอนุญาต / Holder": holder_name(app),
         "เลขที่คำขอ / Application": app.tracking_number or "",
         "บริการ / Service": service.name_th,
     }
@@ -165,7 +186,7 @@ def issue_document(job: EffectJob) -> None:
     from borikan.documents.services import document_issue
     from borikan.eforms.services import version_for_case
 
-    app = Application.objects.select_related("service", "agency", "applicant").get(pk=job.case_ref)
+    app = Application.objects.select_related("service", "agency", "applicant", "on_behalf_of").get(pk=job.case_ref)
     if app.status not in (Status.APPROVED, Status.PAID) or not engine.guard(app, Action.ISSUE, "").ok:
         raise EffectObsolete(app.status)
     service = app.service
@@ -174,6 +195,7 @@ def issue_document(job: EffectJob) -> None:
         case_ref=app.case_ref,
         agency=app.agency,
         holder=app.applicant,
+        holder_name=holder_name(app),
         title_th=service.document_title_th or service.name_th,
         title_en=service.name_en,
         fields=holder_fields(app),
@@ -190,6 +212,7 @@ def issue_document(job: EffectJob) -> None:
 
 def register() -> None:
     caseflow.on_check(_form_complete, actions=[Action.SUBMIT, Action.RESUBMIT], for_buttons=False)
+    caseflow.on_check(_identity_agrees, actions=[Action.SUBMIT, Action.RESUBMIT], for_buttons=False)
     caseflow.on_record(_pin_at_submission, actions=[Action.SUBMIT])
     caseflow.on_record(_acknowledge_submission, actions=[Action.SUBMIT])
     caseflow.on_change(_waive_nothing_to_pay, targets=[Status.SUBMITTED, Status.APPROVED])

@@ -20,6 +20,7 @@ from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound
 from borikan.eforms.formrender import form_fields, parse_post
 from borikan.eforms.services import schema_for_case
+from borikan.identity.proven import identity_mismatches, proven_identity
 
 from . import selectors, services
 from .models import Attachment
@@ -270,6 +271,11 @@ def case(request: HttpRequest, application_id: str) -> HttpResponse:
         "fields": form_fields(schema_for_case(app.case_ref, app.service), app.form_data, {}),
         "actions": services.application_available_actions(actor=request.user, app=app),
         "work": work,
+        # What the proofing settled, beside what the applicant typed (identity binding).
+        "proven": proven_identity(app.applicant),
+        "identity_mismatches": identity_mismatches(
+            schema_for_case(app.case_ref, app.service), app.form_data, app.applicant
+        ),
         "changed": {d["name"]: d for d in work["defects"] if d["changed"]},
         "reasons": [{"code": c.value, "th": th, "en": en} for c, (th, en) in casework.DEFECT_REASON_LABELS.items()],
         "attachment_names": sorted(casework.attachment_names(app)),

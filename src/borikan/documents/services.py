@@ -155,6 +155,7 @@ def document_issue(
     case_ref: str,
     agency: Agency,
     holder,
+    holder_name: str = "",
     title_th: str,
     title_en: str,
     fields: dict[str, str],
@@ -196,7 +197,7 @@ def document_issue(
         max_length=255,
     )
     holder_name = _clean_text(
-        holder.full_name,
+        holder_name or holder.full_name,
         field="holder",
         code="holder_name_required",
         label_th="ชื่อผู้ถือเอกสาร",

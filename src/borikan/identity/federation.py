@@ -30,7 +30,7 @@ import secrets
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -613,6 +613,14 @@ def _claim_text(value: Any, limit: int) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
+def _claim_date(value: Any) -> date | None:
+    """OIDC `birthdate` (YYYY-MM-DD); anything else is not a date the provider proved."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
 def _citizen_id_hash(pid: str) -> str | None:
     if not pid:
         return None
@@ -676,7 +684,13 @@ def _record_proofing(user: User, provider: Provider, levels: Levels, claims: dic
             },
             verified_at=now,
             expires_at=expires_at,
+            name_th=_claim_text(claims.get("name"), 200),
+            name_en=_claim_text(claims.get("name_en") or claims.get("name#en"), 200),
+            birth_date=_claim_date(claims.get("birthdate")),
         )
+        if record.name_th and user.full_name != record.name_th:
+            user.full_name = record.name_th  # the account shows the name the provider proved
+            user.save(update_fields=["full_name"])
     audit_record(
         actor=user,
         action="identity.proofing_federated",

@@ -132,6 +132,11 @@ class ProofingRecord(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=60, blank=True)
+    # Who the evidence says the person is: the name on the card the registry confirmed, or the name and birth
+    # date the identity provider asserted. Blank where the evidence named no one (records before 2569-12).
+    name_th = models.CharField(max_length=200, blank=True)
+    name_en = models.CharField(max_length=200, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "-ial"], name="proofing_user_ial")]

@@ -325,7 +325,13 @@ def proofing_counter_record(
                 agency=agency,
                 verified_at=verified_at,
                 expires_at=record_expiry(card_expires_on=answer.card_expires_on, verified_at=verified_at),
+                name_th=f"{card.first_name_th} {card.last_name_th}",
+                birth_date=card.birth_date,
             )
+            # The account shows the name the registry confirmed from now on, not the one typed at sign-up.
+            if locked.full_name != record.name_th:
+                locked.full_name = record.name_th
+                locked.save(update_fields=["full_name"])
             audit_record(
                 actor=actor,
                 action="identity.proofed",
@@ -340,11 +346,13 @@ def proofing_counter_record(
                     "chip_read": bool(chip_read),
                     "registry_check_id": answer.check_id,
                     "expires_at": record.expires_at.isoformat(),
+                    "name_from_card": True,
                 },
             )
     except ValidationFailed as error:
         _refuse(actor=actor, user=user, agency=agency, error=error)
     user.citizen_id_hash, user.citizen_id_encrypted = locked.citizen_id_hash, locked.citizen_id_encrypted
+    user.full_name = locked.full_name
     return record
 
 

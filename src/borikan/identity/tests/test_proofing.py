@@ -168,6 +168,17 @@ def test_sign_up_then_counter_proofing_raises_the_ial(registry, agency, strong_o
 
 
 @pytest.mark.django_db
+def test_counter_proofing_records_the_cards_name_and_the_account_shows_it(registry, agency, strong_officer):
+    """A self-chosen account name is what documents printed before; from the proofing on, it is the card's."""
+    person = user_sign_up(email="chosen@example.com", password="long enough passphrase 2569", full_name="นายแอบอ้าง")
+    record = _prove(strong_officer, person, agency, SOMCHAI)
+    assert record.name_th == f"{SOMCHAI['first_name_th']} {SOMCHAI['last_name_th']}"
+    assert str(record.birth_date) == str(SOMCHAI["birth_date"])
+    person.refresh_from_db()
+    assert person.full_name == record.name_th
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("face_compared", "chip_read", "level"),
     [(False, False, "1.3"), (True, False, "2.1"), (False, True, "1.3"), (True, True, "2.3")],
