@@ -67,6 +67,7 @@ class FieldView:
     max_size_mb: float = 0
     max_count: int = 0
     prefilled: bool = False
+    locked: bool = False  # the proven identity's answer (identity.proven): shown, not typed
 
 
 def _english() -> bool:

@@ -119,3 +119,23 @@ def test_the_officer_sees_the_proven_identity_beside_what_was_typed(free, citize
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="proven-identity"' in html and "IAL 2.3" in html and "full_name" in html
+
+
+@pytest.mark.django_db
+def test_the_form_page_fills_in_and_locks_what_the_proofing_settled(free, citizen, client):
+    import re
+
+    from borikan.conftest import sign_in
+
+    _prove(citizen)
+    app = make_application(service=free, applicant=citizen)
+    app.form_data = {**app.form_data, **OTHER}  # typed earlier, before the proofing
+    app.save(update_fields=["form_data"])
+    html = sign_in(client, citizen).get(f"/applications/{app.pk}/edit/").content.decode()
+    name_input = re.search(r'<input id="f-full_name"[^>]*>', html).group(0)
+    id_input = re.search(r'<input id="f-citizen_id"[^>]*>', html).group(0)
+    assert "readonly" in name_input and 'value="สมชาย ใจดี"' in name_input
+    assert "readonly" in id_input and PROVEN_ID in id_input
+    assert 'id="locked-full_name"' in html
+    phone_input = re.search(r'<input id="f-phone"[^>]*>', html).group(0)
+    assert "readonly" not in phone_input

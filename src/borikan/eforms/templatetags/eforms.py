@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from borikan.eforms.formrender import FieldView
+from borikan.identity.proven import prefill_values
 
 from ..definition import split
 from ..fields import entry_value
@@ -21,9 +22,22 @@ register = template.Library()
 def prefill_fields(fields: list[FieldView], app: Any, user: Any) -> list[FieldView]:
     """The fields with the person's profile offered in the empty ones, on the first open of an untouched draft
     (no data saved yet). Marked `prefilled` so the page's autosave stores them."""
-    if app.form_data or app.status != "draft" or app.applicant_id != getattr(user, "pk", None):
+    if app.applicant_id != getattr(user, "pk", None) or app.status not in ("draft", "info_requested"):
         return fields
-    _, ui = split(schema_for_case(app.case_ref, app.service))
+    schema = schema_for_case(app.case_ref, app.service)
+    # What the proofing settled is filled in and locked on every open (the submission is refused otherwise).
+    proven = prefill_values(schema, user)
+    fields = [
+        dataclasses.replace(
+            f, value=entry_value(f.kind, proven[f.name]), prefilled=f.value != proven[f.name], locked=True
+        )
+        if f.name in proven
+        else f
+        for f in fields
+    ]
+    if app.form_data or app.status != "draft":
+        return fields
+    _, ui = split(schema)
     offered = prefill_data(ui, {}, user)
     return [
         dataclasses.replace(f, value=entry_value(f.kind, offered[f.name]), prefilled=True)
