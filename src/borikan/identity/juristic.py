@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from borikan.agencies.selectors import is_staff_member
+from borikan.agencies.selectors import is_staff_member, staff_agency_ids
 from borikan.audit.services import audit_record
-from borikan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from borikan.core.thaiid import is_valid_thai_id
 
 from . import enforcement
@@ -250,8 +250,9 @@ def representation_status(representation: Representation, *, now: dt.datetime | 
 
 
 def representation_revoke(*, actor: Any, representation: Representation, reason: str) -> Representation:
-    """End a representation: the representative themself (stepping down), or agency staff at AAL 2 (a change
-    reported at any counter: revoking only ever takes power away)."""
+    """End a representation: the representative themself (stepping down), or staff at AAL 2 of the agency that
+    verified it (staff of another agency could otherwise end any company's power by guessing ids). Anyone else
+    is told it does not exist."""
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 60:
         raise ValidationFailed(
@@ -267,6 +268,8 @@ def representation_revoke(*, actor: Any, representation: Representation, reason:
                 "Only the representative or agency staff may revoke this",
                 code="not_agency_staff",
             )
+        if representation.agency_id is None or representation.agency_id not in staff_agency_ids(user=actor):
+            raise NotFound("representation", "ข้อมูลผู้แทน")
         enforcement.require_staff(actor)
     with transaction.atomic():
         locked = Representation.objects.select_for_update().get(pk=representation.pk)

@@ -150,7 +150,12 @@ def test_revocation_by_staff_or_by_the_representative(officer, agency, citizen, 
     with pytest.raises(ApplicationError) as stranger:
         juristic.representation_revoke(actor=other_citizen, representation=representation, reason="no")
     assert stranger.value.code == "not_agency_staff"
-    juristic.representation_revoke(actor=foreign_officer, representation=representation, reason="director resigned")
+    # Staff of another agency cannot end it (issue 11: any agency could revoke any company's representation).
+    with pytest.raises(ApplicationError) as foreign:
+        juristic.representation_revoke(actor=foreign_officer, representation=representation, reason="no")
+    assert foreign.value.code == "not_found" and foreign.value.status == 404
+    assert juristic.may_act_for(citizen, COMPANY) is not None
+    juristic.representation_revoke(actor=officer, representation=representation, reason="director resigned")
     assert juristic.may_act_for(citizen, COMPANY) is None
     with pytest.raises(ApplicationError) as again:
         juristic.representation_revoke(actor=officer, representation=representation, reason="again")
@@ -177,7 +182,7 @@ URL = "/api/v1/auth/juristic/representations"
 
 
 @pytest.mark.django_db
-def test_api_record_list_and_revoke(officer, agency, citizen, other_citizen, api_as):
+def test_api_record_list_and_revoke(officer, agency, citizen, other_citizen, foreign_officer, api_as):
     body = {
         "email": citizen.email,
         "registration_number": COMPANY,
@@ -202,6 +207,7 @@ def test_api_record_list_and_revoke(officer, agency, citizen, other_citizen, api
 
     revoke = f"{URL}/{created.json()['id']}/revoke"
     assert api_as(other_citizen).post(revoke, {"reason": "x"}, content_type="application/json").status_code == 404
+    assert api_as(foreign_officer).post(revoke, {"reason": "x"}, content_type="application/json").status_code == 404
     done = api_as(citizen).post(revoke, {"reason": "stepping down"}, content_type="application/json")
     assert done.status_code == 200 and done.json()["status"] == "revoked"
 
