@@ -114,7 +114,9 @@ def roles_of(actor: Any, app: Application) -> frozenset[Role]:
     """The actor's roles on this case (SYSTEM when the platform acts on its own)."""
     if actor is None:
         return frozenset({Role.SYSTEM})
-    roles: set[Role] = {Role.APPLICANT} if actor.pk == app.applicant_id else set()
+    if actor.pk == app.applicant_id:
+        return frozenset({Role.APPLICANT})  # conflict of interest: no staff role on one's own case
+    roles: set[Role] = set()
     held = staff_roles(user=actor, agency_id=app.agency_id)
     if StaffRole.OFFICER in held:
         roles.add(Role.OFFICER)
@@ -125,6 +127,14 @@ def roles_of(actor: Any, app: Application) -> frozenset[Role]:
     ):
         roles.add(Role.APPROVER)  # a director or admin named in the chain, or a delegate standing in
     return frozenset(roles)
+
+
+def conflict_of_interest() -> PermissionDenied:
+    return PermissionDenied(
+        "เจ้าหน้าที่ดำเนินการกับคำขอของตนเองไม่ได้ (มีส่วนได้เสีย)",
+        "Staff cannot act on their own application (conflict of interest)",
+        code="conflict_of_interest",
+    )
 
 
 def representing(actor: Any, registration_number: str) -> Any:
@@ -261,6 +271,8 @@ def transition_locked(
         raise _illegal(source, action)
     acting_roles = roles & ACTION_ROLES[action]
     if not acting_roles:
+        if actor is not None and actor.pk == app.applicant_id and staff_roles(user=actor, agency_id=app.agency_id):
+            raise conflict_of_interest()
         raise PermissionDenied("คุณไม่มีสิทธิ์ดำเนินการนี้", f"You may not {action.label} this application")
     if actor is not None:
         _require_assurance(actor, app, action, acting_roles)

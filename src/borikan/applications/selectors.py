@@ -53,7 +53,8 @@ def application_queue(
     today = today or sla.today()
     if status and status not in Status.values:
         raise _queue_error("status", "ไม่รู้จักสถานะนี้", f"Unknown status {status!r}")
-    cases = Application.objects.filter(agency_id__in=agency_ids).exclude(status=Status.DRAFT)
+    # Never one's own application (conflict of interest): it is no case of theirs to work.
+    cases = Application.objects.filter(agency_id__in=agency_ids).exclude(status=Status.DRAFT).exclude(applicant=user)
     cases = cases.filter(status=status) if status else cases.filter(status__in=[s.value for s in OPEN_STATUSES])
     if service_slug:
         cases = cases.filter(service__slug=service_slug)

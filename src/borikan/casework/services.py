@@ -81,7 +81,8 @@ def _staff_case(actor: Any, application_id: Any, *, roles: set[str] | None = Non
     applicant included — gets 404: casework is internal."""
     app = lock_case(application_id)
     held = staff_roles(user=actor, agency_id=app.agency_id)
-    if not held or app.status == Status.DRAFT:
+    # An officer's own application is not theirs to work (conflict of interest): to them it is not a case.
+    if not held or app.status == Status.DRAFT or actor.pk == app.applicant_id:
         raise NotFound("application", "คำขอ")
     if roles is not None and not (held & roles):
         raise PermissionDenied("คุณไม่มีสิทธิ์ดำเนินการนี้กับคำขอนี้", "Your role does not allow this on the case")
@@ -913,8 +914,8 @@ def escalation_state(app: Case, on: dt.date | None = None) -> dict[str, Any]:
 def staff_casework(*, user: Any, app: Case) -> dict[str, Any]:
     """Everything internal about a case for its agency's staff (notes, checklist, escalation). Callers have loaded
     the case through projection.case_view_for; this refuses anyone but the agency's staff."""
-    if not staff_roles(user=user, agency_id=app.agency_id):
-        raise NotFound("application", "คำขอ")
+    if not staff_roles(user=user, agency_id=app.agency_id) or user.pk == app.applicant_id:
+        raise NotFound("application", "คำขอ")  # the applicant, staff or not, reads their own case as applicant
     last = latest_request(app)
     return {
         "notes": list(app.notes.select_related("author")),
