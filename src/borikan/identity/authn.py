@@ -61,6 +61,10 @@ class Method(StrEnum):
 
 
 SINGLE_FACTOR = {Method.PASSWORD, Method.TOTP, Method.RECOVERY_CODE}
+# A history entry, not a method: from `at` on, the second factors used before it no longer count at levels
+# >= its `aal` (an idle limit passed there). Without it, the request refused for want of AAL 2 would stamp the
+# activity and the next one would be at AAL 2 again with no new factor (issue 11).
+LAPSED = "lapsed"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,15 @@ def _strength(uses: list[MethodUse]) -> Decimal:
 LEVEL_TOP = {1: AAL1, 2: AAL2_2, 3: AAL3}
 
 
+def _lapse_cutoff(uses: list[MethodUse], level: int) -> int:
+    """When the second factors of `level` last lapsed (0: never)."""
+    return max((u.at for u in uses if u.method == LAPSED and u.aal is not None and int(u.aal) <= level), default=0)
+
+
+def _counts_at(use: MethodUse, level: int, cutoff: int) -> bool:
+    return use.method != LAPSED and (level < 2 or use.method == Method.PASSWORD or use.at >= cutoff)
+
+
 def aal_of(uses: list[MethodUse], *, last_activity: int | None, now: int | None = None) -> Decimal:
     """The AAL of a session with these method uses, given when it was last active."""
     now = int(time.time()) if now is None else now
@@ -108,7 +121,8 @@ def aal_of(uses: list[MethodUse], *, last_activity: int | None, now: int | None 
         absolute, idle_limit = REAUTHENTICATION[level]
         if idle_limit is not None and idle > idle_limit:
             continue
-        reached = _strength([use for use in uses if now - use.at <= absolute])
+        cutoff = _lapse_cutoff(uses, level)
+        reached = _strength([use for use in uses if now - use.at <= absolute and _counts_at(use, level, cutoff)])
         if int(reached) >= level:
             return min(reached, LEVEL_TOP[level])
     return AAL0
@@ -158,11 +172,31 @@ def session_aal(request: HttpRequest, *, now: int | None = None) -> Decimal:
     )
 
 
+def with_lapses(methods: list[dict[str, Any]], *, last_activity: int | None, now: int) -> list[dict[str, Any]]:
+    """The method history, with a lapse entry when the idle time before `now` passed a level's idle limit: the
+    activity stamp may then move on, but the second factors it outlived never count again."""
+    if last_activity is None:
+        return methods
+    idle = now - last_activity
+    lapsed = [level for level in (2, 3) if (limit := REAUTHENTICATION[level][1]) is not None and idle > limit]
+    if not lapsed or not any(item.get("method") not in (LAPSED, Method.PASSWORD) for item in methods):
+        return methods
+    # The history stays short: the latest uses, and the latest lapse of each level (a newer one supersedes).
+    kept = [item for item in methods if item.get("method") != LAPSED][-20:]
+    latest: dict[str, dict[str, Any]] = {}
+    for item in methods:
+        if item.get("method") == LAPSED:
+            latest[str(item.get("aal"))] = item
+    latest[str(min(lapsed))] = {"method": LAPSED, "at": now, "aal": str(min(lapsed))}
+    return [*kept, *latest.values()]
+
+
 def session_touch(request: HttpRequest) -> None:
     """Record activity (for the idle limits), at most once a minute to spare session writes."""
     state = _session_state(request)
     now = int(time.time())
     if state["methods"] and (state["last_activity"] is None or now - state["last_activity"] >= ACTIVITY_RESOLUTION):
+        state["methods"] = with_lapses(state["methods"], last_activity=state["last_activity"], now=now)
         state["last_activity"] = now
         request.session[SESSION_KEY] = state
 

@@ -194,10 +194,14 @@ def api_token_find(*, key: str) -> ApiToken | None:
 
 def api_token_touch(token: ApiToken) -> None:
     """Stamp the token's last use (for the idle limits), at most once a minute."""
+    from .authn import with_lapses
+
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= ACTIVITY_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        last = int(token.last_used_at.timestamp()) if token.last_used_at else None
+        methods = with_lapses(list(token.auth_methods or []), last_activity=last, now=int(now.timestamp()))
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, auth_methods=methods)
+        token.last_used_at, token.auth_methods = now, methods
 
 
 def api_token_user(*, key: str) -> User | None:
