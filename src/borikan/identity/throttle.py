@@ -76,15 +76,16 @@ def check_login_allowed(*, email: str, address: str) -> None:
     """Call before checking a password. Counts the attempt against the address."""
     if _hit(ADDRESS_LOGINS, address) > ADDRESS_LOGINS.attempts:
         raise TooManyAttempts(ADDRESS_LOGINS.window_seconds)
-    if _count(PAIR_FAILURES, email, address) >= PAIR_FAILURES.attempts:
+    # Counted before the password is checked, as a failure until it succeeds (record_login_success takes it
+    # back): requests racing each other cannot all read the count from before their own failure.
+    if _hit(PAIR_FAILURES, email, address) > PAIR_FAILURES.attempts:
         raise TooManyAttempts(PAIR_FAILURES.window_seconds)
     if _count(ACCOUNT_FAILURES, email) >= ACCOUNT_FAILURES.attempts:
         raise TooManyAttempts(ACCOUNT_FAILURES.window_seconds)
 
 
 def record_login_failure(*, email: str, address: str) -> None:
-    _hit(PAIR_FAILURES, email, address)
-    _hit(ACCOUNT_FAILURES, email)
+    _hit(ACCOUNT_FAILURES, email)  # the pair's failure was counted by check_login_allowed
 
 
 def record_login_success(*, email: str, address: str) -> None:

@@ -92,3 +92,26 @@ def test_a_lockout_ends_by_itself_when_its_window_has_passed(citizen, monkeypatc
     assert _login(citizen.email, PASSWORD).status_code == 429
     time.sleep(2.2)
     assert _login(citizen.email, PASSWORD).status_code == 200
+
+
+def test_racing_attempts_cannot_all_pass_the_check_before_their_failures_are_counted():
+    """Ten requests in flight at once all reach the check before any of them has failed (issue 11: counts were
+    read before they were incremented, so parallel guesses exceeded the limit)."""
+    passed = 0
+    for _ in range(10):
+        try:
+            throttle.check_login_allowed(email="victim@example.com", address="198.51.100.7")
+            passed += 1
+        except throttle.TooManyAttempts:
+            pass
+    assert passed == throttle.PAIR_FAILURES.attempts
+
+
+def test_a_success_gives_back_the_attempt_it_counted():
+    for _ in range(4):
+        throttle.check_login_allowed(email="owner@example.com", address="198.51.100.8")
+        throttle.record_login_failure(email="owner@example.com", address="198.51.100.8")
+    throttle.check_login_allowed(email="owner@example.com", address="198.51.100.8")
+    throttle.record_login_success(email="owner@example.com", address="198.51.100.8")
+    for _ in range(5):
+        throttle.check_login_allowed(email="owner@example.com", address="198.51.100.8")
