@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from borikan.core import clientaddr
 from borikan.core.errors import ApplicationError
 
 
@@ -48,8 +49,8 @@ class TooManyAttempts(ApplicationError):
 
 
 def client_address(request: HttpRequest | None) -> str:
-    """The caller's address as the server sees it (behind a proxy, configure it to set REMOTE_ADDR)."""
-    return (request.META.get("REMOTE_ADDR") if request is not None else None) or "unknown"
+    """The caller's address, behind BORIKAN_TRUSTED_PROXIES proxies (core.clientaddr)."""
+    return clientaddr.client_address(request)
 
 
 def _key(limit: Limit, *parts: str) -> str:

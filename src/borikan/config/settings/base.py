@@ -218,6 +218,9 @@ LOGGING = {
 }
 
 # --- borikan knobs -------------------------------------------------------------------------------
+# How many proxies in front of the portal append to X-Forwarded-For (0: none, REMOTE_ADDR is the client). Rate
+# limits, audit and sessions take the client's address through core/clientaddr.py.
+BORIKAN_TRUSTED_PROXIES = env.int("BORIKAN_TRUSTED_PROXIES", default=0)
 # The public address printed in QR codes on issued documents.
 BORIKAN_PUBLIC_BASE_URL = env("BORIKAN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # Payment gateway (a local sandbox process by default; a bank's endpoint in production).
