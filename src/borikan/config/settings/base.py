@@ -204,6 +204,9 @@ SECURE_CSP = {
     "script-src": ["'self'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
+    # No <base> may redirect relative URLs, and no plugin content (issue 11).
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
