@@ -45,9 +45,7 @@ def test_their_own_case_is_no_casework_of_theirs(service, officer_applicant, cli
     api = api_client_for(officer_applicant)
     queue = api.get("/api/v1/applications/queue")
     assert queue.status_code == 200 and str(own.pk) not in queue.content.decode()
-    answer = api.post(
-        f"/api/v1/applications/{own.pk}/actions/forward", {"reason": ""}, content_type="application/json"
-    )
+    answer = api.post(f"/api/v1/applications/{own.pk}/actions/forward", {"reason": ""}, content_type="application/json")
     assert answer.status_code == 403 and answer.json()["code"] == "conflict_of_interest", answer.content
     # The staff case page sends them to their own applicant page, without the internal notes.
     page = sign_in(client, officer_applicant).get(f"/office/cases/{own.pk}/")
