@@ -264,18 +264,18 @@ def case(request: HttpRequest, application_id: str) -> HttpResponse:
         work = casework.staff_casework(user=request.user, app=app)
     except NotFound:
         return redirect("applications:detail", application_id=app.pk)  # the applicant: their own page
+    schema = schema_for_case(app.case_ref, app.service)
+    proven = proven_identity(app.applicant)
     context = {
         "app": app,
         "events": app.events.all(),
         "attachments": app.attachments.all(),
-        "fields": form_fields(schema_for_case(app.case_ref, app.service), app.form_data, {}),
+        "fields": form_fields(schema, app.form_data, {}),
         "actions": services.application_available_actions(actor=request.user, app=app),
         "work": work,
         # What the proofing settled, beside what the applicant typed (identity binding).
-        "proven": proven_identity(app.applicant),
-        "identity_mismatches": identity_mismatches(
-            schema_for_case(app.case_ref, app.service), app.form_data, app.applicant
-        ),
+        "proven": proven,
+        "identity_mismatches": identity_mismatches(schema, app.form_data, app.applicant, identity=proven),
         "changed": {d["name"]: d for d in work["defects"] if d["changed"]},
         "reasons": [{"code": c.value, "th": th, "en": en} for c, (th, en) in casework.DEFECT_REASON_LABELS.items()],
         "attachment_names": sorted(casework.attachment_names(app)),

@@ -88,10 +88,12 @@ def _same(key: str, typed: Any, proven: str) -> bool:
     return normal(typed) == normal(proven)
 
 
-def identity_mismatches(schema: dict[str, Any], form_data: dict[str, Any], user: Any) -> list[str]:
+def identity_mismatches(
+    schema: dict[str, Any], form_data: dict[str, Any], user: Any, *, identity: ProvenIdentity | None = None
+) -> list[str]:
     """The form fields whose answers differ from what is proven about `user` (empty answers are the form
-    check's business)."""
-    values = bound_values(proven_identity(user))
+    check's business). `identity`: the user's proven identity when the caller has read it already."""
+    values = bound_values(identity if identity is not None else proven_identity(user))
     mismatched = []
     for name, prop in (schema.get("properties") or {}).items():
         key = bound_key(name, prop if isinstance(prop, dict) else {})

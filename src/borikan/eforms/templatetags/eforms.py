@@ -20,8 +20,9 @@ register = template.Library()
 
 @register.simple_tag
 def prefill_fields(fields: list[FieldView], app: Any, user: Any) -> list[FieldView]:
-    """The fields with the person's profile offered in the empty ones, on the first open of an untouched draft
-    (no data saved yet). Marked `prefilled` so the page's autosave stores them."""
+    """The fields with the proven identity's answers filled in and locked (on every open by the applicant), and
+    the person's profile offered in the empty ones on the first open of an untouched draft (no data saved yet).
+    Marked `prefilled` so the page's autosave stores them."""
     if app.applicant_id != getattr(user, "pk", None) or app.status not in ("draft", "info_requested"):
         return fields
     schema = schema_for_case(app.case_ref, app.service)
