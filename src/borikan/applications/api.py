@@ -8,13 +8,14 @@ import datetime as dt
 
 from django.db.models import BooleanField, Case, Value, When
 from django.http import HttpRequest
-from ninja import File, Router, Status
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticValidationError
 
 from borikan.casework import services as casework
 from borikan.casework import sla
 from borikan.core.errors import ValidationFailed
+from borikan.core.fields import PathCode
 from borikan.eforms.api import DefinitionOut, definition_of
 from borikan.eforms.api import router as eforms_router
 from borikan.eforms.services import version_for_case
@@ -65,14 +66,14 @@ def application_list(request: HttpRequest):
 @router.get("/queue", response=list[QueueItemOut], summary="Officer queue of my agencies, nearest deadline first")
 def application_queue(
     request: HttpRequest,
-    status: str = "",
-    service: str = "",
+    status: PathCode = "",
+    service: PathCode = "",
     mine: bool = False,
-    due: str = "",
-    due_within: int | None = None,
+    due: PathCode = "",
+    due_within: int | None = Query(None, ge=0, le=3650),
     due_from: dt.date | None = None,
     due_to: dt.date | None = None,
-    assignee: str = "",
+    assignee: PathCode = "",
 ):
     """Filters: status, service (slug), due=overdue|soon, due_within (working days), due_from/due_to (a due-date
     range), assignee=me|none|<officer id> (mine=true is assignee=me)."""
@@ -99,12 +100,12 @@ def application_queue(
 @router.get(
     "/service-checklists/{slug}", response=ChecklistDefinitionOut, summary="A service's current review checklist"
 )
-def checklist_definition(request: HttpRequest, slug: str):
+def checklist_definition(request: HttpRequest, slug: PathCode):
     return casework.review_checklist_current_for_staff(user=request.auth, service_slug=slug)
 
 
 @router.get("/service-casework/{slug}", response=CaseworkSettingsOut, summary="A service's casework settings (staff)")
-def casework_settings(request: HttpRequest, slug: str):
+def casework_settings(request: HttpRequest, slug: PathCode):
     return casework.casework_settings_for_staff(user=request.auth, service_slug=slug)
 
 
@@ -113,7 +114,7 @@ def casework_settings(request: HttpRequest, slug: str):
     response=CaseworkSettingsOut,
     summary="Set what an unanswered request turns into, its default deadline and the late-notice interval (admin)",
 )
-def casework_settings_set(request: HttpRequest, slug: str, payload: CaseworkSettingsIn):
+def casework_settings_set(request: HttpRequest, slug: PathCode, payload: CaseworkSettingsIn):
     return casework.casework_settings_set(actor=request.auth, service_slug=slug, **payload.dict())
 
 
@@ -122,25 +123,25 @@ def casework_settings_set(request: HttpRequest, slug: str, payload: CaseworkSett
     response={201: ChecklistDefinitionOut},
     summary="Define a service's review checklist (agency admin): a new version",
 )
-def checklist_define(request: HttpRequest, slug: str, payload: ChecklistDefineIn):
+def checklist_define(request: HttpRequest, slug: PathCode, payload: ChecklistDefineIn):
     items = [item.dict() for item in payload.items]
     return Status(201, casework.review_checklist_define(actor=request.auth, service_slug=slug, items=items))
 
 
 @router.get("/{application_id}", response=ApplicationOut, summary="One application with its history")
-def application_detail(request: HttpRequest, application_id: str):
+def application_detail(request: HttpRequest, application_id: PathCode):
     return case_view_for(actor=request.auth, application_id=application_id)
 
 
 @router.put("/{application_id}/form", response=ApplicationOut, summary="Save the form of a draft")
-def application_update(request: HttpRequest, application_id: str, payload: ApplicationUpdateIn):
+def application_update(request: HttpRequest, application_id: PathCode, payload: ApplicationUpdateIn):
     return services.application_update(
         actor=request.auth, application_id=application_id, form_data=payload.form_data, expected_version=payload.version
     )
 
 
 @router.post("/{application_id}/attachments", response={201: AttachmentOut}, summary="Attach the supporting file")
-def application_attach(request: HttpRequest, application_id: str, file: File[UploadedFile]):
+def application_attach(request: HttpRequest, application_id: PathCode, file: File[UploadedFile]):
     return Status(201, services.application_attach(actor=request.auth, application_id=application_id, upload=file))
 
 
@@ -155,7 +156,7 @@ def application_attach(request: HttpRequest, application_id: str, file: File[Upl
         }
     },
 )
-def application_submit(request: HttpRequest, application_id: str):
+def application_submit(request: HttpRequest, application_id: PathCode):
     # The body is optional (most services have no exemptions to claim): an empty POST submits.
     try:
         given = request.content_type == "application/json" and request.body
@@ -173,7 +174,7 @@ def application_submit(request: HttpRequest, application_id: str):
 
 
 @router.post("/{application_id}/resubmit", response=ApplicationOut, summary="Answer a request for information")
-def application_resubmit(request: HttpRequest, application_id: str, payload: ApplicationUpdateIn):
+def application_resubmit(request: HttpRequest, application_id: PathCode, payload: ApplicationUpdateIn):
     return services.application_resubmit(actor=request.auth, application_id=application_id, form_data=payload.form_data)
 
 
@@ -182,12 +183,12 @@ def application_resubmit(request: HttpRequest, application_id: str, payload: App
     response=ApplicationOut,
     summary="Appeal a rejection (once, with a reason, within the service's appeal window)",
 )
-def application_appeal(request: HttpRequest, application_id: str, payload: ReasonIn):
+def application_appeal(request: HttpRequest, application_id: PathCode, payload: ReasonIn):
     return services.application_appeal(actor=request.auth, application_id=application_id, reason=payload.reason)
 
 
 @router.post("/{application_id}/withdraw", response=ApplicationOut, summary="Withdraw my application")
-def application_withdraw(request: HttpRequest, application_id: str, payload: ReasonIn):
+def application_withdraw(request: HttpRequest, application_id: PathCode, payload: ReasonIn):
     return services.application_withdraw(actor=request.auth, application_id=application_id, reason=payload.reason)
 
 
@@ -196,7 +197,7 @@ def application_withdraw(request: HttpRequest, application_id: str, payload: Rea
     response=ApplicationOut,
     summary="Officer or approver action: start_review, request_info, forward, approve, reject, return",
 )
-def application_staff_act(request: HttpRequest, application_id: str, action: str, payload: ReasonIn):
+def application_staff_act(request: HttpRequest, application_id: PathCode, action: PathCode, payload: ReasonIn):
     return services.application_staff_act(
         actor=request.auth, application_id=application_id, action=action, reason=payload.reason
     )
@@ -233,13 +234,13 @@ def _reload(request: HttpRequest, application_id) -> dict:
 
 
 @router.get("/{application_id}/casework", response=CaseworkOut, summary="Internal casework: notes, checklist, SLA")
-def case_casework(request: HttpRequest, application_id: str):
+def case_casework(request: HttpRequest, application_id: PathCode):
     app = case_view_for(actor=request.auth, application_id=application_id, purpose="casework")
     return _casework_out(request, app)
 
 
 @router.post("/{application_id}/assign", response=CaseworkOut, summary="Claim (no assignee) or assign to an officer")
-def case_assign(request: HttpRequest, application_id: str, payload: AssignIn):
+def case_assign(request: HttpRequest, application_id: PathCode, payload: AssignIn):
     casework.case_assign(
         actor=request.auth,
         application_id=application_id,
@@ -250,12 +251,12 @@ def case_assign(request: HttpRequest, application_id: str, payload: AssignIn):
 
 
 @router.post("/{application_id}/notes", response={201: NoteOut}, summary="Add an internal note (staff only)")
-def case_note_add(request: HttpRequest, application_id: str, payload: NoteIn):
+def case_note_add(request: HttpRequest, application_id: PathCode, payload: NoteIn):
     return Status(201, casework.case_note_add(actor=request.auth, application_id=application_id, body=payload.body))
 
 
 @router.post("/{application_id}/checklist", response=ChecklistOut, summary="Tick (or untick) a checklist item")
-def case_checklist_tick(request: HttpRequest, application_id: str, payload: TickIn):
+def case_checklist_tick(request: HttpRequest, application_id: PathCode, payload: TickIn):
     return casework.checklist_tick(
         actor=request.auth, application_id=application_id, item_code=payload.item, done=payload.done
     )
@@ -266,7 +267,7 @@ def case_checklist_tick(request: HttpRequest, application_id: str, payload: Tick
     response={201: InformationRequestOut},
     summary="Request more information: defects field by field with coded reasons and a deadline",
 )
-def case_request_information(request: HttpRequest, application_id: str, payload: InformationRequestIn):
+def case_request_information(request: HttpRequest, application_id: PathCode, payload: InformationRequestIn):
     made = casework.information_request_create(
         actor=request.auth,
         application_id=application_id,
@@ -280,7 +281,7 @@ def case_request_information(request: HttpRequest, application_id: str, payload:
 
 
 @router.post("/{application_id}/delay", response=CaseworkOut, summary="Record why a case is late and the new date")
-def case_delay(request: HttpRequest, application_id: str, payload: DelayIn):
+def case_delay(request: HttpRequest, application_id: PathCode, payload: DelayIn):
     casework.case_delay_explain(
         actor=request.auth, application_id=application_id, reason=payload.reason, expected_date=payload.expected_date
     )
@@ -295,6 +296,6 @@ def case_delay(request: HttpRequest, application_id: str, payload: DelayIn):
     by_alias=True,
     summary="The form version an application was started with (its data is validated against this one)",
 )
-def application_form_definition(request: HttpRequest, application_id: str):
+def application_form_definition(request: HttpRequest, application_id: PathCode):
     app = case_view_for(actor=request.auth, application_id=application_id, audit_read=False)
     return definition_of(version_for_case(app.case_ref, app.service))

@@ -3,26 +3,29 @@ import uuid
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
+
+from borikan.core.fields import Code, Days, Id, Label, LongText, Text, Version
 
 
 class ApplicationCreateIn(Schema):
-    service: str
+    service: Code
     form_data: dict[str, Any] = {}
-    on_behalf_of: str = ""  # a company's 13-digit registration number, when applying as its representative
+    on_behalf_of: Code = ""  # a company's 13-digit registration number, when applying as its representative
 
 
 class ApplicationUpdateIn(Schema):
     form_data: dict[str, Any]
-    version: int | None = None
+    version: Version | None = None
 
 
 class SubmitIn(Schema):
-    exemptions: list[str] = []  # codes of the service's fee exemptions the applicant claims
-    exemption_note: str = ""
+    exemptions: list[Code] = Field([], max_length=20)  # codes of the service's fee exemptions the applicant claims
+    exemption_note: Text = ""
 
 
 class ReasonIn(Schema):
-    reason: str = ""
+    reason: Text = ""
 
 
 class EventOut(Schema):
@@ -141,12 +144,12 @@ class QueueItemOut(ApplicationSummaryOut):
 
 
 class AssignIn(Schema):
-    assignee_id: int | None = None  # none: claim the case for myself
-    version: int | None = None
+    assignee_id: Id | None = None  # none: claim the case for myself
+    version: Version | None = None
 
 
 class NoteIn(Schema):
-    body: str
+    body: LongText
 
 
 class NoteOut(Schema):
@@ -157,13 +160,13 @@ class NoteOut(Schema):
 
 
 class ChecklistItemIn(Schema):
-    code: str
-    label_th: str
-    label_en: str = ""
+    code: Code
+    label_th: Label
+    label_en: Label = ""
 
 
 class ChecklistDefineIn(Schema):
-    items: list[ChecklistItemIn]
+    items: list[ChecklistItemIn] = Field(..., max_length=100)
 
 
 class ChecklistDefinitionOut(Schema):
@@ -193,15 +196,15 @@ class ChecklistOut(Schema):
 
 
 class TickIn(Schema):
-    item: str
+    item: Code
     done: bool = True
 
 
 class DefectIn(Schema):
-    kind: str = "field"  # field | attachment
-    name: str
-    reason: str  # missing | illegible | inconsistent | invalid | expired | other
-    note: str = ""
+    kind: Code = "field"  # field | attachment
+    name: Code
+    reason: Text  # missing | illegible | inconsistent | invalid | expired | other
+    note: Text = ""
 
 
 class DefectOut(Schema):
@@ -219,11 +222,11 @@ class DefectOut(Schema):
 
 
 class InformationRequestIn(Schema):
-    defects: list[DefectIn]
-    message: str = ""
-    deadline_days: int | None = None  # working days from today; or a date:
+    defects: list[DefectIn] = Field(..., max_length=100)
+    message: LongText = ""
+    deadline_days: Days | None = None  # working days from today; or a date:
     deadline: dt.date | None = None
-    version: int | None = None
+    version: Version | None = None
 
 
 class InformationRequestOut(Schema):
@@ -244,9 +247,9 @@ class InformationRequestOut(Schema):
 
 
 class CaseworkSettingsIn(Schema):
-    info_request_expiry: str = "withdraw"  # reject | withdraw: what an unanswered request turns into
-    info_request_days: int = 15  # working days a request gives when the officer names none
-    late_notice_interval_days: int = 7  # late notices to the applicant repeat this often (at most 7)
+    info_request_expiry: Code = "withdraw"  # reject | withdraw: what an unanswered request turns into
+    info_request_days: Days = 15  # working days a request gives when the officer names none
+    late_notice_interval_days: Days = 7  # late notices to the applicant repeat this often (at most 7)
 
 
 class CaseworkSettingsOut(Schema):
@@ -261,7 +264,7 @@ class CaseworkSettingsOut(Schema):
 
 
 class DelayIn(Schema):
-    reason: str
+    reason: Text
     expected_date: dt.date | None = None
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from borikan.audit.services import audit_record
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
+from borikan.core.hygiene import strip_invisible
 from borikan.eforms.formdata import validate_form_data
 from borikan.eforms.services import form_pin, schema_current, schema_for_case
 
@@ -62,7 +63,7 @@ def application_create(
             "This service does not take applications online yet; apply at the counter",
             status=409,
         )
-    form_data = form_data or {}
+    form_data = strip_invisible(form_data or {})  # zero-width characters would be printed on the licence
     validate_form_data(schema_current(service), form_data, partial=True)
     app = Application.objects.create(
         service=service, agency=service.agency, applicant=actor, on_behalf_of=company, form_data=form_data
@@ -117,6 +118,7 @@ def application_update(
         )
     from borikan.casework.services import refuse_unrequested_changes
 
+    form_data = strip_invisible(form_data)  # zero-width characters would be printed on the licence
     refuse_unrequested_changes(app, form_data)  # answering a request: only the fields the officer marked
     validate_form_data(schema_for_case(app.case_ref, app.service), form_data, partial=True)
     app.form_data = form_data

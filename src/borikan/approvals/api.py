@@ -16,6 +16,7 @@ from borikan.agencies.models import staff_role_labels
 from borikan.agencies.selectors import agency_get
 from borikan.catalog.selectors import service_get_for_staff
 from borikan.core.errors import NotFound, ValidationFailed
+from borikan.core.fields import PathCode, PathId
 from borikan.identity.apiauth import api_auth
 from borikan.identity.models import User
 
@@ -151,7 +152,7 @@ def _staff_by_email(email: str | None, field: str) -> User | None:
     url_name="approvals_chain",
     summary="The current approval chain of a service (staff of its agency)",
 )
-def chain_get(request: HttpRequest, slug: str) -> dict:
+def chain_get(request: HttpRequest, slug: PathCode) -> dict:
     service = service_get_for_staff(user=request.auth, slug=slug)
     current = selectors.chain_current(service=service)
     if current is None:
@@ -166,7 +167,7 @@ def chain_get(request: HttpRequest, slug: str) -> dict:
     url_name="approvals_chain_versions",
     summary="Every version of a service's approval chain, newest first",
 )
-def chain_history(request: HttpRequest, slug: str) -> list[dict]:
+def chain_history(request: HttpRequest, slug: PathCode) -> list[dict]:
     service = service_get_for_staff(user=request.auth, slug=slug)
     return [chain_out(v) for v in selectors.chain_versions(service=service).order_by("-number")]
 
@@ -180,7 +181,7 @@ def chain_history(request: HttpRequest, slug: str) -> list[dict]:
     description="422 chain_needs_levels, invalid_level_role, too_many_levels, chain_cannot_reject, "
     "invalid_appeal_window, invalid_appeal_level; 409 stale_version; 403 agency_admin_required.",
 )
-def chain_set(request: HttpRequest, slug: str, payload: ChainIn) -> Status:
+def chain_set(request: HttpRequest, slug: PathCode, payload: ChainIn) -> Status:
     service = service_get_for_staff(user=request.auth, slug=slug)
     version = services.chain_version_create(
         actor=request.auth,
@@ -236,7 +237,7 @@ def delegation_create(request: HttpRequest, payload: DelegationIn) -> Status:
     url_name="approvals_delegation_revoke",
     summary="End a delegation now (its delegator, its delegate or the agency's admin)",
 )
-def delegation_revoke(request: HttpRequest, delegation_id: int) -> dict:
+def delegation_revoke(request: HttpRequest, delegation_id: PathId) -> dict:
     return delegation_out(services.delegation_revoke(actor=request.auth, delegation_id=delegation_id))
 
 
@@ -249,7 +250,7 @@ def delegation_revoke(request: HttpRequest, delegation_id: int) -> dict:
     description="The role is a staff membership of the agency (agencies.StaffMembership), audited as "
     "staff.role_granted. 422 invalid_role, not_agency_staff; 403 agency_admin_required.",
 )
-def role_grant(request: HttpRequest, code: str, payload: RoleIn) -> Status:
+def role_grant(request: HttpRequest, code: PathCode, payload: RoleIn) -> Status:
     agency = agency_get(code=code)
     user = _staff_by_email(payload.user_email, "user")
     membership = services.approval_role_grant(actor=request.auth, agency=agency, user=user, role=payload.role)
@@ -263,7 +264,7 @@ def role_grant(request: HttpRequest, code: str, payload: RoleIn) -> Status:
     url_name="approvals_case",
     summary="A case's pinned versions, its decisions (who, when, on whose behalf, on what data) and appeal",
 )
-def case_get(request: HttpRequest, case_ref: str) -> dict:
+def case_get(request: HttpRequest, case_ref: PathCode) -> dict:
     return case_out(selectors.case_for_user(user=request.auth, case_ref=case_ref))
 
 
@@ -274,7 +275,7 @@ def case_get(request: HttpRequest, case_ref: str) -> dict:
     url_name="approvals_roles",
     summary="Who holds the roles a chain level can name (approver, agency admin, director) in the agency (its staff)",
 )
-def roles_list(request: HttpRequest, code: str) -> list[dict]:
+def roles_list(request: HttpRequest, code: PathCode) -> list[dict]:
     agency = agency_get(code=code)
     if not services.is_agency_member(user=request.auth, agency_id=agency.pk):
         raise NotFound("agency", "หน่วยงาน")
@@ -290,7 +291,7 @@ def roles_list(request: HttpRequest, code: str) -> list[dict]:
     description="Removes the staff membership with that role, audited as staff.role_revoked. "
     "404 when the person does not hold it; 403 agency_admin_required.",
 )
-def role_revoke(request: HttpRequest, code: str, role: str, user_id: int) -> Status:
+def role_revoke(request: HttpRequest, code: PathCode, role: PathCode, user_id: PathId) -> Status:
     agency = agency_get(code=code)
     user = User.objects.filter(pk=user_id).first()
     if user is None:

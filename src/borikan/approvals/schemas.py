@@ -3,21 +3,24 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
+from pydantic import Field
+
+from borikan.core.fields import Code, Days, Email, Label, Level, Text, Version
 
 
 class LevelIn(Schema):
-    role: str
+    role: Code
     may_reject: bool = True
-    name_th: str = ""
-    name_en: str = ""
+    name_th: Label = ""
+    name_en: Label = ""
 
 
 class ChainIn(Schema):
-    levels: list[LevelIn]
-    appeal_window_days: int = 15
-    appeal_level: int | None = None
-    note: str = ""
-    expected_version: int | None = None
+    levels: list[LevelIn] = Field(..., max_length=50)  # the service allows MAX_LEVELS and says so
+    appeal_window_days: Days = 15
+    appeal_level: Level | None = None
+    note: Text = ""
+    expected_version: Version | None = None
 
 
 class LevelOut(Schema):
@@ -40,12 +43,12 @@ class ChainOut(Schema):
 
 
 class DelegationIn(Schema):
-    agency: str
-    delegate_email: str
+    agency: Code
+    delegate_email: Email
     starts_on: dt.date
     ends_on: dt.date
-    delegator_email: str | None = None  # an agency admin delegating for someone; default: yourself
-    reason: str = ""
+    delegator_email: Email | None = None  # an agency admin delegating for someone; default: yourself
+    reason: Text = ""
 
 
 class DelegationOut(Schema):
@@ -63,8 +66,8 @@ class DelegationOut(Schema):
 
 
 class RoleIn(Schema):
-    user_email: str
-    role: str
+    user_email: Email
+    role: Code
 
 
 class RoleOut(Schema):

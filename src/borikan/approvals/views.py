@@ -18,6 +18,7 @@ from borikan.agencies.selectors import staff_agency_ids, staff_roles
 from borikan.catalog.models import Service
 from borikan.catalog.selectors import service_get_for_staff
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied
+from borikan.core.hygiene import form_int
 from borikan.identity.models import User
 
 from . import selectors, services
@@ -142,8 +143,8 @@ def delegations(request: HttpRequest) -> HttpResponse:
             raise Http404
         delegator = request.user
         if request.POST.get("delegator") and agency.pk in admin_of:
-            delegator = User.objects.filter(pk=_int_or_none(request.POST["delegator"]) or 0).first()
-        delegate = User.objects.filter(pk=_int_or_none(request.POST.get("delegate")) or 0).first()
+            delegator = User.objects.filter(pk=form_int(request.POST["delegator"]) or 0).first()
+        delegate = User.objects.filter(pk=form_int(request.POST.get("delegate")) or 0).first()
         try:
             services.delegation_create(
                 actor=request.user,

@@ -1,7 +1,9 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from borikan.core.errors import PermissionDenied
+from borikan.core.fields import Code, PathCode, PathId, SearchText
 from borikan.identity.apiauth import api_auth
 
 from . import selectors, services
@@ -25,15 +27,15 @@ router = Router(tags=["services"])
 
 
 class SearchParams(Schema):
-    q: str = ""
-    category: str = ""
-    agency: str = ""
-    life_event: str = ""
-    transaction_type: str = ""
-    channel: str = ""
-    fee: str = ""
-    limit: int = 20
-    offset: int = 0
+    q: SearchText = ""
+    category: Code = ""
+    agency: Code = ""
+    life_event: Code = ""
+    transaction_type: Code = ""
+    channel: Code = ""
+    fee: Code = ""
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=10_000)
 
 
 def _filters(params: SearchParams) -> search_selectors.SearchFilters:
@@ -48,7 +50,13 @@ def _filters(params: SearchParams) -> search_selectors.SearchFilters:
 
 
 @router.get("", response=list[ServiceSummaryOut], auth=None, summary="Search the service catalogue (services only)")
-def service_list(request: HttpRequest, q: str = "", category: str = "", agency: str = "", limit: int = 20):
+def service_list(
+    request: HttpRequest,
+    q: SearchText = "",
+    category: PathCode = "",
+    agency: PathCode = "",
+    limit: int = Query(20, ge=1, le=100),
+):
     return selectors.service_search(query=q, category=category, agency=agency, limit=limit)
 
 
@@ -72,7 +80,7 @@ def synonym_create(request: HttpRequest, payload: SynonymIn):
 @router.delete(
     "/search/synonyms/{synonym_id}", response={204: None}, auth=api_auth, summary="Remove a synonym group (operators)"
 )
-def synonym_delete(request: HttpRequest, synonym_id: int):
+def synonym_delete(request: HttpRequest, synonym_id: PathId):
     search_services.synonym_delete(actor=request.user, synonym_id=synonym_id)
     return Status(204, None)
 
@@ -83,7 +91,7 @@ def catalogue_schema(request: HttpRequest) -> HttpResponse:
 
 
 @router.get("/export", auth=api_auth, summary="The whole directory as JSON or CSV (platform operators)")
-def catalogue_export(request: HttpRequest, format: str = "json") -> HttpResponse:
+def catalogue_export(request: HttpRequest, format: PathCode = "json") -> HttpResponse:
     if not request.auth.is_staff:
         raise PermissionDenied("เฉพาะผู้ดูแลแพลตฟอร์ม", "Platform operators only")
     data = export_catalogue()
@@ -95,7 +103,7 @@ def catalogue_export(request: HttpRequest, format: str = "json") -> HttpResponse
 
 
 @router.get("/{slug}", response=ServiceOut, auth=None, summary="A service and its citizen manual")
-def service_detail(request: HttpRequest, slug: str):
+def service_detail(request: HttpRequest, slug: PathCode):
     return selectors.service_get(slug=slug)
 
 
@@ -105,7 +113,7 @@ def service_detail(request: HttpRequest, slug: str):
     auth=api_auth,
     summary="The service's risk assessments, current first (staff of its agency)",
 )
-def risk_assessment_list(request: HttpRequest, slug: str):
+def risk_assessment_list(request: HttpRequest, slug: PathCode):
     service = selectors.service_get_for_staff(user=request.auth, slug=slug)
     return list(selectors.risk_assessment_history(service=service))
 
@@ -116,18 +124,18 @@ def risk_assessment_list(request: HttpRequest, slug: str):
     auth=api_auth,
     summary="Record a risk assessment; the required IAL/AAL follow (agency admin)",
 )
-def risk_assessment_record(request: HttpRequest, slug: str, payload: RiskAssessmentIn):
+def risk_assessment_record(request: HttpRequest, slug: PathCode, payload: RiskAssessmentIn):
     service = selectors.service_get_for_staff(user=request.auth, slug=slug)
     return Status(201, services.risk_assessment_record(actor=request.auth, service=service, **payload.dict()))
 
 
 @router.post("/{slug}/publish", response=PublicationOut, auth=api_auth, summary="Publish (agency admin; rules apply)")
-def service_publish(request: HttpRequest, slug: str):
+def service_publish(request: HttpRequest, slug: PathCode):
     service = selectors.service_get_for_staff(user=request.auth, slug=slug)
     return services.service_publish(actor=request.auth, service=service)
 
 
 @router.post("/{slug}/withdraw", response=PublicationOut, auth=api_auth, summary="Withdraw from the directory")
-def service_withdraw(request: HttpRequest, slug: str, payload: WithdrawIn):
+def service_withdraw(request: HttpRequest, slug: PathCode, payload: WithdrawIn):
     service = selectors.service_get_for_staff(user=request.auth, slug=slug)
     return services.service_withdraw(actor=request.auth, service=service, reason=payload.reason)

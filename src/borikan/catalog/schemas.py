@@ -2,6 +2,8 @@ import datetime
 
 from ninja import Field, Schema
 
+from borikan.core.fields import Code, Label, Text
+
 
 class AgencyOut(Schema):
     code: str
@@ -49,11 +51,11 @@ class ServiceOut(ServiceSummaryOut):
 
 
 class RiskAssessmentIn(Schema):
-    ratings: dict[str, str]
-    justification: str
-    ial: str | None = None
-    aal: str | None = None
-    override_reason: str = ""
+    ratings: dict[Code, Code]
+    justification: Text
+    ial: Code | None = None
+    aal: Code | None = None
+    override_reason: Text = ""
 
 
 class RiskAssessmentOut(Schema):
@@ -96,7 +98,7 @@ class PublicationOut(Schema):
 
 
 class WithdrawIn(Schema):
-    reason: str
+    reason: Text
 
 
 class HighlightOut(Schema):
@@ -130,8 +132,8 @@ class SearchResultOut(Schema):
 
 
 class SynonymIn(Schema):
-    terms: list[str] = Field(description="2-20 words or phrases that mean the same", max_length=20)
-    note: str = Field("", max_length=300)
+    terms: list[Label] = Field(description="2-20 words or phrases that mean the same", max_length=20)
+    note: Text = Field("", max_length=300)
 
 
 class SynonymOut(Schema):

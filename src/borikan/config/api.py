@@ -9,7 +9,54 @@ from ninja.errors import ValidationError as NinjaValidationError
 from borikan.core.errors import ApplicationError
 from borikan.identity.enforcement import AssuranceRequired, audit_refusal
 
-api = NinjaAPI(
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "An RFC 9457 problem document. `code` is stable and machine-readable; `detail` is in the "
+    "reader's language, `detail_th` and `detail_en` in both.",
+    "required": ["type", "title", "status", "code", "detail", "detail_th", "detail_en"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "detail_th": {"type": "string"},
+        "detail_en": {"type": "string"},
+        "field": {"type": "string", "description": "the input the problem is about, when there is one"},
+        "errors": {
+            "type": "object",
+            "description": "per-field messages (invalid_request) or details (assurance_required: step, missing, fix)",
+        },
+    },
+}
+# Every operation can answer these; operations that say more in their description name their codes.
+PROBLEM_RESPONSES = {
+    "400": "Malformed input: invalid_characters, invalid_json, too_deep, or the operation's own codes",
+    "401": "not_authenticated: sign in or send a bearer token",
+    "403": "forbidden, assurance_required, conflict_of_interest: the actor may not do this",
+    "404": "not_found: missing, or not yours (the two look the same)",
+    "409": "The object changed or is in a state that does not allow this",
+    "413": "request_too_large",
+    "415": "unsupported_media_type: send JSON with Content-Type application/json",
+    "422": "invalid_request (per-field errors), too_long, number_out_of_range, or the operation's own codes",
+    "429": "Too many attempts; Retry-After says when to try again",
+}
+
+
+class BorikanAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in PROBLEM_RESPONSES.items():
+                    responses.setdefault(status, {"description": description, "content": problem})
+        return schema
+
+
+api = BorikanAPI(
     title="borikan API",
     version="1",
     description="One-stop Thai government digital services: the eight processes of the DGA guideline.",

@@ -8,6 +8,7 @@ from ninja import File, Router
 from ninja.files import UploadedFile
 
 from borikan.core.errors import NotFound
+from borikan.core.fields import PathCode, PathId
 from borikan.identity.apiauth import api_auth
 
 from . import doctemplates, selectors, services
@@ -80,7 +81,7 @@ def wallet(request: HttpRequest):
 
 
 @router.get("/verify/{code}", response=VerificationOut, auth=None, summary="Verify a document by the code in its QR")
-def verify_code(request: HttpRequest, code: str):
+def verify_code(request: HttpRequest, code: PathCode):
     return _verification_out(services.document_verify(code=code))
 
 
@@ -98,7 +99,7 @@ def keys(request: HttpRequest, response: HttpResponse):
 
 
 @router.get("/keys/{agency_code}", response=JwksOut, auth=None, summary="One agency's public signing keys (JWKS)")
-def agency_keys(request: HttpRequest, response: HttpResponse, agency_code: str):
+def agency_keys(request: HttpRequest, response: HttpResponse, agency_code: PathCode):
     response["Cache-Control"] = "public, max-age=300"
     return selectors.signing_jwks(agency=selectors.agency_for_code(code=agency_code))
 
@@ -109,7 +110,7 @@ def agency_keys(request: HttpRequest, response: HttpResponse, agency_code: str):
     summary="The agency's signed revocation list (a JWS, typ revocations+jwt), cacheable until its exp",
     openapi_extra={"responses": {200: {"content": {services.STATUS_LIST_MEDIA_TYPE: {}}}}},
 )
-def revocations(request: HttpRequest, agency_code: str) -> HttpResponse:
+def revocations(request: HttpRequest, agency_code: PathCode) -> HttpResponse:
     token = services.status_list_issue(agency=selectors.agency_for_code(code=agency_code))
     response = HttpResponse(token, content_type=services.STATUS_LIST_MEDIA_TYPE)
     response["Cache-Control"] = "public, max-age=300"
@@ -122,7 +123,7 @@ def revocations(request: HttpRequest, agency_code: str) -> HttpResponse:
     summary="Download a document's PDF (holder or issuing agency staff)",
     openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
 )
-def download_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
+def download_pdf(request: HttpRequest, document_id: PathId) -> HttpResponse:
     document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
     return pdf_response(document, services.document_pdf_download(actor=request.auth, document=document))
 
@@ -149,14 +150,14 @@ _PREVIEW_CONTENT = {"responses": {200: {"content": {"application/pdf": {}, "imag
 @router.get(
     "/templates/{slug}", response=TemplatesOut, auth=api_auth, summary="A service's document templates (agency admin)"
 )
-def templates_get(request: HttpRequest, slug: str):
+def templates_get(request: HttpRequest, slug: PathCode):
     return _templates_out(doctemplates.template_service_for_admin(actor=request.auth, slug=slug))
 
 
 @router.put(
     "/templates/{slug}/draft", response=TemplateOut, auth=api_auth, summary="Save the draft template (agency admin)"
 )
-def template_draft_put(request: HttpRequest, slug: str, payload: TemplateIn):
+def template_draft_put(request: HttpRequest, slug: PathCode, payload: TemplateIn):
     service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
     return doctemplates.template_draft_save(actor=request.auth, service=service, html=payload.html, css=payload.css)
 
@@ -167,7 +168,7 @@ def template_draft_put(request: HttpRequest, slug: str, payload: TemplateIn):
     summary="The draft drawn with sample data (format=pdf or png)",
     openapi_extra=_PREVIEW_CONTENT,
 )
-def template_preview_draft(request: HttpRequest, slug: str, format: str = "pdf") -> HttpResponse:
+def template_preview_draft(request: HttpRequest, slug: PathCode, format: PathCode = "pdf") -> HttpResponse:
     service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
     return _preview_response(doctemplates.template_preview(actor=request.auth, service=service, fmt=format), format)
 
@@ -178,7 +179,9 @@ def template_preview_draft(request: HttpRequest, slug: str, format: str = "pdf")
     summary="Given HTML/CSS (not saved) drawn with sample data (format=pdf or png)",
     openapi_extra=_PREVIEW_CONTENT,
 )
-def template_preview_given(request: HttpRequest, slug: str, payload: TemplateIn, format: str = "pdf") -> HttpResponse:
+def template_preview_given(
+    request: HttpRequest, slug: PathCode, payload: TemplateIn, format: PathCode = "pdf"
+) -> HttpResponse:
     service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
     content = doctemplates.template_preview(
         actor=request.auth, service=service, html=payload.html, css=payload.css, fmt=format
@@ -189,7 +192,7 @@ def template_preview_given(request: HttpRequest, slug: str, payload: TemplateIn,
 @router.post(
     "/templates/{slug}/publish", response=TemplateOut, auth=api_auth, summary="Publish the draft (agency admin)"
 )
-def template_publish(request: HttpRequest, slug: str):
+def template_publish(request: HttpRequest, slug: PathCode):
     service = doctemplates.template_service_for_admin(actor=request.auth, slug=slug)
     return doctemplates.template_publish(actor=request.auth, service=service)
 
@@ -211,7 +214,7 @@ def _status_out(document: IssuedDocument) -> dict:
     auth=api_auth,
     summary="Suspend a document, with a reason (approver or admin of the issuing agency)",
 )
-def suspend(request: HttpRequest, document_id: int, payload: ReasonIn):
+def suspend(request: HttpRequest, document_id: PathId, payload: ReasonIn):
     document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
     return _status_out(services.document_suspend(actor=request.auth, document=document, reason=payload.reason))
 
@@ -222,7 +225,7 @@ def suspend(request: HttpRequest, document_id: int, payload: ReasonIn):
     auth=api_auth,
     summary="Reinstate a suspended document, with a reason (approver or admin of the issuing agency)",
 )
-def reinstate(request: HttpRequest, document_id: int, payload: ReasonIn):
+def reinstate(request: HttpRequest, document_id: PathId, payload: ReasonIn):
     document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
     return _status_out(services.document_reinstate(actor=request.auth, document=document, reason=payload.reason))
 
@@ -233,7 +236,7 @@ def reinstate(request: HttpRequest, document_id: int, payload: ReasonIn):
     auth=api_auth,
     summary="Revoke a document for good, with a reason (approver or admin of the issuing agency)",
 )
-def revoke(request: HttpRequest, document_id: int, payload: ReasonIn):
+def revoke(request: HttpRequest, document_id: PathId, payload: ReasonIn):
     document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
     return _status_out(services.document_revoke(actor=request.auth, document=document, reason=payload.reason))
 
@@ -244,7 +247,7 @@ def revoke(request: HttpRequest, document_id: int, payload: ReasonIn):
     auth=api_auth,
     summary="The prefilled renewal application of my document, when it is close to or past expiry (holder only)",
 )
-def renewal(request: HttpRequest, document_id: int):
+def renewal(request: HttpRequest, document_id: PathId):
     document = selectors.access_document_for_user(user=request.auth, document_id=document_id)
     if document.holder_id != request.auth.pk:
         raise NotFound("document", "เอกสาร")

@@ -4,6 +4,8 @@ import datetime as dt
 
 from ninja import Schema
 
+from borikan.core.fields import Markup, Text
+
 
 class DocumentAgencyOut(Schema):
     code: str
@@ -61,8 +63,8 @@ class DocumentOut(Schema):
 
 
 class TemplateIn(Schema):
-    html: str
-    css: str = ""
+    html: Markup
+    css: Markup = ""
 
 
 class TemplateVersionOut(Schema):
@@ -88,7 +90,7 @@ class TemplatesOut(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: Text
 
 
 class StatusEventOut(Schema):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html as html_lib
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -91,6 +92,27 @@ def _problem(part: str, line: int | None, message_th: str, message_en: str, code
     )
 
 
+URL_ATTRIBUTES = frozenset(
+    {"src", "srcset", "href", "xlink:href", "background", "poster", "data", "action", "formaction", "cite", "lowsrc"}
+)
+QR_VARIABLE = re.compile(r"^\{\{\s*qr_data_uri\s*\}\}$")
+CSS_FETCHING = re.compile(r"(url|image-set|-webkit-image-set|image|cross-fade|src)\s*\(", re.IGNORECASE)
+
+
+def _check_attribute(line: int, name: str, value: str) -> None:
+    """A document is drawn from what is in it: an attribute may hold inline data or the QR code, never a URL
+    the renderer would have to fetch (which it refuses, at issue time, when it is too late to fix the template)."""
+    if name in URL_ATTRIBUTES and not (value.strip().startswith("data:") or QR_VARIABLE.match(value.strip())):
+        raise _problem(
+            "html",
+            line,
+            f"แอตทริบิวต์ {name} ใช้ได้เฉพาะข้อมูล data: หรือ {{{{ qr_data_uri }}}}",
+            f"the {name} attribute may hold only a data: URL or {{{{ qr_data_uri }}}}",
+        )
+    if name == "style" and CSS_FETCHING.search(value):
+        raise _problem("html", line, "style ห้ามโหลดรูปหรือไฟล์ใด ๆ", "a style attribute may not load images or files")
+
+
 class _MarkupChecker(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -103,6 +125,9 @@ class _MarkupChecker(HTMLParser):
         for name, _value in attrs:
             if name.startswith("on"):
                 raise _problem("html", line, f"ไม่อนุญาตให้ใช้แอตทริบิวต์ {name}", f"the {name} attribute is not allowed")
+        for name, value in attrs:
+            if not (tag == "a" and name == "href"):  # a link is printed, never fetched
+                _check_attribute(line, name, value or "")
         if tag == "meta" and any(name == "http-equiv" for name, _ in attrs):
             raise _problem("html", line, "ไม่อนุญาตให้ใช้ meta http-equiv", "meta http-equiv is not allowed")
         if tag not in VOID_ELEMENTS:
@@ -161,7 +186,7 @@ def check_css(source: str) -> None:
                 )
             if kind == "url" and not node.value.startswith("data:"):
                 raise _problem("css", line, "url() ใช้ได้เฉพาะ data:", "url() may only hold data: URLs")
-            if kind == "function" and node.lower_name == "url":
+            if kind == "function" and node.lower_name in ("url", "image-set", "-webkit-image-set", "image", "src"):
                 raise _problem("css", line, "url() ใช้ได้เฉพาะ data:", "url() may only hold data: URLs")
             for child in ("prelude", "content", "arguments"):
                 walk(getattr(node, child, None))

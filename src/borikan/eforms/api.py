@@ -12,6 +12,7 @@ from pydantic import Field
 from borikan.catalog.models import Service
 from borikan.catalog.selectors import service_get
 from borikan.core.errors import NotFound
+from borikan.core.fields import PathCode, Version
 from borikan.identity.apiauth import api_auth
 
 from . import selectors, services
@@ -55,11 +56,11 @@ def definition_of(version: FormVersion) -> dict[str, Any]:
 class DraftIn(Schema):
     schema_: dict[str, Any] = Field(alias="schema")
     ui: dict[str, Any]
-    revision: int | None = None
+    revision: Version | None = None
 
 
 class PublishIn(Schema):
-    revision: int | None = None
+    revision: Version | None = None
 
 
 def _service(request: HttpRequest, slug: str) -> Service:
@@ -71,20 +72,20 @@ def _service(request: HttpRequest, slug: str) -> Service:
 
 
 @router.get("/services/{slug}/versions", response=list[VersionOut], by_alias=True, summary="Form versions")
-def versions(request: HttpRequest, slug: str):
+def versions(request: HttpRequest, slug: PathCode):
     service = _service(request, slug)
     services.form_version_current(service)
     return selectors.versions_of(service=service)
 
 
 @router.post("/services/{slug}/draft", response={201: VersionOut}, by_alias=True, summary="New draft version")
-def draft_create(request: HttpRequest, slug: str):
+def draft_create(request: HttpRequest, slug: PathCode):
     service = _service(request, slug)
     return Status(201, services.form_draft_create(actor=request.auth, service=service))
 
 
 @router.put("/services/{slug}/draft", response=VersionOut, by_alias=True, summary="Replace the draft's schema and ui")
-def draft_update(request: HttpRequest, slug: str, payload: DraftIn):
+def draft_update(request: HttpRequest, slug: PathCode, payload: DraftIn):
     service = _service(request, slug)
     return services.form_draft_update(
         actor=request.auth,
@@ -97,7 +98,7 @@ def draft_update(request: HttpRequest, slug: str, payload: DraftIn):
 
 
 @router.post("/services/{slug}/publish", response=VersionOut, by_alias=True, summary="Publish the draft")
-def publish(request: HttpRequest, slug: str, payload: PublishIn | None = None):
+def publish(request: HttpRequest, slug: PathCode, payload: PublishIn | None = None):
     service = _service(request, slug)
     revision = payload.revision if payload else None
     return services.form_publish(actor=request.auth, service=service, expected_revision=revision)
@@ -109,6 +110,6 @@ def publish(request: HttpRequest, slug: str, payload: PublishIn | None = None):
     by_alias=True,
     summary="The form a new application of this service gets (schema: the data; ui: labels, sections, conditions)",
 )
-def current(request: HttpRequest, slug: str):
+def current(request: HttpRequest, slug: PathCode):
     service = service_get(slug=slug)
     return definition_of(services.form_version_current(service))

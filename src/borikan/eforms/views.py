@@ -16,6 +16,7 @@ from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from borikan.core.hygiene import form_int
 from borikan.eforms.formrender import form_fields
 
 from . import address, builder, selectors, services
@@ -147,7 +148,7 @@ def admin_draft(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            revision = int(request.POST.get("revision", "0"))
+            revision = form_int(request.POST.get("revision")) or 0
             schema, ui, change = _builder_change(draft.schema, draft.ui, request.POST)
             services.form_draft_update(
                 actor=request.user, service=service, schema=schema, ui=ui, expected_revision=revision, change=change
@@ -187,7 +188,7 @@ def admin_preview(request: HttpRequest, slug: str, number: str) -> HttpResponse:
 def admin_publish(request: HttpRequest, slug: str) -> HttpResponse:
     service = _admin_service(request, slug)
     try:
-        revision = int(request.POST.get("revision", "0")) or None
+        revision = form_int(request.POST.get("revision")) or None
         version = services.form_publish(actor=request.user, service=service, expected_revision=revision)
         messages.success(request, _("Version %(number)s is published.") % {"number": version.number})
         return redirect("eforms:admin_versions", slug=slug)

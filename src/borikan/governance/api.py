@@ -5,6 +5,7 @@ from ninja import Router
 
 from borikan.agencies.selectors import agency_get
 from borikan.catalog.selectors import service_get
+from borikan.core.fields import PathCode
 
 from . import selectors
 from .maturity import LEVEL_NAMES
@@ -29,12 +30,12 @@ def _service_out(report: selectors.ServiceReport) -> dict:
 
 
 @router.get("/services/{slug}", response=ServiceMaturityOut, auth=None, summary="A service's maturity and manual")
-def service_maturity(request: HttpRequest, slug: str):
+def service_maturity(request: HttpRequest, slug: PathCode):
     return _service_out(selectors.service_report(service_get(slug=slug)))
 
 
 @router.get("/agencies/{code}", response=AgencyMaturityOut, auth=None, summary="An agency's services by level")
-def agency_maturity(request: HttpRequest, code: str):
+def agency_maturity(request: HttpRequest, code: PathCode):
     agency = agency_get(code=code)
     reports = [r for r in selectors.agency_reports(agency=agency) if r.service.is_published]
     return {

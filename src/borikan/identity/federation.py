@@ -49,6 +49,7 @@ from joserfc.jws import extract_compact
 
 from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError
+from borikan.core.hygiene import FORBIDDEN, strip_invisible
 from borikan.core.thaiid import is_valid_thai_id
 
 from . import authn
@@ -610,7 +611,10 @@ def _subject_hash(provider: Provider, subject: str) -> str:
 
 
 def _claim_text(value: Any, limit: int) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    """A provider's text claim as we store and print it: no control, override or invisible characters."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join(strip_invisible(FORBIDDEN.sub("", value)).split())[:limit]
 
 
 def _claim_date(value: Any) -> date | None:

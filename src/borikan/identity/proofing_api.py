@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from borikan.agencies.selectors import agency_get, is_staff_member
 from borikan.core.errors import NotFound, ValidationFailed
+from borikan.core.fields import Code, Email, Id, Name, PathId, Text
 
 from . import authn, juristic, proofing
 from .apiauth import api_auth
@@ -83,16 +84,16 @@ def _account(*, email: str | None, account_id: int | None) -> User:
 
 
 class CounterProofingIn(Schema):
-    email: str | None = None
-    account_id: int | None = None
-    citizen_id: str
-    laser_code: str
-    first_name_th: str
-    last_name_th: str
+    email: Email | None = None
+    account_id: Id | None = None
+    citizen_id: Code
+    laser_code: Code
+    first_name_th: Name
+    last_name_th: Name
     birth_date: dt.date
     face_compared: bool = False
     chip_read: bool = False
-    agency: str
+    agency: Code
 
 
 @router.post(
@@ -121,7 +122,7 @@ def counter_proofing(request: HttpRequest, payload: CounterProofingIn):
 
 
 class RevokeIn(Schema):
-    reason: str
+    reason: Text
 
 
 @router.post(
@@ -130,7 +131,7 @@ class RevokeIn(Schema):
     auth=api_auth,
     summary="Officer: revoke a proofing made by their agency",
 )
-def revoke_proofing(request: HttpRequest, record_id: int, payload: RevokeIn):
+def revoke_proofing(request: HttpRequest, record_id: PathId, payload: RevokeIn):
     actor = request.auth
     if not (is_staff_member(user=actor) or actor.is_staff):
         raise NotFound("proofing record", "ข้อมูลการยืนยันตัวตน")
@@ -182,13 +183,13 @@ def my_representations(request: HttpRequest):
 
 
 class RepresentationIn(Schema):
-    email: str | None = None
-    account_id: int | None = None
-    registration_number: str
-    name_th: str = ""
-    name_en: str = ""
-    role: str
-    agency: str
+    email: Email | None = None
+    account_id: Id | None = None
+    registration_number: Code
+    name_th: Name = ""
+    name_en: Name = ""
+    role: Code
+    agency: Code
     certificate_issued_on: dt.date
     power_of_attorney_checked: bool = False
     valid_until: dt.datetime | None = None
@@ -225,7 +226,7 @@ def record_representation(request: HttpRequest, payload: RepresentationIn):
     auth=api_auth,
     summary="End a representation (the representative, or agency staff)",
 )
-def revoke_representation(request: HttpRequest, representation_id: int, payload: RevokeIn):
+def revoke_representation(request: HttpRequest, representation_id: PathId, payload: RevokeIn):
     actor = request.auth
     found = Representation.objects.select_related("juristic_person", "agency").filter(pk=representation_id).first()
     if found is None or (found.user_id != actor.pk and not is_staff_member(user=actor)):

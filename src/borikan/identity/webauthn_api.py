@@ -13,6 +13,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from borikan.core.fields import Email, Label, PathId, Secret
+
 from . import webauthn
 from .apiauth import api_auth
 from .schemas import TokenOut
@@ -27,17 +29,17 @@ class CeremonyOut(Schema):
 
 
 class RegisterCompleteIn(Schema):
-    ticket: str
+    ticket: Secret
     credential: dict[str, Any]
-    name: str = ""
+    name: Label = ""
 
 
 class LoginBeginIn(Schema):
-    email: str = ""
+    email: Email = ""
 
 
 class CompleteIn(Schema):
-    ticket: str
+    ticket: Secret
     credential: dict[str, Any]
 
 
@@ -108,6 +110,6 @@ def passkeys(request: HttpRequest):
 
 
 @router.delete("/passkeys/{passkey_id}", response={204: None}, auth=api_auth, summary="Remove a passkey (AAL 2)")
-def passkey_remove(request: HttpRequest, passkey_id: int):
+def passkey_remove(request: HttpRequest, passkey_id: PathId):
     webauthn.passkey_remove(actor=request.auth, credential_pk=passkey_id, channel=API)
     return Status(204, None)

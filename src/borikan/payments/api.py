@@ -6,6 +6,7 @@ from ninja import Router, Status
 
 from borikan.catalog.selectors import service_get, service_get_for_staff
 from borikan.core.errors import ValidationFailed
+from borikan.core.fields import PathCode, PathId
 from borikan.identity.apiauth import api_auth
 
 from . import fee_services, fees, promptpay, reconciliation, refunds, selectors, services
@@ -78,7 +79,7 @@ def _invoice_out(invoice: Invoice) -> dict:
     url_name="payments_invoice",
     summary="An invoice with its Thai QR (for the payer or staff of the invoice's agency)",
 )
-def invoice_detail(request: HttpRequest, number: str) -> dict:
+def invoice_detail(request: HttpRequest, number: PathCode) -> dict:
     return _invoice_out(selectors.access_invoice_for_user(user=request.auth, number=number))
 
 
@@ -89,7 +90,7 @@ def invoice_detail(request: HttpRequest, number: str) -> dict:
     url_name="payments_receipt",
     summary="An electronic receipt (for the payer or staff of its agency), with a link to its PDF",
 )
-def receipt_detail(request: HttpRequest, number: str) -> dict:
+def receipt_detail(request: HttpRequest, number: PathCode) -> dict:
     receipt = selectors.access_receipt_for_user(user=request.auth, number=number)
     return {
         "number": receipt.number,
@@ -130,7 +131,7 @@ def _refund_out(refund: Refund) -> dict:
     summary="Ask to refund (part of) a paid invoice (officer or approver of its agency); another approver approves",
     description="409 refund_exceeds_remaining when more than what is left is asked; 409 invoice_not_paid.",
 )
-def refund_request(request: HttpRequest, number: str, payload: RefundIn):
+def refund_request(request: HttpRequest, number: PathCode, payload: RefundIn):
     refund = refunds.refund_request(
         actor=request.auth, invoice_number=number, amount_satang=payload.amount_satang, reason=payload.reason
     )
@@ -144,7 +145,7 @@ def refund_request(request: HttpRequest, number: str, payload: RefundIn):
     url_name="payments_invoice_refunds",
     summary="Refunds of an invoice (for the payer or staff of its agency)",
 )
-def invoice_refunds(request: HttpRequest, number: str) -> list[dict]:
+def invoice_refunds(request: HttpRequest, number: PathCode) -> list[dict]:
     invoice = selectors.access_invoice_for_user(user=request.auth, number=number)
     return [_refund_out(refund) for refund in invoice.refunds.select_related("invoice", "payment")]
 
@@ -156,7 +157,7 @@ def invoice_refunds(request: HttpRequest, number: str) -> list[dict]:
     url_name="payments_refund_approve",
     summary="Approve a refund (an approver other than the requester) and send it to the bank",
 )
-def refund_approve(request: HttpRequest, refund_id: int, payload: DecisionIn):
+def refund_approve(request: HttpRequest, refund_id: PathId, payload: DecisionIn):
     return _refund_out(refunds.refund_approve(actor=request.auth, refund_id=refund_id, reason=payload.reason))
 
 
@@ -167,7 +168,7 @@ def refund_approve(request: HttpRequest, refund_id: int, payload: DecisionIn):
     url_name="payments_refund_reject",
     summary="Decline a refund with a reason (an approver other than the requester)",
 )
-def refund_reject(request: HttpRequest, refund_id: int, payload: DecisionIn):
+def refund_reject(request: HttpRequest, refund_id: PathId, payload: DecisionIn):
     return _refund_out(refunds.refund_reject(actor=request.auth, refund_id=refund_id, reason=payload.reason))
 
 
@@ -178,7 +179,7 @@ def refund_reject(request: HttpRequest, refund_id: int, payload: DecisionIn):
     url_name="payments_refund_send",
     summary="Send an approved refund to the bank again after a network failure (same idempotency key)",
 )
-def refund_send(request: HttpRequest, refund_id: int):
+def refund_send(request: HttpRequest, refund_id: PathId):
     refund = refunds.refund_visible_to_staff(actor=request.auth, refund_id=refund_id)
     return _refund_out(refunds.refund_submit(actor=request.auth, refund_id=refund.pk))
 
@@ -192,7 +193,7 @@ def refund_send(request: HttpRequest, refund_id: int):
     description="409 refund_not_at_counter for a bank payment's refund (the bank pays it back); 409 "
     "refund_not_approved when it is not approved or already paid out; 404 for staff of another agency.",
 )
-def refund_pay_out(request: HttpRequest, refund_id: int, payload: PayOutIn):
+def refund_pay_out(request: HttpRequest, refund_id: PathId, payload: PayOutIn):
     return _refund_out(refunds.refund_pay_out(actor=request.auth, refund_id=refund_id, note=payload.note))
 
 
@@ -221,7 +222,7 @@ def _charge_out(charge: Charge) -> dict:
     url_name="payments_invoice_charges",
     summary="The attempts to collect an invoice, one per channel tried (for the payer or staff of its agency)",
 )
-def invoice_charges(request: HttpRequest, number: str) -> list[dict]:
+def invoice_charges(request: HttpRequest, number: PathCode) -> list[dict]:
     invoice = selectors.access_invoice_for_user(user=request.auth, number=number)
     return [_charge_out(charge) for charge in invoice.charges.all()]
 
@@ -236,7 +237,7 @@ def invoice_charges(request: HttpRequest, number: str) -> list[dict]:
     "409 invoice_already_paid (once only; names the receipt), 409 invoice_not_open; 422 counter_amount_mismatch, "
     "invalid_counter_method, invalid_amount; 404 for anyone not staff of the invoice's agency.",
 )
-def counter_payment(request: HttpRequest, number: str, payload: CounterPaymentIn):
+def counter_payment(request: HttpRequest, number: PathCode, payload: CounterPaymentIn):
     posted = services.counter_payment_record(
         actor=request.auth,
         invoice_number=number,
@@ -273,7 +274,7 @@ def _day_sheet_out(sheet: reconciliation.DaySheet) -> dict:
     summary="An agency's counter day-sheet: payments taken and refunds handed back that day, with totals",
     description="For staff of the agency (officer, approver, admin); 404 otherwise. Bank payments are not here.",
 )
-def counter_day_sheet(request: HttpRequest, agency: str, date: dt.date) -> dict:
+def counter_day_sheet(request: HttpRequest, agency: PathCode, date: dt.date) -> dict:
     return _day_sheet_out(reconciliation.counter_day_sheet(actor=request.auth, agency_code=agency, day=date))
 
 
@@ -283,7 +284,7 @@ def counter_day_sheet(request: HttpRequest, agency: str, date: dt.date) -> dict:
     url_name="payments_counter_day_sheet_csv",
     summary="The counter day-sheet as CSV (satang; refunds negative; totals at the end)",
 )
-def counter_day_sheet_csv(request: HttpRequest, agency: str, date: dt.date) -> HttpResponse:
+def counter_day_sheet_csv(request: HttpRequest, agency: PathCode, date: dt.date) -> HttpResponse:
     sheet = reconciliation.counter_day_sheet(actor=request.auth, agency_code=agency, day=date)
     response = HttpResponse(reconciliation.day_sheet_csv(sheet), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="counter-{sheet.agency.code}-{sheet.day}.csv"'
@@ -332,7 +333,7 @@ def _schedule_out(service) -> dict:
     url_name="payments_fee_schedule",
     summary="How a service's fee is computed, and the exemptions with their legal basis",
 )
-def fee_schedule(request: HttpRequest, slug: str) -> dict:
+def fee_schedule(request: HttpRequest, slug: PathCode) -> dict:
     return _schedule_out(service_get(slug=slug))
 
 
@@ -345,7 +346,7 @@ def fee_schedule(request: HttpRequest, slug: str) -> dict:
     description="422 invalid_fee_tiers, invalid_fee_kind, invalid_exemption, exemption_needs_legal_basis, ...; "
     "409 exemption_in_use.",
 )
-def fee_schedule_set(request: HttpRequest, slug: str, payload: FeeScheduleIn) -> dict:
+def fee_schedule_set(request: HttpRequest, slug: PathCode, payload: FeeScheduleIn) -> dict:
     service = service_get_for_staff(user=request.auth, slug=slug)
     fee_services.fee_schedule_set(actor=request.auth, service=service, **payload.model_dump())
     return _schedule_out(service)
@@ -358,7 +359,7 @@ def fee_schedule_set(request: HttpRequest, slug: str, payload: FeeScheduleIn) ->
     url_name="payments_fee_quote",
     summary="The fee an application would be charged: computed lines and the exemption that would apply",
 )
-def fee_quote(request: HttpRequest, slug: str, payload: FeeQuoteIn) -> dict:
+def fee_quote(request: HttpRequest, slug: PathCode, payload: FeeQuoteIn) -> dict:
     service = service_get(slug=slug)
     found = list(FeeExemption.objects.filter(schedule__service=service, code__in=payload.exemptions))
     unknown = sorted(set(payload.exemptions) - {e.code for e in found})
@@ -387,7 +388,7 @@ def fee_quote(request: HttpRequest, slug: str, payload: FeeQuoteIn) -> dict:
     url_name="payments_exemption_claim_decide",
     summary="Accept or reject an applicant's fee exemption claim (officer or approver of the service's agency)",
 )
-def exemption_claim_decide(request: HttpRequest, claim_id: int, payload: ClaimDecisionIn) -> dict:
+def exemption_claim_decide(request: HttpRequest, claim_id: PathId, payload: ClaimDecisionIn) -> dict:
     claim = fee_services.exemption_claim_decide(
         actor=request.auth, claim_id=claim_id, accept=payload.accept, reason=payload.reason
     )

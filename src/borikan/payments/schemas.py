@@ -2,6 +2,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
+
+from borikan.core.fields import Code, Count, Label, Percent, Satang, Text
 
 
 class InvoiceLineOut(Schema):
@@ -50,12 +53,12 @@ class ReceiptOut(Schema):
 
 
 class RefundIn(Schema):
-    amount_satang: int
-    reason: str
+    amount_satang: Satang
+    reason: Text
 
 
 class DecisionIn(Schema):
-    reason: str = ""
+    reason: Text = ""
 
 
 class RefundOut(Schema):
@@ -74,26 +77,26 @@ class RefundOut(Schema):
 
 
 class ExemptionSchema(Schema):
-    code: str
-    category: str
-    name_th: str
-    name_en: str = ""
-    percent: int = 100
-    legal_basis_th: str
-    evidence_th: str = ""
+    code: Code
+    category: Code
+    name_th: Label
+    name_en: Label = ""
+    percent: Percent = 100
+    legal_basis_th: Text
+    evidence_th: Label = ""
 
 
 class FeeScheduleIn(Schema):
-    kind: str
-    legal_basis_th: str
-    base_satang: int = 0
-    unit_satang: int = 0
-    quantity_field: str = ""
-    unit_name_th: str = ""
-    unit_name_en: str = ""
-    max_quantity: int = 10_000
-    tiers: list[dict[str, Any]] = []
-    exemptions: list[dict[str, Any]] = []
+    kind: Code
+    legal_basis_th: Text
+    base_satang: Satang = 0
+    unit_satang: Satang = 0
+    quantity_field: Code = ""
+    unit_name_th: Label = ""
+    unit_name_en: Label = ""
+    max_quantity: Count = 10_000
+    tiers: list[dict[str, Any]] = Field([], max_length=50)
+    exemptions: list[dict[str, Any]] = Field([], max_length=50)
 
 
 class FeeScheduleOut(Schema):
@@ -112,7 +115,7 @@ class FeeScheduleOut(Schema):
 
 class FeeQuoteIn(Schema):
     form_data: dict[str, Any] = {}
-    exemptions: list[str] = []
+    exemptions: list[Code] = Field([], max_length=20)
 
 
 class FeeLineOut(Schema):
@@ -135,7 +138,7 @@ class FeeQuoteOut(Schema):
 
 class ClaimDecisionIn(Schema):
     accept: bool
-    reason: str = ""
+    reason: Text = ""
 
 
 class ExemptionClaimOut(Schema):
@@ -160,9 +163,9 @@ class ChargeOut(Schema):
 
 
 class CounterPaymentIn(Schema):
-    amount_satang: int
-    method: str  # cash / card
-    note: str = ""
+    amount_satang: Satang
+    method: Code  # cash / card
+    note: Text = ""
 
 
 class CounterPaymentOut(Schema):
@@ -174,7 +177,7 @@ class CounterPaymentOut(Schema):
 
 
 class PayOutIn(Schema):
-    note: str = ""
+    note: Text = ""
 
 
 class DaySheetLineOut(Schema):

@@ -193,3 +193,19 @@ def test_delegations_page(client, agency, approver, colleague, foreign_officer, 
     assert client.post(f"/approvals/delegations/{delegation.pk}/revoke/").status_code == 302
     delegation.refresh_from_db()
     assert delegation.revoked_at is not None
+
+
+@pytest.mark.parametrize("delegate", ["abc", "99999999999999999999999", "-1", "๑๒"])
+def test_a_delegate_that_is_not_an_id_is_a_4xx_not_a_server_error(client, agency, approver, delegate):
+    sign_in(client, approver)
+    response = client.post(
+        "/approvals/delegations/",
+        {
+            "agency": agency.code,
+            "delegate": delegate,
+            "starts_on": _days(1).isoformat(),
+            "ends_on": _days(2).isoformat(),
+        },
+    )
+    assert 400 <= response.status_code < 500
+    assert not Delegation.objects.exists()

@@ -126,6 +126,31 @@ def test_css_that_loads_anything_or_does_not_parse_is_refused_with_its_line(css:
     assert words in refused.value.message_en
 
 
+@pytest.mark.parametrize(
+    ("html", "css"),
+    [
+        ('<p>{{ number }}</p>\n<img src="file:///etc/passwd">', ""),
+        ('<p>{{ number }}</p>\n<img srcset="http://tracker.example/a.png 1x">', ""),
+        ('<p>{{ number }}</p>\n<p style="background: url(http://tracker.example/a.png)">x</p>', ""),
+        ("<p>{{ number }}</p>", 'p {\n background: image-set("http://tracker.example/a.png" 1x); }'),
+    ],
+)
+def test_markup_and_css_that_would_make_the_renderer_fetch_are_refused_when_saved(html: str, css: str):
+    with pytest.raises(ValidationFailed) as refused:
+        compile_template(html, css)
+    assert refused.value.status == 422
+    assert refused.value.code == "invalid_template"
+    assert refused.value.details["line"] == 2
+
+
+def test_the_qr_code_a_data_image_and_a_printed_link_are_allowed():
+    compile_template(
+        '<p>{{ number }}</p><img src="{{ qr_data_uri }}"><img src="data:image/png;base64,iVBORw0KGgo=">'
+        '<a href="{{ verification_url }}">{{ verification_url }}</a>',
+        "",
+    )
+
+
 def test_css_data_urls_are_allowed():
     compile_template("<p>{{ number }}</p>", "p { background: url(data:image/png;base64,iVBORw0KGgo=); }")
 
