@@ -58,7 +58,9 @@ def phone_sign_up(request: HttpRequest, payload: PhoneSignUpIn):
 
 @router.post("/token", response=TokenOut, auth=None, summary="Log in with a password; get a bearer token")
 def log_in(request: HttpRequest, payload: LogInIn):
-    user = services.user_log_in(email=payload.email or payload.mobile, password=payload.password, request=request)
+    user = services.user_log_in(
+        email=payload.email or payload.mobile, password=payload.password, request=request, code=payload.code
+    )
     key, token = services.api_token_issue(user=user)
     return {"token": key, "expires_at": token.expires_at, "user": user}
 

@@ -12,6 +12,12 @@ class SignUpForm(forms.Form):
 class LogInForm(forms.Form):
     email = forms.CharField(label=_("E-mail or mobile number"), max_length=254)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    code = forms.CharField(
+        label=_("Sign-in code from your e-mail or SMS"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class CodeForm(forms.Form):

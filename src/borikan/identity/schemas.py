@@ -4,31 +4,34 @@ from typing import Literal
 
 from ninja import Schema
 
+from borikan.core.fields import Code, Email, Name, Secret
+
 
 class SignUpIn(Schema):
-    email: str
-    password: str
-    full_name: str
-    phone: str = ""
-    citizen_id: str = ""
+    email: Email
+    password: Secret
+    full_name: Name
+    phone: Code = ""
+    citizen_id: Code = ""
 
 
 class LogInIn(Schema):
-    email: str = ""  # or
-    mobile: str = ""  # a mobile number proven at sign-up
-    password: str
+    email: Email = ""  # or
+    mobile: Code = ""  # a mobile number proven at sign-up
+    password: Secret
+    code: Code = ""  # the sign-in code, when the answer was sign_in_code_required
 
 
 class PhoneStartIn(Schema):
-    phone: str
+    phone: Code
 
 
 class PhoneSignUpIn(Schema):
-    phone: str
-    code: str
-    password: str
-    full_name: str
-    citizen_id: str = ""
+    phone: Code
+    code: Code
+    password: Secret
+    full_name: Name
+    citizen_id: Code = ""
 
 
 class UserOut(Schema):
@@ -46,12 +49,12 @@ class TokenOut(Schema):
 
 
 class CodeIn(Schema):
-    code: str
+    code: Code
 
 
 class StepUpIn(Schema):
     method: Literal["totp", "recovery_code"]
-    code: str
+    code: Code
 
 
 class AalOut(Schema):

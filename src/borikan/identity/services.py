@@ -12,11 +12,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from borikan.audit.services import audit_record
 from borikan.core.errors import ApplicationError, ValidationFailed
+from borikan.core.hygiene import clean_name
 from borikan.core.thaiid import is_valid_thai_id
 
 from . import throttle
@@ -68,7 +69,7 @@ def user_find_by_citizen_id(*, citizen_id: str) -> User | None:
 
 def validate_new_account(*, full_name: str, password: str, email: str = "", phone: str = "") -> str:
     """Check what a new account is made of; returns the cleaned full name."""
-    full_name = (full_name or "").strip()
+    full_name = clean_name(full_name or "")
     if not full_name:
         raise ValidationFailed("name_required", "กรุณากรอกชื่อ-นามสกุล", "Please enter your full name", field="full_name")
     try:
@@ -139,10 +140,13 @@ def proofing_record_self_asserted(*, user: User) -> ProofingRecord:
     )
 
 
-def user_log_in(*, email: str, password: str, request=None) -> User:
+def user_log_in(*, email: str, password: str, request=None, code: str = "") -> User:
     """Check a password, within the rate limits. Failures are audited and answered with one message that
-    reveals nothing about whether the account exists."""
-    email = (email or "").strip().lower()
+    reveals nothing about whether the account exists. While the account is under a distributed attack, a
+    browser it has not signed in from must also give the code sent to the owner (`challenge.py`)."""
+    from . import challenge
+
+    email = _login_name(email)
     address = throttle.client_address(request)
     try:
         throttle.check_login_allowed(email=email, address=address)
@@ -151,17 +155,61 @@ def user_log_in(*, email: str, password: str, request=None) -> User:
         raise
     user = authenticate(request, username=email, password=password)
     if user is None:
-        throttle.record_login_failure(email=email, address=address)
+        failures = throttle.record_login_failure(email=email, address=address)
         audit_record(actor=None, action="auth.login_failed", object_type="user", object_id=email[:64])
+        if failures == throttle.ACCOUNT_FAILURES.attempts:
+            _alert_account_attack(email, failures)
         raise ApplicationError(
             "invalid_credentials",
             "อีเมลหรือรหัสผ่านไม่ถูกต้อง",
             "The e-mail address or password is wrong",
             status=401,
         )
+    if throttle.account_needs_challenge(email) and not challenge.device_known(request, user):
+        if not code:
+            audit_record(actor=user, action="auth.login_challenged", object_type="user", object_id=user.pk)
+            challenge.code_request(user)  # raises SignInCodeRequired
+        if not challenge.code_check(user, code):
+            audit_record(actor=user, action="auth.login_code_failed", object_type="user", object_id=user.pk)
+            raise ApplicationError(
+                "invalid_sign_in_code",
+                "รหัสเข้าสู่ระบบไม่ถูกต้องหรือหมดอายุ กรุณากรอกรหัสผ่านอีกครั้งโดยเว้นช่องรหัสว่างเพื่อรับรหัสใหม่",
+                "The sign-in code is wrong or has expired; enter your password again and leave the code empty to get "
+                "a new one",
+                field="code",
+                status=401,
+            )
     throttle.record_login_success(email=email, address=address)
     audit_record(actor=user, action="auth.login", object_type="user", object_id=user.pk, subject_user_id=user.pk)
     return user
+
+
+def _login_name(login: str) -> str:
+    """One spelling per account for the rate limits: 081-234-5678 and +66812345678 are the same mobile."""
+    login = (login or "").strip().lower()
+    if "@" in login:
+        return login
+    from borikan.core.sms import thai_mobile
+
+    try:
+        return thai_mobile(login)
+    except ApplicationError:
+        return login
+
+
+def _alert_account_attack(login: str, failures: int) -> None:
+    """Once per window, when an account crosses the distributed-attack threshold: tell the owner and, for a
+    staff account, its agencies' administrators (after the commit, from the worker)."""
+    from .tasks import alert_account_attack
+
+    user = User.objects.filter(Q(email=login) | Q(mobile=login), is_active=True).first()
+    if user is None:
+        return
+    audit_record(
+        actor=None, action="auth.account_under_attack", object_type="user", object_id=user.pk, subject_user_id=user.pk
+    )
+    user_id = user.pk
+    transaction.on_commit(lambda: alert_account_attack.enqueue(user_id, failures))
 
 
 @transaction.atomic

@@ -56,3 +56,82 @@ def send_recovery_notice(user_id: int, kept_second_factor: bool, proofings_revok
         body="\n".join(lines),
         reference=f"user-{user_id}",
     )
+
+
+@task
+def send_sign_in_code(user_id: int) -> str:
+    """The code is made here, in the worker, so it never travels through the broker; only its HMAC is kept."""
+    from borikan.core.mail import email_send_now
+    from borikan.core.sms import sms_send
+
+    from .challenge import CODE_TTL_SECONDS, code_issue
+    from .models import User
+
+    user = User.objects.get(pk=user_id)
+    code = code_issue(user.pk)
+    minutes = CODE_TTL_SECONDS // 60
+    if not user.email:
+        return sms_send(to=user.mobile, text=f"borikan: รหัสเข้าสู่ระบบ {code} (ใช้ได้ {minutes} นาที) / sign-in code")
+    body = (
+        f"เรียน {user.full_name}\n\n"
+        "มีผู้พยายามเข้าสู่บัญชี borikan ของท่านด้วยรหัสผ่านผิดหลายครั้ง จึงต้องใช้รหัสนี้ร่วมกับรหัสผ่าน "
+        f"(ใช้ได้ {minutes} นาที):\n\n    {code}\n\n"
+        "หากท่านไม่ได้กำลังเข้าสู่ระบบ ไม่ต้องทำอะไร ผู้อื่นเข้าบัญชีไม่ได้หากไม่มีรหัสนี้\n\n"
+        "Someone has tried many wrong passwords on your borikan account, so signing in needs this code with the "
+        f"password (valid for {minutes} minutes). If you are not signing in, do nothing: without the code nobody "
+        "else can get in.\n"
+    )
+    return email_send_now(
+        to=user.email, subject="borikan: รหัสเข้าสู่ระบบ / Sign-in code", body=body, reference=f"user-{user_id}"
+    )
+
+
+@task
+def alert_account_attack(user_id: int, failures: int) -> int:
+    """Tell the owner, and for a staff account the administrators of each of its agencies. Returns mails sent."""
+    from borikan.agencies.models import StaffMembership, StaffRole
+    from borikan.core.mail import email_send_now
+
+    from .models import User
+
+    user = User.objects.get(pk=user_id)
+    sent = 0
+    if user.email:
+        email_send_now(
+            to=user.email,
+            subject="borikan: มีผู้พยายามเข้าบัญชีของท่าน / Someone is trying to sign in to your account",
+            body=(
+                f"เรียน {user.full_name}\n\nมีการใส่รหัสผ่านผิด {failures} ครั้งจากหลายที่ในเวลาไม่กี่นาที บัญชีของท่านไม่ถูกล็อก "
+                "แต่การเข้าสู่ระบบจากเครื่องใหม่จะต้องใช้รหัสที่ส่งมาทางอีเมลนี้ ควรเปิดใช้แอปยืนยันตัวตนหรือพาสคีย์\n\n"
+                f"{failures} wrong passwords were tried on your account from several places within minutes. It is not "
+                "locked, but signing in from a new device now needs a code sent to this address. Consider turning on "
+                "an authenticator app or a passkey.\n"
+            ),
+            reference=f"user-{user_id}",
+        )
+        sent += 1
+    agencies = StaffMembership.objects.filter(user=user).values_list("agency_id", flat=True)
+    admins = (
+        User.objects.filter(
+            memberships__agency_id__in=list(agencies), memberships__role=StaffRole.AGENCY_ADMIN, is_active=True
+        )
+        .exclude(pk=user.pk)
+        .exclude(email__isnull=True)
+        .distinct()
+    )
+    for admin in admins:
+        email_send_now(
+            to=admin.email,
+            subject="borikan: บัญชีเจ้าหน้าที่ถูกพยายามเข้าใช้ / A staff account is under attack",
+            body=(
+                f"บัญชีเจ้าหน้าที่ {user.full_name} ({user.email or user.mobile}) ถูกใส่รหัสผ่านผิด {failures} ครั้ง"
+                "จากหลายที่ในเวลาไม่กี่นาที ระบบบังคับให้ใช้รหัสทางอีเมลเมื่อเข้าจากเครื่องใหม่แล้ว "
+                "ดูบันทึกการตรวจสอบ (auth.login_failed) และติดต่อเจ้าของบัญชี\n\n"
+                f"The staff account of {user.full_name} ({user.email or user.mobile}) had {failures} wrong passwords "
+                "from several places within minutes. Sign-ins from new devices now need an e-mailed code. See the "
+                "audit log (auth.login_failed) and contact the account's owner.\n"
+            ),
+            reference=f"user-{user_id}",
+        )
+        sent += 1
+    return sent

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.core.errors import ApplicationError
 
-from . import authn, mfa, phone, recovery, services, throttle
+from . import authn, challenge, mfa, phone, recovery, services, throttle
 from .federation import federation_providers
 from .forms import (
     CodeForm,
@@ -57,19 +57,33 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def log_in(request: HttpRequest) -> HttpResponse:
     form = LogInForm(request.POST or None)
+    challenged = bool(request.POST.get("code"))
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_log_in(request=request, **form.cleaned_data)
         except ApplicationError as error:
             form.add_error(None, error.message)
+            challenged = challenged or error.code == "sign_in_code_required"
+            status = error.status if error.status == 429 else 400
         else:
             authn.session_log_in(request, user, authn.Method.PASSWORD)  # rotates the session key
             if mfa.has_second_factor(user) or staff_agency_ids(user=user):
                 # Staff always work at AAL 2; a person with a second factor is asked for it straight away.
-                return redirect(f"{reverse('identity:step_up')}?next={_next_path(request)}")
-            return redirect(_next_url(request))
-    context = {"form": form, "next": request.GET.get("next", ""), "federation_providers": federation_providers()}
-    return render(request, "identity/login.html", context, status=400 if form.errors else 200)
+                response = redirect(f"{reverse('identity:step_up')}?next={_next_path(request)}")
+            else:
+                response = redirect(_next_url(request))
+            challenge.device_remember(response, user)
+            return response
+    elif form.errors:
+        status = 400
+    context = {
+        "form": form,
+        "challenged": challenged,
+        "next": request.GET.get("next", ""),
+        "federation_providers": federation_providers(),
+    }
+    return render(request, "identity/login.html", context, status=status)
 
 
 @require_POST

@@ -1,5 +1,7 @@
 """Production: everything secret or site-specific must come from the environment; fail fast otherwise."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -10,6 +12,7 @@ from .base import (
     BORIKAN_SIGNING_KEYS,
     BORIKAN_WEBAUTHN_ORIGINS,
     BORIKAN_WEBAUTHN_RP_ID,
+    CACHES,
     DATABASES,
     MAILERS,
     SECRET_KEY,
@@ -40,3 +43,10 @@ if BORIKAN_WEBAUTHN_RP_ID == "localhost" or not all(o.startswith("https://") for
     raise ImproperlyConfigured(
         "passkeys need the site's own domain: set BORIKAN_WEBAUTHN_RP_ID and https BORIKAN_WEBAUTHN_ORIGINS"
     )
+if "BORIKAN_TRUSTED_PROXIES" not in os.environ:
+    # Rate limits, audit and sessions read the client's address; behind proxies it is in X-Forwarded-For.
+    raise ImproperlyConfigured(
+        "say how many proxies in front of the portal append to X-Forwarded-For: BORIKAN_TRUSTED_PROXIES (0 if none)"
+    )
+if not CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    raise ImproperlyConfigured("rate-limit counters must be atomic across processes: set REDIS_CACHE_URL")

@@ -98,6 +98,8 @@ def test_production_settings_pass_the_deployment_checklist():
         "BORIKAN_SIGNING_KEYS": '{"EXCISE": {"pkcs12": "/run/secrets/excise.p12", "passphrase_env": "EXCISE_P12"}}',
         "BORIKAN_WEBAUTHN_RP_ID": "borikan.example.go.th",
         "BORIKAN_WEBAUTHN_ORIGINS": "https://borikan.example.go.th",
+        "BORIKAN_TRUSTED_PROXIES": "1",
+        "REDIS_CACHE_URL": "redis://cache.invalid:6379/1",
         "PYTHONPATH": str(SRC.parent),
     }
     done = subprocess.run(
@@ -108,3 +110,12 @@ def test_production_settings_pass_the_deployment_checklist():
         timeout=120,
     )
     assert done.returncode == 0, done.stderr + done.stdout
+    for missing in ("BORIKAN_TRUSTED_PROXIES", "REDIS_CACHE_URL"):
+        refused = subprocess.run(
+            [sys.executable, "-m", "django", "check", "--deploy"],
+            env={name: value for name, value in env.items() if name != missing},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode != 0 and "ImproperlyConfigured" in refused.stderr, missing

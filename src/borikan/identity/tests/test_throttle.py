@@ -1,17 +1,24 @@
 """Rate limits on login and sign-up: slow guessing down, never lock a person out for long."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from borikan.agencies.models import StaffRole
 from borikan.audit.models import AuditEntry
-from borikan.identity import throttle
+from borikan.conftest import make_staff
+from borikan.identity import challenge, throttle
+
+JSON = "application/json"
 
 PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
+def empty_cache(monkeypatch):
+    monkeypatch.setattr(throttle, "DELAY_UNIT_SECONDS", 0)  # the doubling delay has its own test below
     cache.clear()
     yield
     cache.clear()
@@ -41,13 +48,101 @@ def test_the_person_can_still_sign_in_from_elsewhere_while_an_attacker_is_blocke
     assert _login(citizen.email, PASSWORD, address="203.0.113.5").status_code == 200
 
 
-@pytest.mark.django_db
-def test_a_distributed_attack_blocks_the_account_only_for_the_window(citizen):
+def _distributed_attack(email: str) -> None:
     for n in range(throttle.ACCOUNT_FAILURES.attempts):
-        _login(citizen.email, "wrong", address=f"198.51.100.{n}")
-    assert _login(citizen.email, PASSWORD, address="203.0.113.5").status_code == 429
-    cache.delete(throttle._key(throttle.ACCOUNT_FAILURES, citizen.email))  # the window ends
-    assert _login(citizen.email, PASSWORD, address="203.0.113.5").status_code == 200
+        assert _login(email, "wrong", address=f"198.51.100.{n}").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_distributed_attack_never_locks_the_owner_out_they_are_sent_a_code(
+    citizen, mailoutbox, django_capture_on_commit_callbacks
+):
+    _distributed_attack(citizen.email)
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = _login(citizen.email, PASSWORD, address="203.0.113.5")
+    assert (asked.status_code, asked.json()["code"]) == (401, "sign_in_code_required")
+    assert asked.json()["errors"]["channel"] == "email"
+    (mail,) = mailoutbox
+    assert mail.to == [citizen.email]
+    code = re.search(r"\b(\d{6})\b", mail.body).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    refused = Client(REMOTE_ADDR="203.0.113.5").post(
+        "/api/v1/auth/token", {"email": citizen.email, "password": PASSWORD, "code": wrong}, content_type=JSON
+    )
+    assert (refused.status_code, refused.json()["code"]) == (401, "invalid_sign_in_code")
+    signed_in = Client(REMOTE_ADDR="203.0.113.5").post(
+        "/api/v1/auth/token", {"email": citizen.email, "password": PASSWORD, "code": code}, content_type=JSON
+    )
+    assert signed_in.status_code == 200, signed_in.content
+    reused = Client(REMOTE_ADDR="203.0.113.5").post(
+        "/api/v1/auth/token", {"email": citizen.email, "password": PASSWORD, "code": code}, content_type=JSON
+    )
+    assert reused.status_code == 401  # a code works once
+
+
+@pytest.mark.django_db
+def test_the_attacker_gets_no_code_and_no_mail_without_the_password(citizen, mailoutbox):
+    _distributed_attack(citizen.email)
+    mailoutbox.clear()
+    guess = Client(REMOTE_ADDR="198.51.100.200").post(
+        "/api/v1/auth/token", {"email": citizen.email, "password": "wrong", "code": "123456"}, content_type=JSON
+    )
+    assert (guess.status_code, guess.json()["code"]) == (401, "invalid_credentials")
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_browser_that_signed_in_before_is_not_asked_for_a_code(citizen):
+    browser = Client(REMOTE_ADDR="203.0.113.5")
+    assert browser.post("/account/login/", {"email": citizen.email, "password": PASSWORD}).status_code == 302
+    assert challenge.DEVICE_COOKIE in browser.cookies
+    _distributed_attack(citizen.email)
+    again = browser.post("/account/login/", {"email": citizen.email, "password": PASSWORD})
+    assert again.status_code == 302
+    stranger = Client(REMOTE_ADDR="203.0.113.5").post("/account/login/", {"email": citizen.email, "password": PASSWORD})
+    assert stranger.status_code == 400
+    assert b'name="code"' in stranger.content
+
+
+@pytest.mark.django_db
+def test_a_known_browser_cookie_dies_with_a_password_change(citizen):
+    browser = Client(REMOTE_ADDR="203.0.113.5")
+    browser.post("/account/login/", {"email": citizen.email, "password": PASSWORD})
+    citizen.set_password("another long passphrase 2569")
+    citizen.save()
+    request = type("R", (), {"COOKIES": {challenge.DEVICE_COOKIE: browser.cookies[challenge.DEVICE_COOKIE].value}})()
+    assert not challenge.device_known(request, citizen)
+
+
+@pytest.mark.django_db
+def test_an_attack_on_a_staff_account_alerts_the_agency_admin_once(
+    officer, agency, mailoutbox, django_capture_on_commit_callbacks
+):
+    admin = make_staff("admin@excise.go.th", agency, StaffRole.AGENCY_ADMIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        _distributed_attack(officer.email)
+        _login(officer.email, "wrong", address="198.51.100.250")  # past the threshold: no second alert
+    recipients = sorted(address for mail in mailoutbox for address in mail.to)
+    assert recipients == sorted([admin.email, officer.email])
+    assert AuditEntry.objects.filter(action="auth.account_under_attack").count() == 1
+
+
+@pytest.mark.django_db
+def test_each_failure_past_the_second_doubles_the_wait_with_retry_after(citizen, monkeypatch):
+    """Real time, on the production unit of one second."""
+    import time
+
+    monkeypatch.setattr(throttle, "DELAY_UNIT_SECONDS", 1)
+    for _ in range(throttle.DELAY_FROM_FAILURE):
+        assert _login(citizen.email, "wrong").status_code == 401
+    waiting = _login(citizen.email, PASSWORD)
+    assert (waiting.status_code, waiting.json()["code"]) == (429, "too_many_attempts")
+    assert int(waiting["Retry-After"]) == 1
+    time.sleep(1.1)
+    assert _login(citizen.email, "wrong").status_code == 401
+    assert int(_login(citizen.email, PASSWORD)["Retry-After"]) == 2
+    time.sleep(2.1)
+    assert _login(citizen.email, PASSWORD).status_code == 200
 
 
 @pytest.mark.django_db
