@@ -27,7 +27,7 @@ from borikan.casework.deadlines import working_days_due
 from borikan.casework.models import PublicHoliday
 from borikan.catalog.models import PaymentTiming, Service, StepMode
 from borikan.core import caseflow
-from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed, conflict_of_interest
 from borikan.core.thaidate import be_year
 from borikan.identity.enforcement import Step, require_for_service, require_staff
 from borikan.identity.juristic import may_act_for
@@ -127,14 +127,6 @@ def roles_of(actor: Any, app: Application) -> frozenset[Role]:
     ):
         roles.add(Role.APPROVER)  # a director or admin named in the chain, or a delegate standing in
     return frozenset(roles)
-
-
-def conflict_of_interest() -> PermissionDenied:
-    return PermissionDenied(
-        "เจ้าหน้าที่ดำเนินการกับคำขอของตนเองไม่ได้ (มีส่วนได้เสีย)",
-        "Staff cannot act on their own application (conflict of interest)",
-        code="conflict_of_interest",
-    )
 
 
 def representing(actor: Any, registration_number: str) -> Any:

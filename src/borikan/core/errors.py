@@ -72,3 +72,18 @@ class PermissionDenied(ApplicationError):
 
 class ValidationFailed(ApplicationError):
     status = 422
+
+
+def conflict_of_interest() -> PermissionDenied:
+    return PermissionDenied(
+        "เจ้าหน้าที่ดำเนินการกับคำขอของตนเองไม่ได้ (มีส่วนได้เสีย)",
+        "Staff cannot act on their own application (conflict of interest)",
+        code="conflict_of_interest",
+    )
+
+
+def refuse_own(actor: object, *owner_ids: int | None) -> None:
+    """No one decides on their own case, payment, refund, claim or document (issue 11: conflict of interest)."""
+    actor_id = getattr(actor, "pk", None)
+    if actor_id is not None and actor_id in owner_ids:
+        raise conflict_of_interest()

@@ -23,7 +23,7 @@ from django.utils import timezone
 from borikan.agencies.models import Agency, StaffRole
 from borikan.agencies.selectors import staff_has_role
 from borikan.audit.services import audit_record
-from borikan.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from borikan.core.errors import ApplicationError, PermissionDenied, ValidationFailed, refuse_own
 from borikan.core.thaidate import be_year
 from borikan.identity.enforcement import require_staff
 
@@ -360,6 +360,7 @@ def _status_change_allowed(*, actor, document: IssuedDocument, doing_th: str, do
             f"Only an approver or administrator of the issuing agency may {doing_en} this document",
         )
     require_staff(actor, service=document.service)
+    refuse_own(actor, document.holder_id)  # another approver decides on a document that names you
 
 
 def _reason(reason: object) -> str:

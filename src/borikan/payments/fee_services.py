@@ -19,7 +19,7 @@ from django.utils import timezone
 from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_has_role, staff_roles
 from borikan.audit.services import audit_record
-from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed, refuse_own
 from borikan.identity.enforcement import require_staff
 
 from .fees import FeeAssessment, assess, tiers_errors
@@ -257,6 +257,7 @@ def exemption_claim_decide(*, actor: Any, claim_id: int, accept: bool, reason: s
         if not staff_roles(user=actor, agency_id=agency_id) & {StaffRole.OFFICER, StaffRole.APPROVER}:
             raise NotFound("exemption claim", "คำขอยกเว้นค่าธรรมเนียม")
         require_staff(actor, service=claim.exemption.schedule.service)
+        refuse_own(actor, claim.claimant_id)
         if not accept and not (reason or "").strip():
             raise _invalid("reason_required", "กรุณาระบุเหตุผล", "A reason is required to reject a claim", "reason")
         if Invoice.objects.filter(case_ref=claim.case_ref).exclude(status="cancelled").exists():

@@ -25,7 +25,7 @@ from django.utils import timezone
 from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import staff_roles
 from borikan.audit.services import audit_record
-from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
+from borikan.core.errors import ApplicationError, NotFound, ValidationFailed, refuse_own
 from borikan.identity.enforcement import require_staff
 
 from .channels import CHANNELS, RefundOrder
@@ -88,6 +88,7 @@ def refund_request(*, actor: Any, invoice_number: str, amount_satang: int, reaso
         raise _not_found()
     _require_role(actor, invoice.agency_id, {StaffRole.OFFICER, StaffRole.APPROVER})
     require_staff(actor, service=invoice.service)
+    refuse_own(actor, invoice.payer_id)
     return _refund_create(actor=actor, invoice=invoice, amount_satang=amount_satang, reason=reason)
 
 
@@ -190,6 +191,7 @@ def _decide(*, actor: Any, refund_id: Any, approve: bool, reason: str) -> Refund
                 )
             raise NotFound("refund", "รายการคืนเงิน")
         require_staff(actor, service=refund.invoice.service, approving=True)
+        refuse_own(actor, refund.invoice.payer_id)
         if refund.requested_by_id == actor.pk:
             raise ApplicationError(
                 "four_eyes_required",
@@ -340,6 +342,7 @@ def refund_pay_out(*, actor: Any, refund_id: Any, note: Any = "") -> Refund:
         }:
             raise NotFound("refund", "รายการคืนเงิน")
         require_staff(actor, service=refund.invoice.service)
+        refuse_own(actor, refund.invoice.payer_id)
         if not CHANNELS[refund.payment.channel].recorded_by_staff:
             raise ApplicationError(
                 "refund_not_at_counter",

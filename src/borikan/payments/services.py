@@ -21,7 +21,7 @@ from django.utils import timezone
 from borikan.agencies.models import Agency, StaffRole
 from borikan.agencies.selectors import staff_roles
 from borikan.audit.services import audit_record
-from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
+from borikan.core.errors import ApplicationError, NotFound, ValidationFailed, refuse_own
 from borikan.core.events import PaymentSettled, publish
 from borikan.core.thaidate import be_year, fiscal_year_be
 from borikan.identity.enforcement import require_staff
@@ -694,6 +694,7 @@ def counter_payment_record(
     ):
         raise NotFound("invoice", "ใบแจ้งชำระเงิน")
     require_staff(actor, service=found.service)
+    refuse_own(actor, found.payer_id)
     if amount_satang != found.amount_satang:
         raise ValidationFailed(
             "counter_amount_mismatch",

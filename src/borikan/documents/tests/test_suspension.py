@@ -173,3 +173,13 @@ def test_an_expired_suspended_document_still_says_suspended(agency: Agency, citi
     document.refresh_from_db()
 
     assert document.status_on(timezone.localdate() + dt.timedelta(days=5)) == VerificationStatus.SUSPENDED
+
+
+def test_an_approver_cannot_suspend_revoke_or_reinstate_a_document_that_names_them(agency: Agency, approver: User):
+    own = issue(agency=agency, holder=approver)
+    for change in (document_suspend, document_revoke, document_reinstate):
+        with pytest.raises(ApplicationError) as refused:
+            change(actor=approver, document=own, reason="ทดสอบ")
+        assert (refused.value.code, refused.value.status) == ("conflict_of_interest", 403)
+    own.refresh_from_db()
+    assert own.status == DocumentStatus.VALID

@@ -209,7 +209,8 @@ def test_counter_staff_need_staff_assurance(make_invoice, api_as, officer):
     [
         ({"method": "cheque"}, "invalid_counter_method"),
         ({"amount_satang": 20_000}, "counter_amount_mismatch"),
-        ({"amount_satang": -5}, "invalid_amount"),
+        ({"amount_satang": -5}, "invalid_request"),  # the schema's minimum
+        ({"amount_satang": True}, "invalid_request"),
         ({"amount_satang": "two hundred"}, "invalid_request"),
         ({"note": "x" * 501}, "invalid_note"),
     ],
@@ -418,3 +419,11 @@ def test_a_counter_charge_is_never_asked_about_at_the_gateway(make_invoice, offi
     posted = counter_payment_record(actor=officer, invoice_number=invoice.number, amount_satang=25_000, method="cash")
     assert channels.CHANNELS["counter"].paid_at_channel(posted.charge) is None
     assert Charge.objects.filter(channel="counter").get().reference.startswith("CTR-")
+
+
+def test_an_officer_cannot_take_the_fee_of_their_own_invoice_at_the_counter(make_invoice, officer):
+    invoice = make_invoice(payer=officer)
+    with pytest.raises(ApplicationError) as refused:
+        counter_payment_record(actor=officer, invoice_number=invoice.number, amount_satang=25_000, method="cash")
+    assert (refused.value.code, refused.value.status) == ("conflict_of_interest", 403)
+    assert not Payment.objects.filter(invoice=invoice).exists()

@@ -417,3 +417,13 @@ def test_an_officer_decides_a_claim_over_the_api(service, citizen, officer, api_
     assert api_as(citizen).post(url, {"accept": True}, content_type="application/json").status_code == 404
     response = api_as(officer).post(url, {"accept": True}, content_type="application/json")
     assert (response.status_code, response.json()["status"]) == (200, "accepted")
+
+
+def test_an_officer_cannot_decide_their_own_exemption_claim(service, officer):
+    per_unit(service)
+    (claim,) = exemption_claims_record(actor=officer, case_ref="case-own", service=service, codes=["elderly"])
+    with pytest.raises(ApplicationError) as caught:
+        exemption_claim_decide(actor=officer, claim_id=claim.pk, accept=True, reason="")
+    assert (caught.value.code, caught.value.status) == ("conflict_of_interest", 403)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.CLAIMED

@@ -331,3 +331,20 @@ def test_staff_refund_from_the_invoice_page(paid_invoice, officer, approver, for
     refund.refresh_from_db()
     assert (refund.status, refund.decided_by) == (RefundStatus.PENDING, approver)
     assert refund.reference in citizen_client.get(page).content.decode()
+
+
+def test_no_one_requests_decides_or_pays_out_a_refund_of_their_own_payment(
+    make_invoice, bank_gateway, officer, approver
+):
+    strong(officer, approver)
+    own = make_invoice(payer=approver)
+    settle(bank_gateway, own)
+    with pytest.raises(ApplicationError) as asked:
+        refund_request(actor=approver, invoice_number=own.number, amount_satang=25_000, reason="คืนให้ตัวเอง")
+    assert asked.value.code == "conflict_of_interest"
+    refund = refund_request(actor=officer, invoice_number=own.number, amount_satang=25_000, reason="ปฏิเสธคำขอ")
+    with pytest.raises(ApplicationError) as decided:
+        refund_approve(actor=approver, refund_id=refund.pk)
+    assert (decided.value.code, decided.value.status) == ("conflict_of_interest", 403)
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.REQUESTED
