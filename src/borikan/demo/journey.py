@@ -9,6 +9,7 @@ the eight processes over HTTP as the citizen, an officer and an approver would, 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -96,6 +97,12 @@ def _files(message: Message) -> list[str]:
     return [part.get_filename() for part in message.walk() if part.get_filename()]
 
 
+def _text(message: Message) -> str:
+    """The plain-text body of a received message (quoted-printable and base64 decoded)."""
+    part = message.get_body(preferencelist=("plain",)) if hasattr(message, "get_body") else message
+    return part.get_content() if part is not None else ""
+
+
 def _pdf_for_attachment() -> bytes:
     """A tiny, valid one-page PDF standing in for the applicant's scanned floor plan."""
     return (
@@ -124,10 +131,20 @@ def run_journey(portal: Portal) -> dict[str, Any]:
     email = f"citizen-{secrets.token_hex(4)}@demo.borikan.localhost"
     password = secrets.token_urlsafe(16)
     signup = {"email": email, "password": password, "full_name": CITIZEN["full_name"]}
-    _check(api.post("/api/v1/auth/signup", json=signup), 201)
+    _check(api.post("/api/v1/auth/signup", json=signup), 202)
+    link = _wait(
+        "the link to confirm the e-mail address",
+        lambda: [
+            match.group(1)
+            for m in portal.mailbox()
+            if m["To"] == email and (match := re.search(r"/account/verify-email/([^/\s]+)/", _text(m)))
+        ],
+    )
+    _check(api.post("/api/v1/auth/verify-email", json={"token": link[0], "password": password}))
     citizen = _token(api, email, password)
     level = _check(api.get("/api/v1/auth/assurance", headers=citizen))
-    say(f"   signed up {email} and logged in with a password: IAL {level['ial']}, AAL {level['aal']}")
+    say(f"   signed up {email}, confirmed the address from the e-mailed link, logged in with a password: "
+        f"IAL {level['ial']}, AAL {level['aal']}")  # fmt: skip
 
     say("3. Application form and submission (การจัดทำแบบคำขอและยื่นคำขอ)")
     form = {

@@ -3,7 +3,7 @@ from ninja import Router, Status
 
 from borikan.core.errors import ApplicationError
 
-from . import authn, federation_api, mfa, phone, proofing_api, services, throttle, webauthn_api
+from . import authn, federation_api, mfa, phone, proofing_api, services, throttle, verification, webauthn_api
 from .apiauth import api_auth
 from .schemas import (
     AalOut,
@@ -12,11 +12,13 @@ from .schemas import (
     PhoneSignUpIn,
     PhoneStartIn,
     RecoveryCodesOut,
+    SignUpAcceptedOut,
     SignUpIn,
     StepUpIn,
     TokenOut,
     TotpSetupOut,
     UserOut,
+    VerifyEmailIn,
 )
 
 router = Router(tags=["auth"])
@@ -25,9 +27,16 @@ router.add_router("", federation_api.router)
 router.add_router("", proofing_api.router)
 
 
-@router.post("/signup", response={201: UserOut}, auth=None, summary="Sign up as a citizen (e-mail and password)")
+@router.post(
+    "/signup",
+    response={202: SignUpAcceptedOut},
+    auth=None,
+    summary="Sign up as a citizen (e-mail and password): a link to confirm the address is e-mailed",
+    description="202 whether the address is new or already registered (the mailbox tells its owner which). "
+    "The account signs in once the link is opened with the password (POST /auth/verify-email).",
+)
 def sign_up(request: HttpRequest, payload: SignUpIn):
-    user = services.user_sign_up(
+    services.user_sign_up(
         email=payload.email,
         password=payload.password,
         full_name=payload.full_name,
@@ -35,7 +44,19 @@ def sign_up(request: HttpRequest, payload: SignUpIn):
         citizen_id=payload.citizen_id,
         address=throttle.client_address(request),
     )
-    return Status(201, user)
+    return Status(202, SIGN_UP_ACCEPTED)
+
+
+SIGN_UP_ACCEPTED = {
+    "status": "verification_sent",
+    "detail_th": "เราส่งข้อความไปที่อีเมลนั้นแล้ว เปิดลิงก์ในข้อความและกรอกรหัสผ่านเพื่อยืนยัน",
+    "detail_en": "We sent a message to that address: open its link and enter the password to confirm it",
+}
+
+
+@router.post("/verify-email", response=UserOut, auth=None, summary="Confirm an e-mail address with its link")
+def verify_email(request: HttpRequest, payload: VerifyEmailIn):
+    return verification.email_verify(token=payload.token, password=payload.password)
 
 
 @router.post("/signup/phone/start", response={202: None}, auth=None, summary="Sign up by mobile: send a code by SMS")

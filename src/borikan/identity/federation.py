@@ -760,8 +760,13 @@ def _resolve_account(request: HttpRequest, provider: Provider, pending: dict, cl
         _check_citizen_id(user, pid, pid_hash)
         created = False
     else:
+        from .services import release_unverified_address
+
         email = _claim_text(claims.get("email"), 254).lower()
-        if email and User.objects.filter(email__iexact=email).exists():
+        existing = User.objects.filter(email__iexact=email).first() if email else None
+        # An account that never confirmed the address does not own it (issue 11: pre-registration must not block
+        # the owner); the provider has verified that this person holds it.
+        if existing is not None and not (claims.get("email_verified") is True and release_unverified_address(existing)):
             raise FederationError("account_exists_email")
         if pid_hash and User.objects.filter(citizen_id_hash=pid_hash).exists():
             raise FederationError("account_exists_citizen_id")

@@ -57,3 +57,11 @@ class PhoneSignUpForm(forms.Form):
     code = forms.CharField(label=_("Code from the SMS"), max_length=6)
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     password = forms.CharField(label=_("Password (at least 10 characters)"), widget=forms.PasswordInput)
+
+
+class VerifyEmailForm(forms.Form):
+    password = forms.CharField(
+        label=_("The password you chose at sign-up"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=256,
+    )

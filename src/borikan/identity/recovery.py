@@ -127,7 +127,9 @@ def recovery_complete(
     with transaction.atomic():
         user.set_password(new_password)
         user.session_epoch = F("session_epoch") + 1  # every page session ends
-        user.save(update_fields=["password", "session_epoch"])
+        if user.email_verified_at is None:
+            user.email_verified_at = timezone.now()  # the recovery link was opened: the person holds the mailbox
+        user.save(update_fields=["password", "session_epoch", "email_verified_at"])
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
         revoked = 0
         if not kept_factor:

@@ -69,3 +69,14 @@ class TotpSetupOut(Schema):
 class RecoveryCodesOut(Schema):
     recovery_codes: list[str]
     aal: Decimal
+
+
+class SignUpAcceptedOut(Schema):
+    status: str
+    detail_th: str
+    detail_en: str
+
+
+class VerifyEmailIn(Schema):
+    token: Secret  # the last part of the link in the sign-up mail
+    password: Secret

@@ -86,9 +86,12 @@ def validate_new_account(*, full_name: str, password: str, email: str = "", phon
 
 def user_sign_up(
     *, email: str, password: str, full_name: str, phone: str = "", citizen_id: str = "", address: str = "unknown"
-) -> User:
-    """Create a citizen account. A refusal (bad e-mail, weak password, bad citizen ID...) is audited with its code
-    after the attempt has rolled back, and nothing of the account is kept."""
+) -> User | None:
+    """Start a citizen account: the same answer whether or not the address is registered (verification.py).
+
+    Returns the new, unverified account (a link to confirm the address is sent after the commit), or None when a
+    verified account has the address (its owner is sent a notice instead). A refusal (bad e-mail, weak password,
+    bad citizen ID...) is audited with its code after the attempt has rolled back, and nothing of it is kept."""
     try:
         return _sign_up(
             email=email, password=password, full_name=full_name, phone=phone, citizen_id=citizen_id, address=address
@@ -101,7 +104,9 @@ def user_sign_up(
 
 
 @transaction.atomic
-def _sign_up(*, email: str, password: str, full_name: str, phone: str, citizen_id: str, address: str) -> User:
+def _sign_up(*, email: str, password: str, full_name: str, phone: str, citizen_id: str, address: str) -> User | None:
+    from . import verification
+
     throttle.check_signup_allowed(address=address)
     email = (email or "").strip().lower()
     try:
@@ -111,25 +116,52 @@ def _sign_up(*, email: str, password: str, full_name: str, phone: str, citizen_i
             "invalid_email", "รูปแบบอีเมลไม่ถูกต้อง", "The e-mail address is not valid", field="email"
         ) from None
     full_name = validate_new_account(full_name=full_name, password=password, email=email)
-    if User.objects.filter(email=email).exists():
-        raise ValidationFailed(
-            "email_taken", "อีเมลนี้ลงทะเบียนแล้ว", "This e-mail address is already registered", field="email"
-        )
     if citizen_id:
         _normalised_citizen_id(citizen_id)  # refuse a bad ID before creating anything
+    existing = User.objects.select_for_update().filter(email=email).first()
+    if existing is not None and existing.email_verified_at is not None:
+        audit_record(actor=None, action="auth.sign_up_address_taken", object_type="user", object_id=existing.pk)
+        verification.send_notice_after_commit(existing)
+        return None
+    if existing is not None and not release_unverified_address(existing):
+        verification.send_notice_after_commit(existing)
+        return None
     try:
         with transaction.atomic():
             # A phone given here is contact information only; a mobile proven by SMS is a login name (phone.py).
-            user = User.objects.create_user(email, password, full_name=full_name, phone=phone.strip())
-    except IntegrityError:
-        raise ValidationFailed(
-            "email_taken", "อีเมลนี้ลงทะเบียนแล้ว", "This e-mail address is already registered", field="email"
-        ) from None
+            user = User.objects.create_user(
+                email, password, full_name=full_name, phone=phone.strip(), email_verified_at=None
+            )
+    except IntegrityError:  # a concurrent sign-up took the address between our check and our insert
+        return None
     audit_record(actor=user, action="auth.sign_up", object_type="user", object_id=user.pk, subject_user_id=user.pk)
     proofing_record_self_asserted(user=user)
     if citizen_id:
-        user_set_citizen_id(actor=user, user=user, citizen_id=citizen_id)
+        try:
+            user_set_citizen_id(actor=user, user=user, citizen_id=citizen_id)
+        except ValidationFailed as refused:
+            if refused.code != "citizen_id_taken":
+                raise
+            # The ID belongs to another account: said to nobody here (that would tell whether it is registered);
+            # the account starts without it and the person adds it after confirming, when the refusal is theirs.
+    verification.send_link_after_commit(user)
     return user
+
+
+def release_unverified_address(user: User) -> bool:
+    """An account whose address was never confirmed does not own it: a new sign-up or a federated sign-in with
+    that address replaces it. False when it is not empty after all (it then keeps the address)."""
+    from django.db.models import ProtectedError
+
+    if user.email_verified_at is not None:
+        return False
+    try:
+        with transaction.atomic():
+            audit_record(actor=None, action="auth.unverified_account_replaced", object_type="user", object_id=user.pk)
+            user.delete()
+    except ProtectedError:
+        return False
+    return True
 
 
 def proofing_record_self_asserted(*, user: User) -> ProofingRecord:
@@ -165,6 +197,12 @@ def user_log_in(*, email: str, password: str, request=None, code: str = "") -> U
             "The e-mail address or password is wrong",
             status=401,
         )
+    if user.email and user.email_verified_at is None and "@" in email:
+        from . import verification
+
+        audit_record(actor=user, action="auth.login_unverified", object_type="user", object_id=user.pk)
+        verification.send_link_after_commit(user)
+        raise verification.EmailNotVerified()
     if throttle.account_needs_challenge(email) and not challenge.device_known(request, user):
         if not code:
             audit_record(actor=user, action="auth.login_challenged", object_type="user", object_id=user.pk)

@@ -135,3 +135,57 @@ def alert_account_attack(user_id: int, failures: int) -> int:
         )
         sent += 1
     return sent
+
+
+@task
+def send_verification_link(user_id: int) -> str:
+    """The link is made here, in the worker, so it never travels through the broker."""
+    from borikan.core.mail import email_send_now
+
+    from .models import User
+    from .verification import LINK_MAX_AGE_SECONDS, verification_link
+
+    user = User.objects.get(pk=user_id)
+    days = LINK_MAX_AGE_SECONDS // 86400
+    body = (
+        f"เรียน {user.full_name}\n\n"
+        "มีการลงทะเบียนบัญชี borikan ด้วยอีเมลนี้ หากเป็นท่าน กรุณาเปิดลิงก์นี้แล้วกรอกรหัสผ่านที่ตั้งไว้ "
+        f"(ใช้ได้ {days} วัน):\n{verification_link(user)}\n"
+        "หากไม่ใช่ท่าน ไม่ต้องทำอะไร บัญชีจะไม่ถูกใช้งานได้หากไม่ยืนยัน\n\n"
+        "Someone signed up for borikan with this address. If it was you, open the link above and enter the password "
+        f"you chose (it works for {days} days). If not, do nothing: the account cannot be used unless confirmed.\n"
+    )
+    return email_send_now(
+        to=user.email,
+        subject="borikan: ยืนยันอีเมล / Confirm your e-mail address",
+        body=body,
+        reference=f"user-{user_id}",
+    )
+
+
+@task
+def send_sign_up_notice(user_id: int) -> str:
+    """Someone signed up with an address that already has an account: tell its owner, not the one signing up."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from borikan.core.mail import email_send_now
+
+    from .models import User
+
+    user = User.objects.get(pk=user_id)
+    base = settings.BORIKAN_PUBLIC_BASE_URL.rstrip("/")
+    body = (
+        f"เรียน {user.full_name}\n\n"
+        "มีผู้พยายามลงทะเบียนบัญชีใหม่ด้วยอีเมลนี้ ซึ่งมีบัญชีอยู่แล้ว หากเป็นท่าน เข้าสู่ระบบได้ที่ "
+        f"{base}{reverse('identity:login')} หรือตั้งรหัสผ่านใหม่ที่ {base}{reverse('identity:recover')}\n"
+        "หากไม่ใช่ท่าน ไม่ต้องทำอะไร บัญชีของท่านไม่มีการเปลี่ยนแปลง\n\n"
+        "Someone tried to sign up with this address, which already has an account. If it was you, sign in or set a "
+        "new password at the links above. If not, do nothing: your account is unchanged.\n"
+    )
+    return email_send_now(
+        to=user.email,
+        subject="borikan: มีผู้ลงทะเบียนด้วยอีเมลของท่าน / A sign-up with your address",
+        body=body,
+        reference=f"user-{user_id}",
+    )

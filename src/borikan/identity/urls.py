@@ -6,6 +6,7 @@ app_name = "identity"
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
     path("signup/phone/", views.sign_up_phone, name="signup_phone"),
+    path("verify-email/<str:token>/", views.verify_email, name="verify_email"),
     path("login/", views.log_in, name="login"),
     path("logout/", views.log_out, name="logout"),
     path("logout-everywhere/", views.log_out_everywhere, name="logout_everywhere"),

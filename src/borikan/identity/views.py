@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from borikan.agencies.selectors import staff_agency_ids
 from borikan.core.errors import ApplicationError
 
-from . import authn, challenge, mfa, phone, recovery, services, throttle
+from . import authn, challenge, mfa, phone, recovery, services, throttle, verification
 from .federation import federation_providers
 from .forms import (
     CodeForm,
@@ -23,6 +23,7 @@ from .forms import (
     RecoverConfirmForm,
     RecoverForm,
     SignUpForm,
+    VerifyEmailForm,
 )
 
 
@@ -45,13 +46,36 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_sign_up(**form.cleaned_data, address=throttle.client_address(request))
+            services.user_sign_up(**form.cleaned_data, address=throttle.client_address(request))
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            authn.session_log_in(request, user, authn.Method.PASSWORD)
-            return redirect(_next_url(request))
+            # The same page whether the address was new or taken: the mailbox tells its owner which.
+            return render(request, "identity/signup_sent.html", {"email": form.cleaned_data["email"]}, status=202)
     return render(request, "identity/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_not_required
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the sign-up mail: the password chosen at sign-up confirms the address and signs in."""
+    try:
+        user = verification.user_for_token(token)
+    except ApplicationError as error:
+        return render(request, "identity/verify_email.html", {"invalid": error.message}, status=400)
+    form = VerifyEmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = verification.email_verify(token=token, password=form.cleaned_data["password"])
+        except ApplicationError as error:
+            form.add_error("password", error.message)
+        else:
+            authn.session_log_in(request, user, authn.Method.PASSWORD)
+            messages.success(request, _("Your e-mail address is confirmed."))
+            response = redirect(_next_url(request))
+            challenge.device_remember(response, user)
+            return response
+    context = {"form": form, "email": user.email}
+    return render(request, "identity/verify_email.html", context, status=400 if form.errors else 200)
 
 
 @login_not_required

@@ -71,6 +71,7 @@ def test_every_api_operation_declares_auth_unless_listed_public():
         ("get", "/api/v1/documents/revocations/{agency_code}"),
         ("get", "/api/v1/governance/services/{slug}"),
         ("get", "/api/v1/governance/agencies/{code}"),
+        ("post", "/api/v1/auth/verify-email"),
     }
     for path, operations in Client().get("/api/v1/openapi.json").json()["paths"].items():
         for method, operation in operations.items():

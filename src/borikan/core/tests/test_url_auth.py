@@ -9,6 +9,7 @@ PUBLIC_PAGES = {
     "catalog:service",
     "identity:signup",
     "identity:signup_phone",
+    "identity:verify_email",
     "identity:login",
     "identity:recover",
     "identity:recover_confirm",

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 
@@ -5,27 +7,51 @@ from borikan.audit.models import AuditEntry
 from borikan.conftest import sign_in
 from borikan.identity.models import ApiToken, User
 
+PASSWORD = "long enough passphrase 2569"
+JSON = "application/json"
+
 
 def _signup(client: Client, **overrides):
-    payload = {
-        "email": "Somchai@Example.com",
-        "password": "long enough passphrase 2569",
-        "full_name": "สมชาย ใจดี",
-    }
-    return client.post("/api/v1/auth/signup", payload | overrides, content_type="application/json")
+    payload = {"email": "Somchai@Example.com", "password": PASSWORD, "full_name": "สมชาย ใจดี"}
+    return client.post("/api/v1/auth/signup", payload | overrides, content_type=JSON)
+
+
+def _token_login(email: str = "somchai@example.com", password: str = PASSWORD):
+    return Client().post("/api/v1/auth/token", {"email": email, "password": password}, content_type=JSON)
+
+
+def _link_token(message) -> str:
+    return re.search(r"/account/verify-email/([^/\s]+)/", message.body).group(1)
+
+
+@pytest.fixture
+def signed_up(mailoutbox, django_capture_on_commit_callbacks):
+    """Sign up over the API and confirm the address from the e-mailed link; returns the token-login answer."""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _signup(Client()).status_code == 202
+    token = _link_token(mailoutbox[-1])
+    confirmed = Client().post("/api/v1/auth/verify-email", {"token": token, "password": PASSWORD}, content_type=JSON)
+    assert confirmed.status_code == 200, confirmed.content
+    return confirmed
 
 
 @pytest.mark.django_db
-def test_sign_up_then_token_login():
-    client = Client()
-    response = _signup(client)
-    assert response.status_code == 201
-    assert response.json()["email"] == "somchai@example.com"
-    token = client.post(
-        "/api/v1/auth/token",
-        {"email": "somchai@example.com", "password": "long enough passphrase 2569"},
-        content_type="application/json",
-    ).json()["token"]
+def test_sign_up_confirm_the_address_then_token_login(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _signup(Client())
+    assert response.status_code == 202
+    assert response.json()["status"] == "verification_sent"
+    assert User.objects.get().email_verified_at is None
+    unconfirmed = _token_login()
+    assert (unconfirmed.status_code, unconfirmed.json()["code"]) == (403, "email_not_verified")
+    (mail,) = mailoutbox
+    assert mail.to == ["somchai@example.com"]
+    token = _link_token(mail)
+    wrong = Client().post("/api/v1/auth/verify-email", {"token": token, "password": "guess"}, content_type=JSON)
+    assert wrong.status_code == 401 and User.objects.get().email_verified_at is None
+    confirmed = Client().post("/api/v1/auth/verify-email", {"token": token, "password": PASSWORD}, content_type=JSON)
+    assert confirmed.json()["email"] == "somchai@example.com"
+    token = _token_login().json()["token"]
     me = Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/auth/me")
     assert me.json()["full_name"] == "สมชาย ใจดี"
     assert not ApiToken.objects.filter(key_hash=token).exists()  # only the hash is stored
@@ -42,12 +68,45 @@ def test_common_password_is_refused_and_no_account_made():
 
 
 @pytest.mark.django_db
-def test_duplicate_email_is_refused():
-    _signup(Client())
-    response = _signup(Client(), email="SOMCHAI@example.com")
-    assert response.status_code == 422
-    assert response.json()["code"] == "email_taken"
+def test_a_registered_address_gets_the_same_answer_and_its_owner_a_notice(
+    signed_up, mailoutbox, django_capture_on_commit_callbacks
+):
+    new = _signup(Client(), email="someone.new@example.com")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = _signup(Client(), email="SOMCHAI@example.com", password="another long passphrase 1")
+    assert (taken.status_code, taken.json()) == (new.status_code, new.json())
+    assert User.objects.filter(email="somchai@example.com").count() == 1
+    (notice,) = mailoutbox
+    assert notice.to == ["somchai@example.com"] and "verify-email" not in notice.body
+    assert _token_login(password="another long passphrase 1").status_code == 401  # nothing changed
+    assert _token_login().status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_pre_registered_address_does_not_belong_to_the_one_who_registered_it(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    """An attacker signs up with the victim's address; the victim signs up later, and only the victim's link and
+    password confirm it. The attacker's link, opened by the victim, does not hand the address to the attacker."""
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(Client(), password="attacker passphrase 2569")
+    attackers_link = _link_token(mailoutbox[-1])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _signup(Client()).status_code == 202  # the victim
+    victims_link = _link_token(mailoutbox[-1])
     assert User.objects.count() == 1
+    stale = Client().post(
+        "/api/v1/auth/verify-email",
+        {"token": attackers_link, "password": "attacker passphrase 2569"},
+        content_type=JSON,
+    )
+    assert (stale.status_code, stale.json()["code"]) == (400, "verification_link_invalid")
+    confirmed = Client().post(
+        "/api/v1/auth/verify-email", {"token": victims_link, "password": PASSWORD}, content_type=JSON
+    )
+    assert confirmed.status_code == 200
+    assert _token_login(password="attacker passphrase 2569").status_code == 401
 
 
 @pytest.mark.django_db
@@ -58,8 +117,7 @@ def test_bad_email_is_refused():
 
 
 @pytest.mark.django_db
-def test_wrong_password_is_401_and_audited():
-    _signup(Client())
+def test_wrong_password_is_401_and_audited(signed_up):
     response = Client().post(
         "/api/v1/auth/token",
         {"email": "somchai@example.com", "password": "wrong"},
@@ -78,8 +136,7 @@ def test_forged_bearer_token_is_401():
 
 
 @pytest.mark.django_db
-def test_password_login_page_rotates_session_and_redirects():
-    _signup(Client())
+def test_password_login_page_rotates_session_and_redirects(signed_up):
     client = Client()
     client.get("/account/login/")
     before = client.session.session_key
@@ -114,3 +171,26 @@ def test_sign_out_everywhere_ends_other_sessions_and_tokens(citizen):
     assert phone.get("/applications/").status_code == 302
     assert api.get("/api/v1/auth/me").status_code == 401
     assert AuditEntry.objects.filter(action="auth.logout_everywhere", subject_user_id=citizen.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_sign_up_page_answers_alike_and_the_link_page_confirms_with_the_password(
+    signed_up, mailoutbox, django_capture_on_commit_callbacks
+):
+    form = {"email": "somchai@example.com", "password": "another long passphrase 1", "full_name": "ก ข"}
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = Client().post("/account/signup/", form)
+        fresh = Client().post("/account/signup/", form | {"email": "fresh@example.com"})
+    assert taken.status_code == fresh.status_code == 202
+    main = [
+        re.search(rb"<main.*</main>", page.content, re.S).group(0).replace(address, b"X")
+        for page, address in ((taken, b"somchai@example.com"), (fresh, b"fresh@example.com"))
+    ]
+    assert main[0] == main[1]
+    link = re.search(r"(/account/verify-email/[^/\s]+/)", mailoutbox[-1].body).group(1)
+    browser = Client()
+    assert browser.get(link).status_code == 200
+    assert browser.post(link, {"password": "wrong one"}).status_code == 400
+    assert browser.post(link, {"password": "another long passphrase 1"}).status_code == 302
+    assert User.objects.get(email="fresh@example.com").email_verified_at is not None
+    assert browser.get("/applications/").status_code == 200

@@ -389,6 +389,20 @@ def test_a_new_subject_with_an_existing_email_is_refused_not_linked(idp):
     assert AuditEntry.objects.get(action="auth.federated_refused").subject_user_id == existing.pk
 
 
+def test_an_unconfirmed_pre_registration_does_not_block_the_owners_federated_sign_up(idp):
+    """Issue 11: an attacker signed up with the victim's address and never confirmed it (they cannot)."""
+    squatter = User.objects.create_user("victim@example.com", "attacker passphrase 2569", email_verified_at=None)
+    client = Client()
+
+    response = federated_login(client, idp, sub="victim", email="victim@example.com")
+
+    assert response.status_code == 302, response.content
+    assert not User.objects.filter(pk=squatter.pk).exists()
+    owner = User.objects.get(email="victim@example.com")
+    assert owner.email_verified_at is not None and signed_in_user_id(client) == owner.pk
+    assert AuditEntry.objects.filter(action="auth.unverified_account_replaced", object_id=str(squatter.pk)).exists()
+
+
 def test_a_new_subject_with_an_existing_citizen_id_is_refused_not_linked(idp):
     pid = citizen_id("150990011223")
     existing = make_user("someone@example.com")

@@ -173,7 +173,7 @@ def test_sign_ups_from_one_address_are_limited():
         ).status_code
         for n in range(throttle.ADDRESS_SIGNUPS.attempts + 1)
     ]
-    assert statuses == [201] * throttle.ADDRESS_SIGNUPS.attempts + [429]
+    assert statuses == [202] * throttle.ADDRESS_SIGNUPS.attempts + [429]
 
 
 @pytest.mark.django_db
