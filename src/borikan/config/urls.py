@@ -4,9 +4,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from borikan.config.api import api
+from borikan.core.csp import csp_report
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("csp-report/", csp_report, name="csp_report"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("borikan.catalog.urls")),
     path("account/", include("borikan.identity.urls")),

@@ -326,6 +326,24 @@ def federation_providers() -> list[dict[str, str]]:
     ]
 
 
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} and parts.netloc else ""
+
+
+def form_action_origins() -> list[str]:
+    """Where a form on our pages may lead: the link button POSTs and is redirected to the provider's
+    authorization endpoint, and browsers check CSP form-action along the whole redirect chain. Each provider's
+    issuer, its configured `authorization_endpoint` and the one its cached discovery names (no network here)."""
+    origins = set()
+    for provider in providers():
+        urls = [provider.issuer, provider.raw.get("authorization_endpoint") or ""]
+        if document := django_cache.get(_cache_key("discovery", provider)):
+            urls.append(document.get("authorization_endpoint") or "")
+        origins.update(_origin(url) for url in urls)
+    return sorted(origins - {""})
+
+
 # --- provider metadata (discovery and keys), cached --------------------------------------------------------
 
 

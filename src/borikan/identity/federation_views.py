@@ -4,6 +4,8 @@ The work is in identity/federation.py; these views only redirect and render."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -71,4 +73,9 @@ def federation_link(request: HttpRequest, slug: str) -> HttpResponse:
     except FederationError as error:
         return _audited_start_failure(request, slug, error)
     linked = request.user.federated_identities.filter(provider=provider.slug).first()
+    if not linked:
+        # The page's CSP form-action must name the authorization endpoint the button leads to. If the provider is
+        # down, the button's POST shows the error page.
+        with contextlib.suppress(FederationError):
+            federation.discovery(provider)
     return render(request, "identity/federation_link.html", {"provider": provider, "linked": linked})

@@ -42,3 +42,25 @@ class SessionAssuranceMiddleware:
             separator = "&" if "?" in fix["aal"] else "?"
             return redirect(f"{fix['aal']}{separator}{urlencode({'next': request.get_full_path()})}")
         return render(request, "identity/assurance_required.html", {"error": exception}, status=exception.status)
+
+
+class FederationFormActionMiddleware:
+    """Extend the page's CSP form-action with the identity providers' origins (federation.form_action_origins).
+    Sits after Django's CSP middleware in the list, so it runs before that middleware builds the header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.get("Content-Type", "").startswith("text/html") or hasattr(response, "_csp_config"):
+            return response
+        from django.conf import settings
+
+        from .federation import form_action_origins
+
+        if origins := form_action_origins():
+            config = dict(settings.SECURE_CSP)
+            config["form-action"] = [*config.get("form-action", ["'self'"]), *origins]
+            response._csp_config = config  # type: ignore[attr-defined]
+        return response

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # Swagger UI for /api/v1/docs from its own static files, not a CDN the CSP would block
     "borikan.core",
     "borikan.audit",
     "borikan.agencies",
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "borikan.core.csp.ReportingEndpointsMiddleware",
+    "borikan.identity.middleware.FederationFormActionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "borikan.core.middleware.ThaiFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -208,6 +211,9 @@ SECURE_CSP = {
     # No <base> may redirect relative URLs, and no plugin content (issue 11).
     "base-uri": ["'none'"],
     "object-src": ["'none'"],
+    # Violations go to core/csp.py, logged on `borikan.csp` (report-to where the browser has the Reporting API).
+    "report-uri": ["/csp-report/"],
+    "report-to": ["csp"],
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -24,6 +24,7 @@ PUBLIC_PAGES = {
     "delivery:shared_pdf",
     "governance:agency",
     "set_language",
+    "csp_report",
 }
 SAMPLE_KWARGS = {
     "slug": "liquor-sale-licence",
