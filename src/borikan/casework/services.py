@@ -209,7 +209,6 @@ def review_checklist_define(*, actor: Any, service_slug: str, items: Any) -> Rev
     """The agency admin defines the service's checklist: a new version; cases already in review keep theirs."""
     from borikan.catalog.selectors import service_get
 
-    cleaned = _clean_items(items)
     service = service_get(slug=service_slug)
     held = staff_roles(user=actor, agency_id=service.agency_id)
     if not held:
@@ -217,6 +216,7 @@ def review_checklist_define(*, actor: Any, service_slug: str, items: Any) -> Rev
     if StaffRole.AGENCY_ADMIN not in held:
         raise PermissionDenied("เฉพาะผู้ดูแลของหน่วยงานกำหนดรายการตรวจสอบได้", "Only the agency's admins define checklists")
     require_staff(actor, service=service)
+    cleaned = _clean_items(items)  # after the authority check: an outsider learns nothing from the input rules
     with transaction.atomic():
         Service.objects.select_for_update().filter(pk=service.pk).first()  # one new version at a time
         last = ReviewChecklist.objects.filter(service=service).order_by("-version").first()

@@ -27,3 +27,5 @@ if settings.BORIKAN_BENCH_ENDPOINTS:
     from borikan.core.bench_views import bare_insert
 
     urlpatterns.append(path("bench/bare-insert", bare_insert))
+
+handler404 = "borikan.core.errorviews.not_found"

@@ -43,6 +43,8 @@ def _problem(error: ApplicationError) -> JsonResponse:
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
+    if request.content_type != "application/json":  # a form post's body was already read as form fields
+        raise webauthn.PasskeyRefused("passkey_malformed")
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:

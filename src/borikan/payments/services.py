@@ -687,7 +687,6 @@ def counter_payment_record(
     invoice cancelled (409 invoice_not_open). A payment after the due date is taken (the officer is deciding in
     person what `held_payment_resolve` decides for the bank) and audited as late.
     """
-    amount_satang, method, note = _counter_input(amount_satang, method, note)
     found = Invoice.objects.select_related("service").filter(number=invoice_number).first()
     if found is None or not (
         staff_roles(user=actor, agency_id=found.agency_id) & {StaffRole.OFFICER, StaffRole.APPROVER}
@@ -695,6 +694,7 @@ def counter_payment_record(
         raise NotFound("invoice", "ใบแจ้งชำระเงิน")
     require_staff(actor, service=found.service)
     refuse_own(actor, found.payer_id)
+    amount_satang, method, note = _counter_input(amount_satang, method, note)  # after who may: nothing to learn
     if amount_satang != found.amount_satang:
         raise ValidationFailed(
             "counter_amount_mismatch",

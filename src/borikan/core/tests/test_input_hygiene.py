@@ -154,3 +154,12 @@ def test_invisible_characters_are_removed_from_form_answers_before_they_are_stor
     assert response.status_code == 200, response.content
     draft.refresh_from_db()
     assert draft.form_data["phone"] == "0812345678"
+
+
+@pytest.mark.django_db
+def test_an_api_path_that_matches_no_route_answers_a_problem_document():
+    """Found by schemathesis: /documents/null,null/pdf fails the int converter before any operation runs."""
+    response = Client().get("/api/v1/documents/null,null/renewal")
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found" and response.json()["detail_th"]
+    assert "text/html" in Client().get("/no-such-page/")["Content-Type"]

@@ -640,3 +640,11 @@ def test_the_soft_authenticator_makes_answers_fido2_can_read():
     asserted = AuthenticationResponse.from_dict(authenticator.get({"challenge": challenge}))
     assert asserted.response.authenticator_data.counter == 2
     assert asserted.response.user_handle == b"7"
+
+
+def test_a_passkey_ceremony_posted_as_a_form_is_refused_not_a_server_error(db):
+    """Found by the authorisation sweep: a form post's body was read as fields, then read again as JSON (500)."""
+    for url in ("/account/passkeys/login/begin/", "/account/passkeys/login/complete/"):
+        response = Client().post(url, {"email": "someone@example.com"})
+        assert response.status_code == 422, url
+        assert response.json()["code"] == "passkey_malformed"
