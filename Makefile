@@ -17,7 +17,7 @@ PYTHON_FOUND := $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@if [ -z "$(PYTHON_FOUND)" ]; then echo "borikan needs Python 3.12 or newer (Django 6); none found on PATH or under pyenv." >&2; exit 1; fi
 	@echo "Using $(PYTHON_FOUND)"
 	@# System packages: msgfmt (translations), pdfsig (independent signature validation in tests), HarfBuzz subsetting (PDF fonts), SoftHSM2 (PKCS#11 signing tests), Chromium (the phone-width form test).
@@ -30,7 +30,9 @@ $(VENV)/.installed: pyproject.toml
 	  else echo "please install:$$missing (Debian package names)" >&2; fi; fi
 	$(PYTHON_FOUND) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	@# Every dependency from the lock, each checked against its hash; then the project itself.
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed messages  ## create the virtual environment and install
@@ -63,12 +65,13 @@ demo: setup  ## the scripted eight-step journey through the API, headless
 bench: setup  ## benchmarks: make bench [ONLY=name]
 	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY))
 
-lint: setup  ## ruff; status writes only through declared tables; import-linter layers; mypy on the engine and services
+lint: setup  ## ruff; status writes only through declared tables; import-linter layers; mypy; the lock and pip-audit
 	$(VENV)/bin/ruff check src bench tools
 	$(VENV)/bin/ruff format --check src bench tools
 	$(PY) tools/check_status_writes.py
 	PYTHONPATH=src $(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=borikan.config.settings.test $(VENV)/bin/mypy
+	$(PY) tools/audit_dependencies.py
 
 format: setup
 	$(VENV)/bin/ruff format src bench tools

@@ -336,10 +336,14 @@ def form_action_origins() -> list[str]:
     authorization endpoint, and browsers check CSP form-action along the whole redirect chain. Each provider's
     issuer, its configured `authorization_endpoint` and the one its cached discovery names (no network here)."""
     origins = set()
-    for provider in providers():
-        urls = [provider.issuer, provider.raw.get("authorization_endpoint") or ""]
-        if document := django_cache.get(_cache_key("discovery", provider)):
-            urls.append(document.get("authorization_endpoint") or "")
+    # Read from the raw entries: a page's header is no place to refuse a misconfigured provider (its sign-in
+    # button does that, with the configuration error).
+    for entry in getattr(settings, "BORIKAN_OIDC_PROVIDERS", None) or []:
+        issuer = str(entry.get("issuer") or "")
+        urls = [issuer, str(entry.get("authorization_endpoint") or "")]
+        key = f"federation:discovery:{hashlib.sha256(issuer.encode()).hexdigest()[:32]}"
+        if issuer and isinstance(document := django_cache.get(key), dict):
+            urls.append(str(document.get("authorization_endpoint") or ""))
         origins.update(_origin(url) for url in urls)
     return sorted(origins - {""})
 

@@ -36,6 +36,11 @@ def _key(phone: str) -> str:
     return "phone-signup:" + hashlib.sha256(phone.encode()).hexdigest()[:32]
 
 
+def _tries_key(phone: str) -> str:
+    """Tries are counted apart from the code, with the cache's atomic increment: parallel guesses each count."""
+    return _key(phone) + ":tries"
+
+
 def _digest(phone: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
@@ -55,7 +60,8 @@ def phone_signup_start(*, phone: str, address: str) -> None:
         audit_record(actor=None, action="auth.phone_signup_existing", object_type="user", object_id=phone[-4:])
         return
     code = f"{secrets.randbelow(1_000_000):06d}"
-    cache.set(_key(phone), {"digest": _digest(phone, code), "tries": 0}, timeout=CODE_LIFETIME)
+    cache.set(_key(phone), {"digest": _digest(phone, code)}, timeout=CODE_LIFETIME)
+    cache.set(_tries_key(phone), 0, timeout=CODE_LIFETIME)
     sms_send(
         to=phone,
         text=f"borikan: รหัสยืนยันของท่านคือ {code} (ใช้ได้ 10 นาที ห้ามบอกผู้อื่น) / Your code is {code}.",
@@ -71,14 +77,19 @@ def _check_code(phone: str, code: str) -> None:
         "The code is wrong or has expired; please ask for a new one",
         field="code",
     )
-    if state is None or state["tries"] >= MAX_TRIES:
+    if state is None:
+        raise wrong
+    try:
+        tries = cache.incr(_tries_key(phone))
+    except ValueError:  # the counter expired with the code
+        raise wrong from None
+    if tries > MAX_TRIES:
+        cache.delete(_key(phone))
         raise wrong
     if not hmac.compare_digest(state["digest"], _digest(phone, (code or "").strip())):
-        state["tries"] += 1
-        cache.set(_key(phone), state, timeout=CODE_LIFETIME)
         audit_record(actor=None, action="auth.phone_code_failed", object_type="user", object_id=phone[-4:])
         raise wrong
-    cache.delete(_key(phone))
+    cache.delete_many([_key(phone), _tries_key(phone)])
 
 
 def phone_signup_complete(

@@ -1,7 +1,7 @@
 """Schemathesis against the OpenAPI document: every operation, with generated inputs, as a citizen and as an
 officer. The bar: no server error, and every answer (status, content type, body) is what the document says.
 
-Bounded for CI: `BORIKAN_FUZZ_EXAMPLES` inputs per operation and actor (default 6); set it higher for a longer
+Bounded for CI: `BORIKAN_FUZZ_EXAMPLES` inputs per operation and actor (default 10); set it higher for a longer
 run on a workstation. Each operation runs in its own test, with a fresh database and fresh tokens."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from borikan.identity.services import api_token_issue
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = int(os.environ.get("BORIKAN_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("BORIKAN_FUZZ_EXAMPLES", "10"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
