@@ -19,6 +19,17 @@ def application_list_for_applicant(*, user: Any) -> QuerySet[Application]:
     return Application.objects.filter(applicant=user).select_related("service", "agency").order_by("-created_at")
 
 
+def draft_in_progress(*, user: Any, service_slug: str) -> Application | None:
+    """The person's own latest unsent draft for this service, to resume instead of starting another."""
+    return (
+        Application.objects.filter(
+            applicant=user, service__slug=service_slug, status=Status.DRAFT, on_behalf_of__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
 DUE_FILTERS = ("overdue", "soon")
 
 

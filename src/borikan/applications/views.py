@@ -49,9 +49,14 @@ def _case_extras(app) -> dict[str, Any]:
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     """Start a draft; from a document's "Renew" button, prefilled with what the document carried over."""
+    renew_from = request.POST.get("renew_from")
+    if not renew_from and (draft := selectors.draft_in_progress(user=request.user, service_slug=slug)):
+        # A second tap on "apply online" (or the back button) resumes the draft rather than starting another.
+        messages.info(request, _("You already have a draft of this application: carry on where you left off."))
+        return redirect("applications:edit", application_id=draft.pk)
     try:
         form_data = None
-        if renew_from := request.POST.get("renew_from"):
+        if renew_from:
             form_data = services.renewal_form_data(actor=request.user, document_id=renew_from, service_slug=slug)
         app = services.application_create(actor=request.user, service_slug=slug, form_data=form_data)
     except ApplicationError as error:
@@ -71,9 +76,11 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
     if request.method == "POST":
         data = parse_post(schema, request.POST)
         try:
-            services.application_update(actor=request.user, application_id=app.pk, form_data=data)
+            # The file is kept first, on its own: an error in another field must not make the person choose it
+            # again (a browser cannot refill a file input).
             if upload := request.FILES.get("file"):
                 services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
+            services.application_update(actor=request.user, application_id=app.pk, form_data=data)
             if "submit" in request.POST:
                 if app.status == Status.INFO_REQUESTED:
                     services.application_resubmit(actor=request.user, application_id=app.pk)
@@ -95,7 +102,7 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
         "app": app,
         "fields": form_fields(schema, data, errors),
         "attachment_spec": schema.get("x-attachment"),
-        "attachment": app.attachments.first(),
+        "attachments": list(app.attachments.order_by("uploaded_at", "pk")),
         "file_error": errors.get("file", {}),
         "last_request": app.events.filter(action="request_info").last(),
     }
@@ -179,9 +186,15 @@ def detail(request: HttpRequest, application_id: str) -> HttpResponse:
     return render(request, "applications/detail.html", context)
 
 
-@require_POST
 def withdraw(request: HttpRequest, application_id: str) -> HttpResponse:
+    """Withdrawing cannot be undone: the first step (the detail page's link, or a post without `confirm`) shows
+    what it means and asks again; only the confirmed post withdraws."""
     app = _load(request, application_id, purpose="withdraw")
+    if app.applicant_id != request.user.pk:
+        return redirect("applications:detail", application_id=app.pk)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        context = {"app": app, "reason": request.POST.get("reason", "")}
+        return render(request, "applications/withdraw_confirm.html", context)
     try:
         services.application_withdraw(actor=request.user, application_id=app.pk, reason=request.POST.get("reason", ""))
         messages.success(request, _("The application was withdrawn."))
@@ -284,9 +297,17 @@ def case(request: HttpRequest, application_id: str) -> HttpResponse:
     return render(request, "office/case.html", context)
 
 
+CONFIRMED_ACTIONS = frozenset({"reject"})
+
+
 @require_POST
 def act(request: HttpRequest, application_id: str) -> HttpResponse:
     app = _load(request, application_id, purpose="act")
+    action = request.POST.get("action", "")
+    if action in CONFIRMED_ACTIONS and request.POST.get("confirm") != "yes":
+        # A refusal ends the case for the applicant: asked again on its own page, with the reason to be sent.
+        context = {"app": app, "action": action, "reason": request.POST.get("reason", "")}
+        return render(request, "office/act_confirm.html", context)
     try:
         services.application_staff_act(
             actor=request.user,

@@ -40,8 +40,26 @@ class SessionAssuranceMiddleware:
         fix = exception.details.get("fix", {})
         if "aal" in fix and "ial" not in exception.details.get("missing", []):
             separator = "&" if "?" in fix["aal"] else "?"
-            return redirect(f"{fix['aal']}{separator}{urlencode({'next': request.get_full_path()})}")
+            return redirect(f"{fix['aal']}{separator}{urlencode({'next': _return_to(request)})}")
         return render(request, "identity/assurance_required.html", {"error": exception}, status=exception.status)
+
+
+def _return_to(request: HttpRequest) -> str:
+    """Where to come back after the fix. A GET comes back to itself; a POST cannot be replayed by a redirect (the
+    browser would GET a POST-only address: a blank 405), so it comes back to the page whose form was sent."""
+    from urllib.parse import urlsplit
+
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if request.method in {"GET", "HEAD"}:
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return "/"
 
 
 class FederationFormActionMiddleware:

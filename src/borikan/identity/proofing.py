@@ -74,6 +74,22 @@ REGISTRY_REFUSALS = {
 }
 
 
+def account_by_contact(contact: str) -> User | None:
+    """The active account an officer names at the counter: by its confirmed e-mail address or by its mobile
+    number (an account made with a mobile number has no e-mail). An unconfirmed address names no one: anyone can
+    pre-register an address, and the proofing would bind the card's identity to that account."""
+    from borikan.core.sms import thai_mobile
+
+    contact = (contact or "").strip()
+    people = User.objects.filter(is_active=True)
+    if "@" in contact:
+        return people.filter(email=contact.lower(), email_verified_at__isnull=False).first()
+    try:
+        return people.filter(mobile=thai_mobile(contact), mobile_verified_at__isnull=False).first()
+    except ValidationFailed:
+        return None
+
+
 def level_text(value: Decimal) -> str:
     """An IAL as ETDA writes it ("2.3"); SQLite hands back aggregates with more digits."""
     return str(Decimal(value).quantize(Decimal("0.1")))

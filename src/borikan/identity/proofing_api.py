@@ -68,16 +68,18 @@ def assurance(request: HttpRequest):
     }
 
 
-def _account(*, email: str | None, account_id: int | None) -> User:
-    if not email and account_id is None:
+def _account(*, email: str | None, account_id: int | None, mobile: str | None = None) -> User:
+    if not email and not mobile and account_id is None:
         raise ValidationFailed(
             "account_required",
-            "กรุณาระบุอีเมลหรือเลขบัญชีของบุคคลนั้น",
-            "Give the person's account e-mail or account id",
+            "กรุณาระบุอีเมล หมายเลขโทรศัพท์มือถือ หรือเลขบัญชีของบุคคลนั้น",
+            "Give the person's account e-mail, mobile number or account id",
             field="email",
         )
-    people = User.objects.filter(is_active=True)
-    person = people.filter(email=email.strip().lower()).first() if email else people.filter(pk=account_id).first()
+    if email or mobile:
+        person = proofing.account_by_contact(email or mobile or "")
+    else:
+        person = User.objects.filter(is_active=True, pk=account_id).first()
     if person is None:
         raise NotFound("account", "บัญชีผู้ใช้")
     return person
@@ -85,6 +87,7 @@ def _account(*, email: str | None, account_id: int | None) -> User:
 
 class CounterProofingIn(Schema):
     email: Email | None = None
+    mobile: Code | None = None  # an account made with a mobile number has no e-mail
     account_id: Id | None = None
     citizen_id: Code
     laser_code: Code
@@ -108,7 +111,7 @@ def counter_proofing(request: HttpRequest, payload: CounterProofingIn):
         proofing.require_agency_staff(actor=actor, agency=None)
     record = proofing.proofing_counter_record(
         actor=actor,
-        user=_account(email=payload.email, account_id=payload.account_id),
+        user=_account(email=payload.email, account_id=payload.account_id, mobile=payload.mobile),
         citizen_id=payload.citizen_id,
         laser_code=payload.laser_code,
         first_name_th=payload.first_name_th,

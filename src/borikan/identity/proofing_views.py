@@ -57,7 +57,11 @@ def assurance(request: HttpRequest) -> HttpResponse:
 
 
 class CounterProofingForm(forms.Form):
-    email = forms.EmailField(label=_("The person's account e-mail"))
+    account = forms.CharField(
+        label=_("The person's account: e-mail or mobile number"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "email"}),
+    )
     citizen_id = forms.CharField(label=_("Citizen ID (13 digits)"), max_length=17)
     laser_code = forms.CharField(label=_("Laser code on the back of the card"), max_length=20)
     first_name_th = forms.CharField(label=_("Given name (Thai, as on the card)"), max_length=100)
@@ -92,9 +96,9 @@ def counter_proofing(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = User.objects.filter(email=data["email"].strip().lower(), is_active=True).first()
+        person = proofing.account_by_contact(data["account"])
         if person is None:
-            form.add_error("email", _("No account has this e-mail address."))
+            form.add_error("account", _("No account has this confirmed e-mail address or mobile number."))
         else:
             try:
                 context["record"] = proofing.proofing_counter_record(

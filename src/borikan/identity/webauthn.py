@@ -169,6 +169,12 @@ def server() -> Fido2Server:
     )
 
 
+def account_label(user: Any) -> str:
+    """What the person signs in with, for the authenticator's account list (WebAuthn user.name must not be empty:
+    an account made with a mobile number has no e-mail address)."""
+    return user.email or user.mobile or user.phone or f"borikan-{user.pk}"
+
+
 def user_handle(user: User) -> bytes:
     """The WebAuthn user handle: the account's number, nothing personal."""
     return str(user.pk).encode()
@@ -342,7 +348,9 @@ def registration_begin(*, user: User, channel: str) -> tuple[dict[str, Any], Cha
     require_may_register(user, channel=channel)
     existing = list(WebAuthnCredential.objects.filter(user=user))
     options, state = server().register_begin(
-        PublicKeyCredentialUserEntity(id=user_handle(user), name=user.email, display_name=user.full_name or user.email),
+        PublicKeyCredentialUserEntity(
+            id=user_handle(user), name=account_label(user), display_name=user.full_name or account_label(user)
+        ),
         credentials=_descriptors(existing),
         resident_key_requirement=ResidentKeyRequirement.PREFERRED,
         user_verification=UserVerificationRequirement.REQUIRED,

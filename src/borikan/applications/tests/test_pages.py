@@ -124,3 +124,76 @@ def test_queue_flags_overdue_and_soon_due_cases(free_service, citizen, officer):
     page = client.get("/office/").text
     assert page.count('class="overdue"') == 1
     assert page.count('class="due-soon"') == 1
+
+
+@pytest.mark.django_db
+def test_a_second_tap_on_apply_resumes_the_draft_instead_of_starting_another(free_service, citizen):
+    """Issue 12: every tap on ยื่นคำขอออนไลน์ started another draft."""
+    from borikan.applications.models import Application
+
+    client = sign_in(Client(), citizen)
+    first = client.post(f"/applications/start/{free_service.slug}/")
+    second = client.post(f"/applications/start/{free_service.slug}/")
+    assert Application.objects.filter(applicant=citizen).count() == 1
+    assert first["Location"] == second["Location"]
+
+
+@pytest.mark.django_db
+def test_withdrawing_asks_again_before_it_withdraws(free_service, citizen, officer):
+    """Issue 12: one tap on the confirmation page's main button withdrew a submitted application."""
+    app = make_application(service=free_service, applicant=citizen, status="submitted")
+    client = sign_in(Client(), citizen)
+    detail = client.get(f"/applications/{app.pk}/").content.decode()
+    assert f'action="/applications/{app.pk}/withdraw/"' not in detail  # a link to the question, not a button
+    asked = client.get(f"/applications/{app.pk}/withdraw/")
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.content.decode()
+    client.post(f"/applications/{app.pk}/withdraw/", {"reason": "เปลี่ยนใจ"})  # the old one-tap form
+    app.refresh_from_db()
+    assert app.status == "submitted"
+    done = client.post(f"/applications/{app.pk}/withdraw/", {"confirm": "yes", "reason": "เปลี่ยนใจ"})
+    assert done.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "withdrawn"
+    # Staff may open the case but never see the applicant's withdraw question.
+    other = make_application(service=free_service, applicant=citizen, status="submitted")
+    staff = sign_in(Client(), officer)
+    assert staff.get(f"/applications/{other.pk}/withdraw/").status_code == 302
+    other.refresh_from_db()
+    assert other.status == "submitted"
+
+
+@pytest.mark.django_db
+def test_a_rejection_from_the_case_page_asks_again(free_service, citizen, approver):
+    """Issue 12: reject had no confirmation."""
+    app = make_application(service=free_service, applicant=citizen, status="pending_approval")
+    client = sign_in(Client(), approver)
+    asked = client.post(f"/office/cases/{app.pk}/act/", {"action": "reject", "reason": "เอกสารไม่ครบถ้วน"})
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.text
+    assert "เอกสารไม่ครบถ้วน" in asked.text  # the reason carried over to the question
+    app.refresh_from_db()
+    assert app.status == "pending_approval"
+    done = client.post(
+        f"/office/cases/{app.pk}/act/", {"action": "reject", "reason": "เอกสารไม่ครบถ้วน", "confirm": "yes"}, follow=True
+    )
+    app.refresh_from_db()
+    assert app.status == "rejected", done.text[:3000]
+
+
+@pytest.mark.django_db
+def test_a_chosen_file_is_kept_when_another_field_is_wrong_and_listed_on_the_form(service, citizen, settings, tmp_path):
+    """Issue 12: a validation error dropped the chosen file, and the form never listed files already stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    app = make_application(service=service, applicant=citizen)
+    client = sign_in(Client(), citizen)
+    plan = SimpleUploadedFile("แผนผังร้าน.pdf", b"%PDF-1.7\n" + b"0" * 64, content_type="application/pdf")
+    wrong = client.post(f"/applications/{app.pk}/edit/", VALID_FORM | {"citizen_id": "12345", "file": plan})
+    assert wrong.status_code == 400
+    assert app.attachments.count() == 1
+    page = client.get(f"/applications/{app.pk}/edit/").content.decode()
+    assert "แผนผังร้าน.pdf" in page
+    assert f"/applications/{app.pk}/attachments/" in page  # each stored file can be opened

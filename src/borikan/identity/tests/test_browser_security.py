@@ -23,11 +23,12 @@ from importlib import import_module
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 
 from borikan.conftest import make_user, sign_in
 from borikan.core.tests.browser import CHROMIUM, chromium, open_page
 from borikan.identity import federation
-from borikan.identity.models import FederatedIdentity, WebAuthnCredential
+from borikan.identity.models import FederatedIdentity, User, WebAuthnCredential
 
 from .test_federation import (
     CLIENT_ID,
@@ -166,10 +167,21 @@ async def _passkeys(port: int, base: str, cookie: dict) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_passkeys_register_and_sign_in_under_the_csp(live_server, browser_settings):
+@pytest.mark.parametrize("signed_up_with", ["email", "mobile"])
+def test_passkeys_register_and_sign_in_under_the_csp(live_server, browser_settings, signed_up_with):
+    """An account made with a mobile number has no e-mail: Chromium refused its options (empty user.name)."""
     browser_settings.BORIKAN_WEBAUTHN_RP_ID = "localhost"
     browser_settings.BORIKAN_WEBAUTHN_ORIGINS = [live_server.url]
-    user = make_user("browser-passkey@example.com")
+    if signed_up_with == "email":
+        user = make_user("browser-passkey@example.com")
+    else:
+        user = User.objects.create_user(
+            None,
+            "correct-horse-battery-staple",
+            full_name="สมศรี มีสุข",
+            mobile="+66812345678",
+            mobile_verified_at=timezone.now(),
+        )
     with chromium() as port:
         found = asyncio.run(_passkeys(port, live_server.url, _session_cookie(user)))
     assert found["after_register"] == [] and found["after_login"] == [], found
@@ -181,7 +193,7 @@ def test_passkeys_register_and_sign_in_under_the_csp(live_server, browser_settin
 async def _swagger(port: int, base: str) -> tuple[str, list]:
     async with open_page(port, phone=False) as page:
         await page.goto(f"{base}/api/v1/docs", "true")
-        title = await page.until("(document.querySelector('.swagger-ui .info .title') || {}).textContent", 20)
+        title = await page.until("(document.querySelector('.swagger-ui .info .title') || {}).textContent", 45)
         return title, await page.csp_violations()
 
 

@@ -173,3 +173,26 @@ def test_approving_for_a_service_that_requires_aal3_needs_aal3(free_service, age
     at_aal3 = approver
     authn.attach(at_aal3, aal=authn.AAL3, methods=(Method.FEDERATED,))
     assert application_approve(actor=at_aal3, application_id=app.pk).status in ("approved", "issued")
+
+
+@pytest.mark.django_db
+def test_after_step_up_a_refused_post_comes_back_to_the_page_its_form_was_on(service, agency, citizen):
+    """Issue 12: the browser was sent back with GET to the POST-only submit address (a blank 405)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    _require(service, agency)
+    ProofingRecord.objects.create(user=citizen, method="counter", ial=Decimal("2.3"))
+    app = make_application(service=service, applicant=citizen)
+    client = sign_in(Client(), citizen)  # password only
+    review = reverse("caseforms:review", args=[app.pk])
+    submit = reverse("caseforms:submit", args=[app.pk])
+    response = client.post(submit, {}, HTTP_REFERER=f"http://testserver{review}")
+    assert response.status_code == 302
+    [back] = parse_qs(urlsplit(response["Location"]).query)["next"]
+    assert back == review
+    sign_in(client, citizen, Method.PASSWORD, Method.TOTP)
+    assert client.get(back).status_code == 200  # a page, not a 405
+    # Without a same-site Referer the person comes back to the home page, never to another site.
+    other = sign_in(Client(), citizen)
+    response = other.post(submit, {}, HTTP_REFERER="https://evil.example/applications/")
+    assert parse_qs(urlsplit(response["Location"]).query)["next"] == ["/"]

@@ -566,7 +566,7 @@ def test_counter_page_is_for_staff_at_aal2(registry, agency, officer, citizen):
 def test_counter_page_proves_a_person(registry, agency, officer, citizen):
     client = _session(Client(), officer, "password", "totp")
     assert client.get("/account/counter-proofing/").status_code == 200
-    form = SOMCHAI | {"email": citizen.email, "agency": agency.pk, "face_compared": "on", "chip_read": "on"}
+    form = SOMCHAI | {"account": citizen.email, "agency": agency.pk, "face_compared": "on", "chip_read": "on"}
     done = client.post("/account/counter-proofing/", form)
     assert done.status_code == 200
     assert "2.3" in done.content.decode()
@@ -576,7 +576,7 @@ def test_counter_page_proves_a_person(registry, agency, officer, citizen):
     assert refused.status_code == 409  # the ID differs from the account's, now set
     assert "citizen_id_differs" in refused.content.decode()
     stranger = User.objects.create_user("new@example.com", "long enough passphrase 2569", full_name="ประเสริฐ")
-    revoked = client.post("/account/counter-proofing/", REVOKED_CARD | {"email": stranger.email, "agency": agency.pk})
+    revoked = client.post("/account/counter-proofing/", REVOKED_CARD | {"account": stranger.email, "agency": agency.pk})
     assert revoked.status_code == 422 and "card_revoked" in revoked.content.decode()
 
 
@@ -584,6 +584,33 @@ def test_counter_page_proves_a_person(registry, agency, officer, citizen):
 def test_counter_page_refuses_an_agency_not_the_officers(registry, agency, other_agency, citizen):
     officer = make_staff("desk@excise.go.th", agency, StaffRole.OFFICER)
     client = _session(Client(), officer, "password", "totp")
-    form = SOMCHAI | {"email": citizen.email, "agency": other_agency.pk}
+    form = SOMCHAI | {"account": citizen.email, "agency": other_agency.pk}
     assert client.post("/account/counter-proofing/", form).status_code == 400  # not a choice
     assert not ProofingRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_counter_page_finds_an_account_made_with_a_mobile_number(registry, agency, officer):
+    """Issue 12: lookup by e-mail only left mobile-number accounts at IAL 1.1 for ever."""
+    person = User.objects.create_user(
+        None,
+        "long enough passphrase 2569",
+        full_name="สมชาย ใจดี",
+        mobile="+66812345678",
+        mobile_verified_at=timezone.now(),
+    )
+    client = _session(Client(), officer, "password", "totp")
+    form = SOMCHAI | {"account": "081-234-5678", "agency": agency.pk, "face_compared": "on", "chip_read": "on"}
+    done = client.post("/account/counter-proofing/", form)
+    assert done.status_code == 200, done.content.decode()[:2000]
+    assert current_ial(user=person) == Decimal("2.3")
+    assert "+66812345678" in done.content.decode()  # the account, named by its number
+
+
+@pytest.mark.django_db
+def test_counter_page_does_not_name_an_unconfirmed_address(registry, agency, officer):
+    User.objects.create_user("squatter@example.com", "long enough passphrase 2569", email_verified_at=None)
+    client = _session(Client(), officer, "password", "totp")
+    form = SOMCHAI | {"account": "squatter@example.com", "agency": agency.pk}
+    refused = client.post("/account/counter-proofing/", form)
+    assert refused.status_code == 400 and not ProofingRecord.objects.exists()
