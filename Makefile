@@ -43,7 +43,7 @@ messages: $(VENV)/.installed
 migrate: setup
 	$(MANAGE) migrate --noinput -v 0
 
-run: migrate  ## the portal on http://127.0.0.1:8000 (SQLite, in-process jobs, local files)
+run: migrate  ## the portal: open http://localhost:8000 (SQLite, in-process jobs, local files)
 	$(MANAGE) load_catalogue
 	$(MANAGE) seed_demo_accounts
 	@echo "bank sandbox on http://127.0.0.1:8081 (pay an invoice: $(MANAGE) sandbox_pay INVOICE-NUMBER)"

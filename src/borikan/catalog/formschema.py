@@ -14,7 +14,7 @@ FIELD_SPECS: dict[str, tuple[dict[str, Any], str, str]] = {
     "full_name": ({"type": "string", "minLength": 2, "maxLength": 200}, "ชื่อ-นามสกุล", "Full name"),
     "birth_date": ({"type": "string", "format": "date"}, "วันเกิด", "Date of birth"),
     "address": ({"type": "string", "minLength": 5, "maxLength": 500}, "ที่อยู่", "Address"),
-    "phone": ({"type": "string", "pattern": r"^0[0-9]{8,9}$"}, "หมายเลขโทรศัพท์", "Phone number"),
+    "phone": ({"type": "string", "format": "thai-phone"}, "หมายเลขโทรศัพท์", "Phone number"),
     "email": ({"type": "string", "format": "email", "maxLength": 254}, "อีเมล", "E-mail"),
     "nationality": ({"type": "string", "maxLength": 100}, "สัญชาติ", "Nationality"),
     "passport_number": (

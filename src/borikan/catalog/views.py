@@ -64,7 +64,9 @@ def search(request: HttpRequest) -> HttpResponse:
                 }
             )
         facets.append({"name": name, "label": label, "values": values})
-    context = {"query": result.query, "result": result, "facets": facets, "error": ""}
+    # People see what their words were read as (a spelling corrected), not the engine's synonym table.
+    corrected = [text.split(" → ", 1)[1] for text in result.interpretations if " → " in text]
+    context = {"query": result.query, "result": result, "facets": facets, "error": "", "corrected": corrected}
     return render(request, "catalog/search.html", context)
 
 

@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pythainlp.util import collate
+
 DATA_FILE = Path(__file__).parent / "data" / "thai_address.json"
 PARTS = ("line", "province", "district", "subdistrict", "postcode")
 
@@ -17,16 +19,27 @@ def address_tree() -> dict[str, dict[str, dict[str, list[str]]]]:
         return json.load(f)
 
 
+def thai_sorted(names: Any) -> list[str]:
+    """In Thai dictionary order (leading vowels such as เ แ ไ are skipped, as a Thai reader expects), not by code
+    point, which put เชียงใหม่ after อุบลราชธานี."""
+    return collate(list(names))
+
+
+@cache
+def _provinces() -> tuple[str, ...]:
+    return tuple(thai_sorted(address_tree()))
+
+
 def provinces() -> list[str]:
-    return sorted(address_tree())
+    return list(_provinces())
 
 
 def districts(province: str) -> list[str]:
-    return sorted(address_tree().get(province, {}))
+    return thai_sorted(address_tree().get(province, {}))
 
 
 def subdistricts(province: str, district: str) -> list[str]:
-    return sorted(address_tree().get(province, {}).get(district, {}))
+    return thai_sorted(address_tree().get(province, {}).get(district, {}))
 
 
 def postcodes(province: str, district: str, subdistrict: str) -> list[str]:

@@ -29,8 +29,8 @@ def legacy_kind(name: str, prop: dict[str, Any]) -> str:
     fmt = prop.get("format")
     if fmt == "thai-citizen-id":
         return "citizen_id"
-    if fmt == "thai-phone":
-        return "phone"
+    if fmt == "thai-phone" or (name == "phone" and prop.get("type") == "string"):
+        return "phone"  # forms generated before the phone type: typed with dashes and spaces like the citizen ID
     if fmt == "date":
         return "date_be"
     if fmt == "email":

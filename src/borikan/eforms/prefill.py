@@ -10,7 +10,8 @@ PROFILE_KEYS = ("full_name", "email", "phone", "citizen_id")
 
 
 def profile_values(user: Any) -> dict[str, str]:
-    mobile = getattr(user, "mobile", None) or ""
+    # The proven mobile number first, else the contact number the account gave.
+    mobile = getattr(user, "mobile", None) or getattr(user, "phone", "") or ""
     if mobile.startswith("+66"):
         mobile = "0" + mobile[3:]
     return {

@@ -13,6 +13,7 @@ urlpatterns = [
     path("recover/", views.recover, name="recover"),
     path("recover/<uidb64>/<token>/", views.recover_confirm, name="recover_confirm"),
     path("step-up/", views.step_up, name="step_up"),
+    path("home/", views.home, name="home"),
     path("security/", views.security, name="security"),
     path("security/totp/", views.totp_enrol, name="totp_enrol"),
     path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),

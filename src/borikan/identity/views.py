@@ -272,3 +272,19 @@ def sign_up_phone(request: HttpRequest) -> HttpResponse:
             return render(request, "identity/signup_phone.html", {"form": form, "sent": True})
     status = 400 if start.errors else 200
     return render(request, "identity/signup_phone.html", {"form": start, "sent": False}, status=status)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Where signing in lands when no page asked for it: each person's own starting point. Approvers and
+    directors their inbox of cases awaiting a decision, officers their queue, agency admins their forms, and
+    citizens their applications."""
+    from borikan.agencies.models import StaffMembership, StaffRole
+
+    roles = set(StaffMembership.objects.filter(user=request.user).values_list("role", flat=True))
+    if roles & {StaffRole.APPROVER, StaffRole.DIRECTOR}:
+        return redirect("approvals:home")
+    if StaffRole.OFFICER in roles:
+        return redirect("office:queue")
+    if StaffRole.AGENCY_ADMIN in roles:
+        return redirect("eforms:admin_index")
+    return redirect("applications:mine")

@@ -197,3 +197,24 @@ def test_a_chosen_file_is_kept_when_another_field_is_wrong_and_listed_on_the_for
     page = client.get(f"/applications/{app.pk}/edit/").content.decode()
     assert "แผนผังร้าน.pdf" in page
     assert f"/applications/{app.pk}/attachments/" in page  # each stored file can be opened
+
+
+@pytest.mark.django_db
+def test_a_phone_number_typed_with_dashes_is_accepted(free_service, citizen):
+    """Issue 12: a citizen ID with dashes was accepted, a phone number with dashes refused."""
+    app = make_application(service=free_service, applicant=citizen)
+    client = sign_in(Client(), citizen)
+    saved = client.post(f"/applications/{app.pk}/edit/", VALID_FORM | {"phone": "081-234-5678"})
+    assert saved.status_code == 302, saved.content.decode()[:500]
+    app.refresh_from_db()
+    assert app.form_data["phone"] == "0812345678"
+
+
+@pytest.mark.django_db
+def test_the_accounts_phone_is_offered_in_a_new_draft(free_service, citizen):
+    """Issue 12: the account's phone was not prefilled (the default form's phone field was plain text)."""
+    citizen.phone = "0898765432"
+    citizen.save(update_fields=["phone"])
+    app = Application.objects.create(service=free_service, agency=free_service.agency, applicant=citizen)
+    page = sign_in(Client(), citizen).get(f"/applications/{app.pk}/edit/").content.decode()
+    assert 'value="0898765432"' in page

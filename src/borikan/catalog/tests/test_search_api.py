@@ -167,3 +167,10 @@ def test_search_page_names_facet_values_in_thai():
     page = Client().get("/", {"q": "ใบขับขี่"}).text
     assert "การคมนาคมและยานพาหนะ" in page  # category transport
     assert "category=transport" in page  # the code stays in the link
+
+
+def test_search_page_speaks_to_people_not_of_the_engine(catalogue):
+    """Issue 12: the page showed its synonym machinery ("สุรา = liquor") to citizens."""
+    html = Client().get("/", {"q": "พาสปอด"}).content.decode()
+    assert " = " not in html and "Matched through" not in html and " → " not in html
+    assert "พาสปอร์ต" in html  # the corrected spelling, said in words

@@ -86,7 +86,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "identity.User"
 LOGIN_URL = "identity:login"
-LOGIN_REDIRECT_URL = "applications:mine"
+LOGIN_REDIRECT_URL = "identity:home"  # each role's own starting point (identity.views.home)
 LOGOUT_REDIRECT_URL = "catalog:search"
 AUTHENTICATION_BACKENDS = ["borikan.identity.backends.EmailOrMobileBackend"]
 PASSWORD_HASHERS = [
@@ -232,7 +232,9 @@ LOGGING = {
 # limits, audit and sessions take the client's address through core/clientaddr.py.
 BORIKAN_TRUSTED_PROXIES = env.int("BORIKAN_TRUSTED_PROXIES", default=0)
 # The public address printed in QR codes on issued documents.
-BORIKAN_PUBLIC_BASE_URL = env("BORIKAN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# localhost, not 127.0.0.1: passkeys are bound to the name localhost, and a link from an e-mail must open the
+# same site (and session) the person signed in on.
+BORIKAN_PUBLIC_BASE_URL = env("BORIKAN_PUBLIC_BASE_URL", default="http://localhost:8000")
 # Payment gateway (a local sandbox process by default; a bank's endpoint in production).
 BORIKAN_GATEWAY_URL = env("BORIKAN_GATEWAY_URL", default="http://127.0.0.1:8081")
 # The SMS provider's HTTP API (core/sms.py; a local sandbox process by default: sandboxes/sms_gateway.py).

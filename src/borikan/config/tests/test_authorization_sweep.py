@@ -206,6 +206,7 @@ PAGE_RULES: dict[str, Rule] = {
             "assurance",
         ]
     },
+    "identity:home": SIGNED_IN,
     "identity:counter_proofing": ANY_STAFF,
     "identity:juristic_representation": ANY_STAFF,
     "applications:mine": SIGNED_IN,

@@ -214,3 +214,11 @@ def test_the_page_fields_show_sections_and_entry_formats(definition):
     assert by_name["plan"].kind == "file" and by_name["plan"].max_size_mb == 5
     assert by_name["branches"].rows and by_name["branches"].rows[0][0].name == "branches.0.branch_name"
     assert copy.deepcopy(data) == data
+
+
+def test_provinces_are_in_thai_dictionary_order():
+    """Issue 12: sorted by code point, เชียงใหม่ came after อุบลราชธานี."""
+    names = address.provinces()
+    assert names.index("ขอนแก่น") < names.index("ชัยนาท") < names.index("เชียงใหม่") < names.index("ตรัง")
+    assert names.index("เชียงใหม่") < names.index("อุบลราชธานี")
+    assert names[0] == "กระบี่"

@@ -194,3 +194,23 @@ def test_the_sign_up_page_answers_alike_and_the_link_page_confirms_with_the_pass
     assert browser.post(link, {"password": "another long passphrase 1"}).status_code == 302
     assert User.objects.get(email="fresh@example.com").email_verified_at is not None
     assert browser.get("/applications/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("roles", "landing"),
+    [
+        ((), "/applications/"),
+        (("officer",), "/office/"),
+        (("approver",), "/approvals/"),
+        (("officer", "director"), "/approvals/"),
+        (("agency_admin",), "/forms/admin/"),
+    ],
+)
+def test_signing_in_lands_each_role_on_its_own_starting_point(agency, roles, landing):
+    """Issue 12: staff landed on the citizen's "my applications"; approvers had no inbox to land on."""
+    from borikan.conftest import make_staff, make_user, sign_in
+
+    user = make_staff("someone@excise.go.th", agency, *roles) if roles else make_user("someone@example.com")
+    response = sign_in(Client(), user).get("/account/home/")
+    assert response.status_code == 302 and response["Location"] == landing

@@ -238,7 +238,7 @@ def test_first_login_creates_an_account_with_the_mapped_assurance(idp):
     pid = citizen_id("110170023070")
     response = client.get(idp.authenticate(authorization_url, **account("alice", acr=HIGH, pid=pid)))
 
-    assert response.status_code == 302 and response["Location"] == reverse("applications:mine")
+    assert response.status_code == 302 and response["Location"] == reverse("identity:home")
     user = User.objects.get(email="alice@idp.example")
     assert signed_in_user_id(client) == user.pk
     assert not user.has_usable_password()

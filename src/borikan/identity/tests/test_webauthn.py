@@ -329,7 +329,7 @@ def test_page_login_goes_to_a_local_page_only(citizen):
         {"credential": authenticator.get(begun["publicKey"]), "next": "https://evil.example/"},
     )
     assert response.status_code == 200
-    assert response.json()["redirect"] == reverse("applications:mine")
+    assert response.json()["redirect"] == reverse("identity:home")
 
 
 @pytest.mark.django_db
