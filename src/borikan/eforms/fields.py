@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from borikan.core.thaidate import thai_date
+from borikan.identity.proven import BOUND_KEYS
 
 from .address import PARTS, address_text
 
@@ -84,6 +85,9 @@ ADDRESS_SCHEMA: dict[str, Any] = {
 def property_schema(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     """The JSON Schema of one field of this type (`spec` is its UI entry: choices, limits...)."""
     base: dict[str, Any] = {"x-field": kind}
+    if spec.get("bound") in BOUND_KEYS:
+        # The field asks for a fact the proofing settled (identity.proven): prefilled, and held to it at submit.
+        base["x-bound"] = spec["bound"]
     if kind == "text":
         return {**base, "type": "string", "maxLength": int(spec.get("max_length") or 200)}
     if kind == "textarea":

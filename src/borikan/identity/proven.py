@@ -51,9 +51,14 @@ def proven_identity(user: Any) -> ProvenIdentity | None:
     )
 
 
+BOUND_KEYS = ("citizen_id", "name_th", "name_en", "birth_date")
+
+
 def bound_key(name: str, prop: dict[str, Any]) -> str:
-    """Which proven fact a top-level form field asks for ("" when none): by format for citizen IDs, else by the
-    conventional names the default forms use."""
+    """Which proven fact a top-level form field asks for ("" when none): its `x-bound` marker (one of
+    BOUND_KEYS), else by format for citizen IDs, else by the conventional names the default forms use."""
+    if prop.get("x-bound") in BOUND_KEYS:  # an agency's own field, marked in its form definition
+        return str(prop["x-bound"])
     if prop.get("format") == "thai-citizen-id" or prop.get("x-kind") == "citizen_id" or name == "citizen_id":
         return "citizen_id"
     if name in ("full_name", "full_name_th", "name_th"):

@@ -139,3 +139,20 @@ def test_the_form_page_fills_in_and_locks_what_the_proofing_settled(free, citize
     assert 'id="locked-full_name"' in html
     phone_input = re.search(r'<input id="f-phone"[^>]*>', html).group(0)
     assert "readonly" not in phone_input
+
+
+@pytest.mark.django_db
+def test_an_agencys_own_field_marked_x_bound_is_held_to_the_proven_identity(citizen):
+    """A form an agency wrote names its fields as it likes: `x-bound` says which proven fact a field asks for."""
+    from borikan.identity.proven import identity_mismatches
+
+    _prove(citizen)
+    schema = {
+        "type": "object",
+        "properties": {
+            "applicant_name": {"type": "string", "x-bound": "name_th"},
+            "shop_name": {"type": "string"},
+        },
+    }
+    assert identity_mismatches(schema, {"applicant_name": "สมชาย ใจดี", "shop_name": "ร้านดี"}, citizen) == []
+    assert identity_mismatches(schema, {"applicant_name": "สมหญิง รักดี", "shop_name": "x"}, citizen) == ["applicant_name"]

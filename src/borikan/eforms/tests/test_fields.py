@@ -222,3 +222,10 @@ def test_provinces_are_in_thai_dictionary_order():
     assert names.index("ขอนแก่น") < names.index("ชัยนาท") < names.index("เชียงใหม่") < names.index("ตรัง")
     assert names.index("เชียงใหม่") < names.index("อุบลราชธานี")
     assert names[0] == "กระบี่"
+
+
+def test_a_field_can_be_bound_to_a_proven_fact():
+    from borikan.eforms.fields import property_schema
+
+    assert property_schema("text", {"bound": "name_th"})["x-bound"] == "name_th"
+    assert "x-bound" not in property_schema("text", {"bound": "shoe_size"})  # only facts a proofing settles
