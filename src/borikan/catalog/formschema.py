@@ -49,6 +49,22 @@ FIELD_SPECS: dict[str, tuple[dict[str, Any], str, str]] = {
 }
 # Collected in person or as a file, never typed into a form field.
 NOT_TYPED = {"photo", "biometric", "signature"}
+NOT_TYPED_LABELS = {
+    "photo": ("รูปถ่าย", "Photograph"),
+    "biometric": ("ข้อมูลชีวมิติ (เช่น ลายนิ้วมือ)", "Biometric data (such as fingerprints)"),
+    "signature": ("ลายมือชื่อ", "Signature"),
+}
+
+
+def personal_data_label(name: str, *, english: bool) -> str:
+    """A personal-data field of the citizen manual in words, for the service page (never its key)."""
+    if name in FIELD_SPECS:
+        _schema, label_th, label_en = FIELD_SPECS[name]
+    else:
+        label_th, label_en = NOT_TYPED_LABELS.get(name, (name.replace("_", " "), name.replace("_", " ")))
+    return label_en if english else label_th
+
+
 # Fields every application needs to be decided and delivered.
 ALWAYS = ("full_name", "email")
 

@@ -8,9 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from borikan.core.errors import ApplicationError, NotFound
 
 from . import labels, selectors
+from .formschema import personal_data_label
 from .models import PROCESSES
 from .search import selectors as search_selectors
 from .search.selectors import SearchFilters
+
+# The impact ratings of a digital-identity risk assessment, in words for the admin's select.
+RATINGS = {
+    "none": ("ไม่มีผลกระทบ", "None"),
+    "low": ("ต่ำ", "Low"),
+    "moderate": ("ปานกลาง", "Moderate"),
+    "high": ("สูง", "High"),
+}
+
 
 FACET_LABELS = {
     "category": _("Category"),
@@ -78,7 +88,12 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404 from None
     modes = [(p, service.mode(p)) for p in PROCESSES]
     assurance = selectors.risk_assessment_current(service=service)
-    return render(request, "catalog/service_detail.html", {"service": service, "modes": modes, "assurance": assurance})
+    english = (request.LANGUAGE_CODE or "th").startswith("en")
+    personal_data = [personal_data_label(name, english=english) for name in service.personal_data_fields]
+    channels = [labels.label(labels.CHANNEL, channel) for channel in service.channels]
+    context = {"service": service, "modes": modes, "assurance": assurance, "personal_data": personal_data}
+    context["channels"] = channels
+    return render(request, "catalog/service_detail.html", context)
 
 
 def service_risk(request: HttpRequest, slug: str) -> HttpResponse:
@@ -124,6 +139,6 @@ def service_risk(request: HttpRequest, slug: str) -> HttpResponse:
         "categories": CATEGORIES.items(),
         "is_admin": is_admin,
         "blockers": services.publication_blockers(service),
-        "ratings": ("none", "low", "moderate", "high"),
+        "ratings": [(code, labels.label(RATINGS, code)) for code in RATINGS],
     }
     return render(request, "catalog/service_risk.html", context)

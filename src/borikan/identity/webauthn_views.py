@@ -145,7 +145,7 @@ def passkey_login_begin(request: HttpRequest) -> dict[str, Any]:
 def passkey_login_complete(request: HttpRequest) -> dict[str, Any]:
     body = _body(request)
     webauthn.login_complete(request, body.get("credential"), channel=PAGE)
-    return {"redirect": _safe_next(request, str(body.get("next") or ""), reverse("applications:mine"))}
+    return {"redirect": _safe_next(request, str(body.get("next") or ""), reverse("identity:home"))}
 
 
 @_json_endpoint

@@ -29,6 +29,11 @@ MODE_LABELS = {
     "counter": ("ที่สำนักงาน", "At the counter"),
     "not_applicable": ("ไม่มีขั้นตอนนี้", "Not applicable"),
 }
+PROOFING_METHOD_LABELS = {
+    "self_asserted": ("แจ้งข้อมูลด้วยตนเอง", "Self-asserted"),
+    "counter": ("ตรวจบัตรที่สำนักงาน", "Checked at a counter"),
+    "federated": ("ผู้ให้บริการยืนยันตัวตน", "Identity provider"),
+}
 STATUS_LABELS = {
     "draft": ("ฉบับร่าง", "Draft"),
     "submitted": ("ยื่นคำขอแล้ว", "Submitted"),
@@ -43,6 +48,9 @@ STATUS_LABELS = {
     "delivered": ("ส่งมอบแล้ว", "Delivered"),
     "closed": ("ปิดเรื่อง", "Closed"),
     "withdrawn": ("ถอนคำขอ", "Withdrawn"),
+    # form versions (eforms)
+    "published": ("เผยแพร่แล้ว", "Published"),
+    "retired": ("เลิกใช้แล้ว", "Retired"),
 }
 
 
@@ -74,6 +82,11 @@ def process_label(process: str) -> str:
 @register.simple_tag
 def mode_label(mode: str) -> str:
     return _pick(MODE_LABELS.get(mode, (mode, mode)))
+
+
+@register.simple_tag
+def proofing_method_label(method: str) -> str:
+    return _pick(PROOFING_METHOD_LABELS.get(method, (method, method)))
 
 
 @register.simple_tag

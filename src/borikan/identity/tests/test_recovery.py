@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import urlsplit
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pyotp
 import pytest
