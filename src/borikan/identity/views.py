@@ -31,7 +31,7 @@ def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
-    return "applications:mine"
+    return "identity:home"  # each role's own starting point
 
 
 def _next_path(request: HttpRequest) -> str:

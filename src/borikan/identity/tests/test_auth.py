@@ -214,3 +214,17 @@ def test_signing_in_lands_each_role_on_its_own_starting_point(agency, roles, lan
     user = make_staff("someone@excise.go.th", agency, *roles) if roles else make_user("someone@example.com")
     response = sign_in(Client(), user).get("/account/home/")
     assert response.status_code == 302 and response["Location"] == landing
+
+
+@pytest.mark.django_db
+def test_an_officer_signing_in_with_a_password_reaches_the_queue(agency):
+    from borikan.conftest import make_staff
+
+    make_staff("desk@excise.go.th", agency, "officer")
+    client = Client()
+    response = client.post(
+        "/account/login/", {"email": "desk@excise.go.th", "password": "correct-horse-battery-staple"}
+    )
+    assert response.status_code == 302
+    # Staff always work at AAL 2: first the second factor, then the person's own home.
+    assert "/account/home/" in response["Location"]
