@@ -5,7 +5,7 @@ from __future__ import annotations
 from borikan.audit.services import audit_record
 from borikan.core import caseflow
 from borikan.core.errors import ValidationFailed
-from borikan.core.messages import render_message
+from borikan.core.messages import citizen_case_url, render_message
 from borikan.core.thaidate import thai_date
 
 from .models import Application
@@ -37,6 +37,7 @@ def acknowledge(app: Application) -> str:
             "service_en": app.service.name_en,
             "due_th": due,
             "due_iso": app.due_date or "-",
+            "case_url": citizen_case_url(app.pk),
         },
     )
     try:

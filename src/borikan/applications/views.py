@@ -284,7 +284,11 @@ def case(request: HttpRequest, application_id: str) -> HttpResponse:
         "events": app.events.all(),
         "attachments": app.attachments.all(),
         "fields": form_fields(schema, app.form_data, {}),
-        "actions": services.application_available_actions(actor=request.user, app=app),
+        # Information is requested through its own form on this page (what to correct, by when), never by a bare
+        # button beside the decisions: one control for one thing.
+        "actions": [
+            a for a in services.application_available_actions(actor=request.user, app=app) if a != "request_info"
+        ],
         "work": work,
         # What the proofing settled, beside what the applicant typed (identity binding).
         "proven": proven,

@@ -26,7 +26,7 @@ from borikan.catalog.models import Service
 from borikan.core import caseflow
 from borikan.core.caseflow import TransitionContext
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from borikan.core.messages import Message, render_message
+from borikan.core.messages import Message, citizen_case_url, office_case_url, render_message
 from borikan.core.thaidate import thai_date
 from borikan.identity.enforcement import require_staff
 
@@ -787,6 +787,7 @@ def _escalate_agency(agency: Any, on: dt.date, soon_limit: dt.date) -> int:
                         "due_th": thai_date(_due(app)),
                         "overdue": row.kind == EscalationKind.OVERDUE,
                         "officer": app.assigned_to.full_name if app.assigned_to else "-",
+                        "url": office_case_url(app.pk),
                     }
                     for app, row in zip(cases, rows, strict=True)
                 ],
@@ -834,6 +835,7 @@ def _late_notice_message(app: Case, expected: dt.date) -> Message:
             "due_iso": _due(app).isoformat(),
             "expected_th": thai_date(expected),
             "expected_iso": expected.isoformat(),
+            "case_url": citizen_case_url(app.pk),
         },
     )
 
@@ -1090,6 +1092,7 @@ def information_request_expired_notify(*, request: InformationRequest, app: Case
             "outcome_en": "rejected" if rejected else "returned to you (closed as withdrawn)",
             "deadline_th": thai_date(request.deadline),
             "deadline_iso": request.deadline.isoformat(),
+            "case_url": citizen_case_url(app.pk),
         },
     )
     sent = _tell_applicant(app, message, key=f"inforeq-lapsed-{request.pk}")
@@ -1123,6 +1126,7 @@ def information_request_notify(*, request: InformationRequest, app: Case) -> Non
             "deadline_iso": request.deadline.isoformat(),
             "otherwise_th": "คำขอจะไม่ได้รับอนุมัติ" if rejects else "คำขอจะถูกส่งคืน (ถือว่าถอนคำขอ)",
             "otherwise_en": "the application will be rejected" if rejects else "it will be returned",
+            "case_url": citizen_case_url(app.pk),
         },
     )
     sent = _tell_applicant(app, message, key=f"inforeq-{request.pk}")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.template import Context, Engine
+from django.urls import reverse
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,18 @@ def render_message(name: str, context: dict[str, Any]) -> Message:
         body=_render(f"{name}/body.txt", context),
         sms=_render(f"{name}/sms.txt", context).strip(),
     )
+
+
+def public_url(viewname: str, *args: Any) -> str:
+    """The absolute address of a page, for links in e-mails (BORIKAN_PUBLIC_BASE_URL and the page's path)."""
+    return settings.BORIKAN_PUBLIC_BASE_URL.rstrip("/") + reverse(viewname, args=args)
+
+
+def citizen_case_url(application_id: Any) -> str:
+    """The applicant's own page of their application."""
+    return public_url("applications:detail", application_id)
+
+
+def office_case_url(application_id: Any) -> str:
+    """The officer's page of the case."""
+    return public_url("office:case", application_id)

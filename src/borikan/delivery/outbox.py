@@ -123,6 +123,18 @@ class Sent:
     duplicate: bool = False
 
 
+def _case_url(case_ref: str) -> str:
+    """The holder's page of the application the document was issued for ("" when the case is not an application)."""
+    from django.urls import NoReverseMatch
+
+    from borikan.core.messages import citizen_case_url
+
+    try:
+        return citizen_case_url(case_ref)
+    except NoReverseMatch:
+        return ""
+
+
 def _document_email(delivery: Delivery) -> EmailMessage:
     document = delivery.document
     base_url = settings.BORIKAN_PUBLIC_BASE_URL.rstrip("/")
@@ -131,6 +143,7 @@ def _document_email(delivery: Delivery) -> EmailMessage:
         "agency": document.agency,
         "verification_url": document.verification_url,
         "wallet_url": f"{base_url}/wallet/",
+        "case_url": _case_url(document.case_ref),
     }
     subject = render_to_string("delivery/email/document_subject.txt", context).strip().replace("\n", " ")
     message = EmailMessage(

@@ -215,6 +215,7 @@ def test_submission_sends_an_acknowledgement_after_commit(free_service, citizen,
     assert message.to == [VALID_FORM["email"]]
     assert tracking in message.subject
     assert "เลขที่คำขอ" in message.body
+    assert f"http://localhost:8000/applications/{app_id}/" in message.body  # the applicant's own case page
     assert AuditEntry.objects.filter(action="application.acknowledged", object_id=app_id).count() == 1
 
 

@@ -84,6 +84,7 @@ def test_supervisors_hear_of_overdue_and_soon_due_cases_once_per_day(
     assert len(mails) == 1
     body = mails[0].body
     assert cases["overdue"].tracking_number in body and cases["soon"].tracking_number in body
+    assert f"http://localhost:8000/office/cases/{cases['overdue'].pk}/" in body  # each case's page for staff
     for quiet in ("later", "decided", "paused"):
         assert cases[quiet].tracking_number not in body
     assert {(e.application_id, e.kind) for e in CaseEscalation.objects.all()} == {
@@ -130,6 +131,7 @@ def test_the_applicant_of_a_late_case_gets_the_legal_notice_every_seven_days(
     assert "รอผลตรวจสถานที่จากสรรพสามิตพื้นที่" in notice.body  # why
     assert "3 ธันวาคม 2569" in notice.body or "2026-12-03" in notice.body  # the new expected date
     assert "2026-11-20" in notice.body  # the date it was due
+    assert f"http://localhost:8000/applications/{late.pk}/" in notice.body  # the applicant's case page
     stored = LateNotice.objects.get()
     assert (stored.channel, stored.expected_date, stored.due_date) == ("email", D(2026, 12, 3), D(2026, 11, 20))
     entry = AuditEntry.objects.get(action="application.late_notice_sent")

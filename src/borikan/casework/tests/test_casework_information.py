@@ -290,6 +290,9 @@ def test_officer_requests_through_the_case_page(case, officer, client):
     sign_in(client, officer)
     page = client.get(f"/office/cases/{case.pk}/")
     assert 'name="mark"' in page.text
+    # One way to ask: the request form, not also a bare "request information" button among the decisions.
+    assert page.text.count(f'action="/office/cases/{case.pk}/request-information/"') == 1
+    assert 'value="request_info"' not in page.text
     client.post(
         f"/office/cases/{case.pk}/request-information/",
         {
@@ -329,6 +332,7 @@ def test_the_applicant_is_told_what_to_correct_and_by_when(
     assert mail.to == [VALID_FORM["email"]] and case.tracking_number in mail.subject
     assert "เลขที่บ้านไม่ชัด" in mail.body and "2026-12-02" in mail.body
     assert "returned" in mail.body  # the default outcome of an unanswered request
+    assert f"http://localhost:8000/applications/{case.pk}/" in mail.body  # where to correct it
     assert AuditEntry.objects.filter(action="application.information_request_notified").count() == 1
 
 

@@ -379,3 +379,30 @@ def test_the_queue_api_reads_a_page_in_a_fixed_number_of_queries(free_service, c
     for _ in range(12):
         _case(free_service, citizen, due=D(2026, 11, 26))
     assert count() == few
+
+
+def test_the_queue_page_names_each_applicant_in_a_fixed_number_of_queries(free_service, citizen, officer, client):
+    """Each row shows who applied (the company, for a juristic application) without a query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from borikan.identity.models import JuristicPerson, User
+
+    company = JuristicPerson.objects.create(registration_number="0105558000011", name_th="บริษัท ตัวอย่าง จำกัด")
+    _case(free_service, citizen, on_behalf_of=company)
+    sign_in(client, officer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/office/")
+            assert page.status_code == 200
+        return len(queries)
+
+    few = count()
+    for index in range(8):
+        other = User.objects.create_user(email=f"applicant{index}@example.com", password="x", full_name=f"ผู้ยื่น {index}")
+        _case(free_service, other)
+    assert count() == few
+    page = client.get("/office/").text
+    assert "บริษัท ตัวอย่าง จำกัด" in page and citizen.full_name in page
+    assert all(f"ผู้ยื่น {index}" in page for index in range(8))
