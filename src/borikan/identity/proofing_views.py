@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from borikan.agencies.models import Agency
@@ -66,16 +68,70 @@ class CounterProofingForm(forms.Form):
     laser_code = forms.CharField(label=_("Laser code on the back of the card"), max_length=20)
     first_name_th = forms.CharField(label=_("Given name (Thai, as on the card)"), max_length=100)
     last_name_th = forms.CharField(label=_("Surname (Thai, as on the card)"), max_length=100)
-    birth_date = forms.DateField(
-        label=_("Date of birth (Gregorian calendar)"), widget=forms.DateInput(attrs={"type": "date"})
+    # The date of birth as printed on the card: day, month and a Buddhist-Era year (clean() makes the date).
+    birth_day = forms.IntegerField(
+        label=_("Day"), min_value=1, max_value=31, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    birth_month = forms.IntegerField(
+        label=_("Month"), min_value=1, max_value=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    birth_year_be = forms.IntegerField(
+        label=_("Year (B.E.)"), widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "4"})
     )
     face_compared = forms.BooleanField(label=_("I compared the person's face with the card photo"), required=False)
     chip_read = forms.BooleanField(label=_("I read the card's chip with a card reader"), required=False)
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Agency"), empty_label=None)
 
+    BIRTH_FIELDS = ("birth_day", "birth_month", "birth_year_be")
+
     def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "govuk-select")
+            elif not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "govuk-input")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        day, month, year = (cleaned.get(name) for name in self.BIRTH_FIELDS)
+        if day is not None and month is not None and year is not None:
+            try:
+                cleaned["birth_date"] = birth_date_from_be(day=day, month=month, year_be=year)
+            except forms.ValidationError as error:
+                self.add_error("birth_year_be" if error.code == "gregorian_year" else "birth_day", error)
+        return cleaned
+
+    def birth_errors(self) -> list[str]:
+        """The date of birth's errors, shown once above its three boxes."""
+        return [str(message) for name in self.BIRTH_FIELDS for message in self.errors.get(name, [])]
+
+
+def birth_date_from_be(*, day: int, month: int, year_be: int, today: dt.date | None = None) -> dt.date:
+    """A date of birth typed as day, month and Buddhist-Era year (พ.ศ.), as printed on the ID card."""
+    today = today or timezone.localdate()
+    this_year_be = today.year + 543
+    if 1800 <= year_be < 2400:
+        raise forms.ValidationError(
+            _("%(year)s looks like a Gregorian year: type the Buddhist-Era year (%(year)s + 543 = %(be)s).")
+            % {"year": year_be, "be": year_be + 543},
+            code="gregorian_year",
+        )
+    if not 2400 <= year_be <= this_year_be:
+        raise forms.ValidationError(
+            _("Type the Buddhist-Era year of birth in four digits, between 2400 and %(now)s.") % {"now": this_year_be},
+            code="gregorian_year",
+        )
+    try:
+        born = dt.date(year_be - 543, month, day)
+    except ValueError:
+        raise forms.ValidationError(
+            _("There is no such date: check the day and the month."), code="impossible_date"
+        ) from None
+    if born > today:
+        raise forms.ValidationError(_("The date of birth cannot be in the future."), code="impossible_date")
+    return born
 
 
 def _staff_agencies(request: HttpRequest) -> Any:

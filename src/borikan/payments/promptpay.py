@@ -14,6 +14,7 @@ and 63 last; bank apps read any order, and `parse_payload` does too.
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
@@ -186,3 +187,8 @@ def qr_png_bytes(payload: str, *, scale: int = 8) -> bytes:
     buffer = io.BytesIO()
     _qr(payload).save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
+
+
+def qr_png_data_uri(payload: str, *, scale: int = 8) -> str:
+    """The QR as a `data:image/png` URI, for a "save image" link (a picture any banking app can open)."""
+    return "data:image/png;base64," + base64.b64encode(qr_png_bytes(payload, scale=scale)).decode("ascii")

@@ -30,6 +30,7 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
         invoice = selectors.access_invoice_for_user(user=request.user, number=number)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    payable_by_qr = invoice.status == InvoiceStatus.OPEN and bool(invoice.qr_payload)  # never once it is paid
     status_labels = {
         InvoiceStatus.OPEN: _("Awaiting payment"),
         InvoiceStatus.PAID: _("Paid"),
@@ -82,11 +83,9 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
                 if selectors.is_invoice_staff(user=request.user, invoice=invoice)
                 else None
             ),
-            "qr_data_uri": (
-                promptpay.qr_svg_data_uri(invoice.qr_payload)
-                if invoice.status == InvoiceStatus.OPEN and invoice.qr_payload
-                else None
-            ),
+            "qr_data_uri": promptpay.qr_svg_data_uri(invoice.qr_payload) if payable_by_qr else None,
+            # The same QR as a picture to keep: a payer on a phone saves it and picks it in the banking app.
+            "qr_png_data_uri": promptpay.qr_png_data_uri(invoice.qr_payload) if payable_by_qr else None,
         },
     )
 

@@ -519,6 +519,13 @@ def authn_attached(user: User) -> User:
 # --- pages --------------------------------------------------------------------------------------------------
 
 
+def _on_page(card: dict[str, str], **extra: Any) -> dict[str, Any]:
+    """A card's details as the counter page takes them: the date of birth as day, month and a B.E. year."""
+    born = dt.date.fromisoformat(card["birth_date"])
+    fields = {k: v for k, v in card.items() if k != "birth_date"}
+    return fields | {"birth_day": born.day, "birth_month": born.month, "birth_year_be": born.year + 543} | extra
+
+
 def _session(client: Client, user: User, *methods: str) -> Client:
     client.force_login(user)
     session = client.session
@@ -566,7 +573,7 @@ def test_counter_page_is_for_staff_at_aal2(registry, agency, officer, citizen):
 def test_counter_page_proves_a_person(registry, agency, officer, citizen):
     client = _session(Client(), officer, "password", "totp")
     assert client.get("/account/counter-proofing/").status_code == 200
-    form = SOMCHAI | {"account": citizen.email, "agency": agency.pk, "face_compared": "on", "chip_read": "on"}
+    form = _on_page(SOMCHAI, account=citizen.email, agency=agency.pk, face_compared="on", chip_read="on")
     done = client.post("/account/counter-proofing/", form)
     assert done.status_code == 200
     assert "2.3" in done.content.decode()
@@ -576,7 +583,8 @@ def test_counter_page_proves_a_person(registry, agency, officer, citizen):
     assert refused.status_code == 409  # the ID differs from the account's, now set
     assert "citizen_id_differs" in refused.content.decode()
     stranger = User.objects.create_user("new@example.com", "long enough passphrase 2569", full_name="ประเสริฐ")
-    revoked = client.post("/account/counter-proofing/", REVOKED_CARD | {"account": stranger.email, "agency": agency.pk})
+    form = _on_page(REVOKED_CARD, account=stranger.email, agency=agency.pk)
+    revoked = client.post("/account/counter-proofing/", form)
     assert revoked.status_code == 422 and "card_revoked" in revoked.content.decode()
 
 
@@ -584,7 +592,7 @@ def test_counter_page_proves_a_person(registry, agency, officer, citizen):
 def test_counter_page_refuses_an_agency_not_the_officers(registry, agency, other_agency, citizen):
     officer = make_staff("desk@excise.go.th", agency, StaffRole.OFFICER)
     client = _session(Client(), officer, "password", "totp")
-    form = SOMCHAI | {"account": citizen.email, "agency": other_agency.pk}
+    form = _on_page(SOMCHAI, account=citizen.email, agency=other_agency.pk)
     assert client.post("/account/counter-proofing/", form).status_code == 400  # not a choice
     assert not ProofingRecord.objects.exists()
 
@@ -600,7 +608,7 @@ def test_counter_page_finds_an_account_made_with_a_mobile_number(registry, agenc
         mobile_verified_at=timezone.now(),
     )
     client = _session(Client(), officer, "password", "totp")
-    form = SOMCHAI | {"account": "081-234-5678", "agency": agency.pk, "face_compared": "on", "chip_read": "on"}
+    form = _on_page(SOMCHAI, account="081-234-5678", agency=agency.pk, face_compared="on", chip_read="on")
     done = client.post("/account/counter-proofing/", form)
     assert done.status_code == 200, done.content.decode()[:2000]
     assert current_ial(user=person) == Decimal("2.3")
@@ -611,6 +619,60 @@ def test_counter_page_finds_an_account_made_with_a_mobile_number(registry, agenc
 def test_counter_page_does_not_name_an_unconfirmed_address(registry, agency, officer):
     User.objects.create_user("squatter@example.com", "long enough passphrase 2569", email_verified_at=None)
     client = _session(Client(), officer, "password", "totp")
-    form = SOMCHAI | {"account": "squatter@example.com", "agency": agency.pk}
+    form = _on_page(SOMCHAI, account="squatter@example.com", agency=agency.pk)
     refused = client.post("/account/counter-proofing/", form)
     assert refused.status_code == 400 and not ProofingRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_counter_page_asks_the_birth_date_in_buddhist_era(registry, agency, officer, citizen):
+    """Issue 12: the officer types the date as on the card (day, month, year พ.ศ.); the form makes the date."""
+    client = _session(Client(), officer, "password", "totp")
+    page = client.get("/account/counter-proofing/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert 'class="govuk-date-input"' in page and 'name="birth_year_be"' in page
+    assert 'type="date"' not in page
+    form = _on_page(SOMCHAI, account=citizen.email, agency=agency.pk, face_compared="on", chip_read="on")
+    assert form["birth_year_be"] == 2528
+    done = client.post("/account/counter-proofing/", form)
+    assert done.status_code == 200, done.content.decode()[:2000]
+    assert str(ProofingRecord.objects.get(user=citizen, method="counter").birth_date) == SOMCHAI["birth_date"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("day", "month", "year", "shown"),
+    [
+        (14, 3, 1985, "1985 + 543 = 2528"),  # the Gregorian year of the card's date
+        (30, 2, 2528, "no such date"),
+        (31, 4, 2528, "no such date"),
+        (14, 3, 3000, "between 2400 and"),
+        (14, 13, 2528, "Ensure this value is less than or equal to 12"),
+    ],
+)
+def test_counter_page_refuses_a_gregorian_year_or_an_impossible_date(
+    registry, agency, officer, citizen, day, month, year, shown
+):
+    client = _session(Client(), officer, "password", "totp")
+    client.cookies["django_language"] = "en"
+    form = _on_page(SOMCHAI, account=citizen.email, agency=agency.pk) | {
+        "birth_day": day,
+        "birth_month": month,
+        "birth_year_be": year,
+    }
+    refused = client.post("/account/counter-proofing/", form)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert shown in html and "govuk-error-message" in html
+    assert not ProofingRecord.objects.filter(method="counter").exists()
+
+
+def test_birth_date_from_be_reads_the_year_as_buddhist_era():
+    from borikan.identity.proofing_views import birth_date_from_be
+
+    today = dt.date(2026, 12, 3)
+    assert birth_date_from_be(day=29, month=2, year_be=2543, today=today) == dt.date(2000, 2, 29)
+    assert birth_date_from_be(day=3, month=12, year_be=2569, today=today) == today
+    for day, month, year in [(29, 2, 2544), (4, 12, 2569), (1, 1, 2026), (1, 1, 2399)]:
+        with pytest.raises(Exception) as refused:
+            birth_date_from_be(day=day, month=month, year_be=year, today=today)
+        assert refused.value.code in {"gregorian_year", "impossible_date"}
