@@ -18,6 +18,7 @@ from borikan.eforms.formdata import form_errors
 from borikan.eforms.formrender import form_fields, parse_post
 
 from . import services as app_services
+from . import views as app_views
 from .projection import case_view_for
 from .workflow import Status
 
@@ -122,8 +123,7 @@ def submit(request: HttpRequest, application_id: str) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("caseforms:review", application_id=app.pk)
-    messages.success(request, _("Your application has been submitted."))
-    return redirect("applications:detail", application_id=app.pk)
+    return app_views.submitted_redirect(request, app)
 
 
 def _drop(data: dict[str, Any], key: str) -> bool:

@@ -102,3 +102,62 @@ def application_queue(
         .defer("form_data")
         .order_by(F("due_date").asc(nulls_last=True), "submitted_at")  # the nearest deadline first
     )
+
+
+# --- what the applicant sees after submitting ----------------------------------------------------------------------
+
+# Statuses in which the case waits for the agency's decision (or for the applicant, on the way to it).
+AWAITING_DECISION = (
+    Status.SUBMITTED,
+    Status.AWAITING_PAYMENT,
+    Status.PAID,
+    Status.IN_REVIEW,
+    Status.INFO_REQUESTED,
+    Status.PENDING_APPROVAL,
+)
+
+
+def expected_decision_date(app: Application) -> dt.date | None:
+    """The last working day for the agency's decision: the case's due date (set at submission from the service's
+    processing time, moved on while the applicant answered a request), or, for a case without one, the same rule
+    counted from the day it was submitted. None once decided."""
+    from django.utils import timezone
+
+    from .engine import due_date_from
+
+    if app.status not in AWAITING_DECISION or app.decided_at is not None:
+        return None
+    if app.due_date is not None:
+        return app.due_date
+    started = timezone.localdate(app.submitted_at) if app.submitted_at else timezone.localdate()
+    return due_date_from(started, app.service.processing_time_days)
+
+
+def submission_summary(*, app: Application) -> dict[str, Any] | None:
+    """What the applicant's page shows of a submitted case: its reference, what happens next (with the fee where
+    the service charges one, before review or after approval), the expected decision date, and exactly what was
+    sent: the answers as the form version of the case labels them, and the attached files. None for a draft."""
+    from borikan.catalog.models import PaymentTiming
+    from borikan.eforms.formrender import form_fields
+    from borikan.eforms.services import schema_for_case
+
+    from .engine import charges_fee
+
+    if app.status == Status.DRAFT or not app.tracking_number:
+        return None
+    schema = schema_for_case(app.case_ref, app.service)
+    answers = [f for f in form_fields(schema, app.form_data, {}) if f.kind != "file"]
+    fee = charges_fee(app.service) and not app.fee_waived
+    return {
+        "reference": app.tracking_number,
+        "submitted_at": app.submitted_at,
+        "awaiting_decision": app.status in AWAITING_DECISION and app.decided_at is None,
+        "expected_decision": expected_decision_date(app),
+        "processing_days": app.service.processing_time_days,
+        "fee": fee,
+        "fee_satang": app.service.fee_satang if fee else None,
+        "fee_before_review": fee and app.service.payment_timing == PaymentTiming.BEFORE_REVIEW,
+        "fee_after_approval": fee and app.service.payment_timing == PaymentTiming.AFTER_APPROVAL,
+        "answers": answers,
+        "attachments": list(app.attachments.order_by("uploaded_at", "pk")),
+    }

@@ -86,8 +86,7 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
                     services.application_resubmit(actor=request.user, application_id=app.pk)
                 else:
                     services.application_submit(actor=request.user, application_id=app.pk)
-                messages.success(request, _("Your application has been submitted."))
-                return redirect("applications:detail", application_id=app.pk)
+                return submitted_redirect(request, app)
             messages.success(request, _("Draft saved."))
             return redirect("applications:edit", application_id=app.pk)
         except ApplicationError as error:
@@ -169,12 +168,26 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "applications/mine.html", {"applications": apps})
 
 
+JUST_SUBMITTED = "borikan_just_submitted"
+
+
+def submitted_redirect(request: HttpRequest, app) -> HttpResponse:
+    """After submitting: the case's page, which opens once with its confirmation panel."""
+    request.session[JUST_SUBMITTED] = str(app.pk)
+    return redirect("applications:detail", application_id=app.pk)
+
+
 def detail(request: HttpRequest, application_id: str) -> HttpResponse:
     app = _load(request, application_id)
     if app.applicant_id != request.user.pk:
         return redirect("office:case", application_id=app.pk)
+    summary = selectors.submission_summary(app=app)
     context = {
         "app": app,
+        "summary": summary,
+        # The confirmation panel: right after submitting, and for as long as the agency has not taken the case up.
+        "confirmation": summary is not None
+        and (request.session.pop(JUST_SUBMITTED, None) == str(app.pk) or app.status == Status.SUBMITTED),
         "events": app.events.all(),
         "actions": services.application_available_actions(actor=request.user, app=app),
         "info_request": (info_request := casework.latest_request(app)),
