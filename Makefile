@@ -12,7 +12,7 @@ PYTHON_FOUND := $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.
 	p=$$(command -v $$c 2>/dev/null) || continue; \
 	$$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: help run test demo bench lint format setup messages migrate clean docs
+.PHONY: help run test demo bench lint format setup messages migrate clean docs frontend
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,7 +35,24 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-setup: $(VENV)/.installed messages  ## create the virtual environment and install
+setup: $(VENV)/.installed messages frontend  ## create the virtual environment and install
+
+# The design system (GOV.UK Frontend themed with Sarabun) and axe-core, from the npm lock; built into var/frontend.
+FRONTEND_OUT := var/frontend
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; else echo "please install: npm (Debian package name)" >&2; exit 1; fi; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+$(FRONTEND_OUT)/.built: node_modules/.installed frontend/borikan.scss
+	mkdir -p $(FRONTEND_OUT)/borikan/fonts $(FRONTEND_OUT)/govuk
+	node_modules/.bin/sass --no-source-map --style=compressed --quiet-deps --load-path=node_modules frontend/borikan.scss $(FRONTEND_OUT)/borikan/borikan.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(FRONTEND_OUT)/borikan/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets/images $(FRONTEND_OUT)/govuk/
+	cp node_modules/@fontsource/sarabun/files/sarabun-{thai,latin}-{400,700}-normal.woff2 $(FRONTEND_OUT)/borikan/fonts/
+	touch $@
+
+frontend: $(FRONTEND_OUT)/.built
 
 messages: $(VENV)/.installed
 	@cd src/borikan && ../../$(PY) -m django compilemessages -v 0

@@ -69,18 +69,21 @@ def review_save(request: HttpRequest, application_id: str, then: str = "caseform
     schema = form_services.schema_for_case(app.case_ref, app.service)
     data = parse_post(schema, request.POST)
     try:
-        app_services.application_update(actor=request.user, application_id=app.pk, form_data=data)
-        if upload := request.FILES.get("file"):
+        # Files are kept first, each on its own: an error in another field must not make the person choose them
+        # again (a browser cannot refill a file input). Several documents can be chosen at once.
+        for upload in request.FILES.getlist("file"):
             _check_file_size(schema, upload)
             app_services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
+        app_services.application_update(actor=request.user, application_id=app.pk, form_data=data)
     except ApplicationError as error:
         errors = _error_dict(error)
         messages.error(request, error.message)
         context = {
             "app": app,
             "fields": form_fields(schema, data, errors),
+            "has_errors": bool(errors),
             "attachment_spec": schema.get("x-attachment"),
-            "attachment": app.attachments.first(),
+            "attachments": list(app.attachments.order_by("uploaded_at", "pk")),
             "file_error": errors.get("file", {}),
             "last_request": app.events.filter(action="request_info").last(),
         }

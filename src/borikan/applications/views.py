@@ -78,7 +78,7 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
         try:
             # The file is kept first, on its own: an error in another field must not make the person choose it
             # again (a browser cannot refill a file input).
-            if upload := request.FILES.get("file"):
+            for upload in request.FILES.getlist("file"):
                 services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
             services.application_update(actor=request.user, application_id=app.pk, form_data=data)
             if "submit" in request.POST:
@@ -100,6 +100,7 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
     context = {
         "app": app,
         "fields": form_fields(schema, data, errors),
+        "has_errors": bool(errors),
         "attachment_spec": schema.get("x-attachment"),
         "attachments": list(app.attachments.order_by("uploaded_at", "pk")),
         "file_error": errors.get("file", {}),
@@ -129,7 +130,7 @@ def _answer(request: HttpRequest, app) -> HttpResponse:
                 data.pop(name, None)
         try:
             services.application_update(actor=request.user, application_id=app.pk, form_data=data)
-            if upload := request.FILES.get("file"):
+            for upload in request.FILES.getlist("file"):
                 services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
             if "submit" in request.POST:
                 services.application_resubmit(actor=request.user, application_id=app.pk)

@@ -30,7 +30,14 @@ INPUT_TYPES = {
     "file": "file",
 }
 INPUT_MODES = {"citizen_id": "numeric", "phone": "tel", "date_be": "numeric", "money": "decimal", "number": "decimal"}
-PLACEHOLDERS = {"date_be": "วว/ดด/ปปปป", "money": "0.00", "citizen_id": "x-xxxx-xxxxx-xx-x", "phone": "08xxxxxxxx"}
+# The format a field expects, shown as a hint above it from the start (a placeholder disappears as one types,
+# and a hint that appears only after an error is too late).
+FORMAT_HINTS = {
+    "date_be": ("วัน/เดือน/ปี พ.ศ. เช่น 15/08/2535", "Day/month/Buddhist-Era year, for example 15/08/2535"),
+    "money": ("จำนวนเงินเป็นบาท เช่น 1500.00", "An amount in baht, for example 1500.00"),
+    "citizen_id": ("เลข 13 หลัก มีขีดหรือไม่มีก็ได้", "13 digits, with or without dashes"),
+    "phone": ("เช่น 0812345678 หรือ 02-123-4567", "For example 0812345678 or 02-123-4567"),
+}
 ROW_KEY = re.compile(r"^(?P<group>[A-Za-z0-9_]+)\.(?P<index>[0-9]{1,3})\.(?P<sub>[A-Za-z0-9_]+)(?:\.[a-z]+)?$")
 
 
@@ -58,7 +65,7 @@ class FieldView:
     show_if_field: str = ""
     show_if_values: str = ""  # JSON list of the values that show the field ("" = any non-empty value)
     input_mode: str = ""
-    placeholder: str = ""
+    format_hint: str = ""
     checked: bool = False
     parts: dict[str, str] = field(default_factory=dict)  # a Thai address: line, province, ... postcode
     options: dict[str, list[str]] = field(default_factory=dict)  # address selects' options
@@ -164,7 +171,7 @@ def _field_view(
         show_if_field=show_field,
         show_if_values=show_values,
         input_mode=INPUT_MODES.get(kind, ""),
-        placeholder=PLACEHOLDERS.get(kind, ""),
+        format_hint=FORMAT_HINTS[kind][1 if english else 0] if kind in FORMAT_HINTS else "",
         checked=value is True,
         parts=parts,
         options=options,

@@ -132,12 +132,12 @@ def test_the_form_page_fills_in_and_locks_what_the_proofing_settled(free, citize
     app.form_data = {**app.form_data, **OTHER}  # typed earlier, before the proofing
     app.save(update_fields=["form_data"])
     html = sign_in(client, citizen).get(f"/applications/{app.pk}/edit/").content.decode()
-    name_input = re.search(r'<input id="f-full_name"[^>]*>', html).group(0)
-    id_input = re.search(r'<input id="f-citizen_id"[^>]*>', html).group(0)
+    name_input = re.search(r'<input [^>]*id="f-full_name"[^>]*>', html).group(0)
+    id_input = re.search(r'<input [^>]*id="f-citizen_id"[^>]*>', html).group(0)
     assert "readonly" in name_input and 'value="สมชาย ใจดี"' in name_input
     assert "readonly" in id_input and PROVEN_ID in id_input
     assert 'id="locked-full_name"' in html
-    phone_input = re.search(r'<input id="f-phone"[^>]*>', html).group(0)
+    phone_input = re.search(r'<input [^>]*id="f-phone"[^>]*>', html).group(0)
     assert "readonly" not in phone_input
 
 

@@ -107,8 +107,9 @@ TIME_ZONE = "Asia/Bangkok"
 USE_TZ = True
 
 STATIC_URL = "static/"
-# The Sarabun font shipped for PDFs is also the pages' web font (SIL OFL), served from /static/fonts/.
-STATICFILES_DIRS = [("fonts", BASE_DIR / "documents" / "fonts")]
+# The design system built by `make frontend` from the npm lock (GOV.UK Frontend themed with Sarabun): borikan/ holds
+# the stylesheet, GOV.UK's script and the web fonts, govuk/ the images its CSS refers to.
+STATICFILES_DIRS = [VAR_DIR / "frontend"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = env.path("BORIKAN_MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {

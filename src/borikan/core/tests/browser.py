@@ -7,16 +7,24 @@ of the page's own script), so a test can assert that a flow ran without one."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PROJECT_DIR = Path(__file__).resolve().parents[4]
+# axe-core from the npm lock (make setup); injected through DevTools, so the page's CSP does not apply to it.
+AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# Screenshots are CI artefacts, never committed (var/ is ignored).
+SCREENSHOTS = Path(os.environ.get("BORIKAN_SCREENSHOT_DIR", PROJECT_DIR / "var" / "screenshots"))
 
 RECORD_CSP_VIOLATIONS = """
 window.__csp = [];
@@ -67,6 +75,46 @@ class Page:
 
     async def csp_violations(self) -> list[dict]:
         return await self.js("window.__csp || []")
+
+    async def axe(self) -> list[dict]:
+        """axe-core's WCAG 2.1 A/AA and best-practice rules on the current page: each violation, its nodes."""
+        if not await self.js("typeof window.axe === 'object'"):
+            await self.js(AXE.read_text())
+        return await self.js(
+            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({id: v.id, "
+            "impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + "
+            "(n.failureSummary || '').slice(0, 200))})))"
+        )
+
+    async def screenshot(self, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shot = await self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+    async def fill(self, selector: str, value: str) -> None:
+        """Types into a field as a person would be seen to: the value, then input and change events."""
+        await self.js(
+            f"(() => {{ const e = document.querySelector({selector!r}); if (!e) throw new Error('no ' + {selector!r}); "
+            f"e.value = {value!r}; e.dispatchEvent(new Event('input', {{bubbles: true}})); "
+            "e.dispatchEvent(new Event('change', {bubbles: true})); })()"
+        )
+
+    async def click(self, selector: str) -> None:
+        await self.js(
+            f"(() => {{ const e = document.querySelector({selector!r}); if (!e) throw new Error('no ' + {selector!r}); "
+            "e.click(); })()"
+        )
+
+    async def text(self) -> str:
+        return await self.js("document.querySelector('main') ? document.querySelector('main').innerText : ''")
+
+    async def upload(self, selector: str, paths: list[str]) -> None:
+        document = await self.call("DOM.getDocument")
+        node = await self.call("DOM.querySelector", nodeId=document["root"]["nodeId"], selector=selector)
+        assert node.get("nodeId"), f"no {selector}"
+        await self.call("DOM.setFileInputFiles", files=paths, nodeId=node["nodeId"])
 
 
 @contextlib.contextmanager

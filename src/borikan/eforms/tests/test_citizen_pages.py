@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -63,9 +65,11 @@ def test_the_form_page_has_sections_thai_fields_and_the_profile_prefilled(rich_s
     page = client.get(f"/applications/{app.pk}/edit/")
     text = page.content.decode()
     assert page.status_code == 200
-    assert "<legend>ผู้ยื่นคำขอ</legend>" in text and "<legend>กิจการ</legend>" in text
+    assert re.search(r"<legend[^>]*>ผู้ยื่นคำขอ</legend>", text) and re.search(r"<legend[^>]*>กิจการ</legend>", text)
     assert 'name="home.province"' in text and "<option>กรุงเทพมหานคร</option>" in text
-    assert 'placeholder="วว/ดด/ปปปป"' in text and 'inputmode="decimal"' in text
+    # The date's format is a hint shown from the start, tied to the field (not a placeholder that goes away)
+    assert "วัน/เดือน/ปี พ.ศ. เช่น 15/08/2535" in text and 'inputmode="decimal"' in text
+    assert "placeholder=" not in text
     assert "eforms/eforms.css" in text and "eforms/form.js" in text and "<script>" not in text
     assert 'data-prefilled="1"' in text
     assert 'value="สมชาย ใจดี"' in text and 'value="citizen@example.com"' in text
@@ -122,6 +126,23 @@ def test_bad_entries_come_back_with_messages_and_nothing_is_saved(rich_service, 
     assert 'value="31/02/2533"' in text  # what the person typed is shown again
     app.refresh_from_db()
     assert app.form_data == {}
+
+
+def test_errors_are_summarised_first_each_linking_to_its_field(rich_service, citizen):
+    client = sign_in(Client(), citizen)
+    app = _start(client, rich_service)
+    bad = client.post(f"/forms/applications/{app.pk}/save/", {**ENTRIES, "birth_date": "31/02/2533"})
+    text = bad.content.decode()
+    assert bad.status_code == 400
+    summary = text[text.index('class="govuk-error-summary"') : text.index("<h1")]
+    assert 'data-module="govuk-error-summary"' in summary and 'role="alert"' in summary
+    assert 'href="#f-birth_date"' in summary and "วันเกิดต้องเป็นวันที่ที่มีอยู่จริง" in summary
+    assert 'href="#f-citizen_id"' not in summary  # only the fields with an error
+    field = re.search(r'<input [^>]*id="f-birth_date"[^>]*>', text).group(0)
+    assert 'aria-invalid="true"' in field and "e-birth_date" in field and "h-birth_date" in field
+    assert 'id="e-birth_date"' in text and "govuk-form-group--error" in text
+    # Required fields are announced to screen readers, not only marked with a star
+    assert re.search(r'<input [^>]*id="f-citizen_id"[^>]*aria-required="true"', text)
 
 
 def test_autosave_keeps_everything_valid_and_reports_the_rest(rich_service, citizen):
