@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from borikan.core.errors import ApplicationError, NotFound
+from borikan.identity.enforcement import service_requirement
+from borikan.identity.selectors import identity_readiness
 
 from . import labels, selectors
 from .formschema import personal_data_label
@@ -93,6 +95,10 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     channels = [labels.label(labels.CHANNEL, channel) for channel in service.channels]
     context = {"service": service, "modes": modes, "assurance": assurance, "personal_data": personal_data}
     context["channels"] = channels
+    # Before you start: the identity the service needs in words, and whether this person has it already.
+    ial, aal = service_requirement(service)
+    user = request.user if request.user.is_authenticated else None
+    context["readiness"] = identity_readiness(user=user, ial=ial, aal=aal)
     return render(request, "catalog/service_detail.html", context)
 
 
