@@ -276,7 +276,7 @@ def sign_up_phone(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     """Where signing in lands when no page asked for it: each person's own starting point. Approvers and
-    directors their inbox of cases awaiting a decision, officers their queue, agency admins their forms, and
+    directors their inbox of cases awaiting a decision, officers their queue, agency admins their settings, and
     citizens their applications."""
     from borikan.agencies.models import StaffMembership, StaffRole
 
@@ -286,5 +286,5 @@ def home(request: HttpRequest) -> HttpResponse:
     if StaffRole.OFFICER in roles:
         return redirect("office:queue")
     if StaffRole.AGENCY_ADMIN in roles:
-        return redirect("eforms:admin_index")
+        return redirect("agencyadmin:home")
     return redirect("applications:mine")

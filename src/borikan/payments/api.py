@@ -11,7 +11,7 @@ from borikan.identity.apiauth import api_auth
 
 from . import fee_services, fees, promptpay, reconciliation, refunds, selectors, services
 from .gateway import SIGNATURE_HEADER
-from .models import Charge, FeeExemption, FeeSchedule, Invoice, InvoiceStatus, Refund
+from .models import Charge, FeeExemption, Invoice, InvoiceStatus, Refund
 from .schemas import (
     ChargeOut,
     ClaimDecisionIn,
@@ -296,34 +296,7 @@ def counter_day_sheet_csv(request: HttpRequest, agency: PathCode, date: dt.date)
 
 
 def _schedule_out(service) -> dict:
-    schedule = FeeSchedule.objects.filter(service=service).first()
-    if schedule is None:  # the flat fee, as a fixed schedule
-        return {
-            "service": service.slug,
-            "kind": "fixed",
-            "legal_basis_th": service.legal_basis_th,
-            "base_satang": service.fee_satang or 0,
-            "unit_satang": 0,
-            "quantity_field": "",
-            "unit_name_th": "",
-            "unit_name_en": "",
-            "max_quantity": 1,
-            "tiers": [],
-            "exemptions": [],
-        }
-    return {
-        "service": service.slug,
-        "kind": schedule.kind,
-        "legal_basis_th": schedule.legal_basis_th,
-        "base_satang": schedule.base_satang,
-        "unit_satang": schedule.unit_satang,
-        "quantity_field": schedule.quantity_field,
-        "unit_name_th": schedule.unit_name_th,
-        "unit_name_en": schedule.unit_name_en,
-        "max_quantity": schedule.max_quantity,
-        "tiers": schedule.tiers,
-        "exemptions": list(schedule.exemptions.all()),
-    }
+    return selectors.fee_schedule_current(service=service)
 
 
 @router.get(

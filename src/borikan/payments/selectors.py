@@ -101,3 +101,57 @@ def held_payments_for_staff(*, user: Any) -> list[HeldPayment]:
     require_staff(user)
     held = HeldPayment.objects.select_related("invoice", "resolved_by").order_by("resolution", "-held_at")[:500]
     return [item for item in held if held_payment_agency_id(item) in agencies]
+
+
+# --- fee schedules ---------------------------------------------------------------------------------------------
+
+
+def fee_schedule_service_for_admin(*, user: Any, slug: str):
+    """The service whose fee schedule `user` may see and set on its page: an admin of its agency, at staff
+    assurance. NotFound for anyone without a role in the service's agency; PermissionDenied for its other staff."""
+    from borikan.agencies.selectors import staff_has_role
+    from borikan.catalog.selectors import service_get_for_staff
+    from borikan.core.errors import PermissionDenied
+
+    service = service_get_for_staff(user=user, slug=slug)
+    if not staff_has_role(user=user, agency_id=service.agency_id, role=StaffRole.AGENCY_ADMIN):
+        raise PermissionDenied(
+            "เฉพาะผู้ดูแลของหน่วยงานเจ้าของบริการเท่านั้นที่กำหนดค่าธรรมเนียมได้",
+            "Only an admin of the service's agency can set its fees",
+        )
+    require_staff(user, service=service)
+    return service
+
+
+def fee_schedule_current(*, service: Any) -> dict[str, Any]:
+    """How the service's fee is computed now, as plain values; without a schedule, its flat fee as a fixed one."""
+    from .models import FeeSchedule
+
+    schedule = FeeSchedule.objects.filter(service=service).prefetch_related("exemptions").first()
+    if schedule is None:
+        return {
+            "service": service.slug,
+            "kind": "fixed",
+            "legal_basis_th": service.legal_basis_th,
+            "base_satang": service.fee_satang or 0,
+            "unit_satang": 0,
+            "quantity_field": "",
+            "unit_name_th": "",
+            "unit_name_en": "",
+            "max_quantity": 1,
+            "tiers": [],
+            "exemptions": [],
+        }
+    return {
+        "service": service.slug,
+        "kind": schedule.kind,
+        "legal_basis_th": schedule.legal_basis_th,
+        "base_satang": schedule.base_satang,
+        "unit_satang": schedule.unit_satang,
+        "quantity_field": schedule.quantity_field,
+        "unit_name_th": schedule.unit_name_th,
+        "unit_name_en": schedule.unit_name_en,
+        "max_quantity": schedule.max_quantity,
+        "tiers": schedule.tiers,
+        "exemptions": list(schedule.exemptions.all()),
+    }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("counter/day-sheet/export.csv", views.counter_day_sheet_export, name="counter_day_sheet_export"),
     path("receipts/<str:number>/", views.receipt_detail, name="receipt"),
     path("receipts/<str:number>/pdf/", views.receipt_pdf, name="receipt_pdf"),
+    path("services/<slug:slug>/fees/", views.fee_schedule_edit, name="fee_schedule"),
     path("held/", views.held_payments, name="held_payments"),
     path("held/<int:pk>/resolve/", views.held_payment_resolve, name="held_payment_resolve"),
     path("reconciliation/", views.reconciliation_list, name="reconciliation"),

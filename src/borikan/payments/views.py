@@ -397,3 +397,132 @@ def counter_day_sheet_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="counter-{sheet.agency.code}-{sheet.day}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- fee schedule (agency admins) ------------------------------------------------------------------------------
+
+_SCHEDULE_FIELDS = {"base_satang": "base_baht", "unit_satang": "unit_baht"}
+
+
+def _fee_forms(request: HttpRequest, current: dict):
+    from .forms import ExemptionFormSet, FeeScheduleForm, TierFormSet, baht
+
+    if request.method == "POST":
+        return (
+            FeeScheduleForm(request.POST),
+            TierFormSet(request.POST, prefix="tiers"),
+            ExemptionFormSet(request.POST, prefix="exemptions"),
+        )
+    initial = {
+        **{key: current[key] for key in ("kind", "quantity_field", "unit_name_th", "unit_name_en", "legal_basis_th")},
+        "base_baht": baht(current["base_satang"]),
+        "unit_baht": baht(current["unit_satang"]) if current["unit_satang"] else None,
+        "max_quantity": current["max_quantity"],
+    }
+    tiers = [{"up_to": tier.get("up_to"), "amount_baht": baht(tier.get("satang"))} for tier in current["tiers"]]
+    exemptions = [
+        {
+            name: getattr(exemption, name)
+            for name in ("code", "category", "name_th", "name_en", "percent", "legal_basis_th", "evidence_th")
+        }
+        for exemption in current["exemptions"]
+    ]
+    return (
+        FeeScheduleForm(initial=initial),
+        TierFormSet(initial=tiers, prefix="tiers"),
+        ExemptionFormSet(initial=exemptions, prefix="exemptions"),
+    )
+
+
+def _show_refusal(error: ApplicationError, form, exemption_forms: list) -> None:
+    """Put the service's refusal beside the field it names (the page's names for the API's)."""
+    field = error.field or ""
+    if field.startswith("exemptions[") and "]" in field:
+        index, _dot, name = field[len("exemptions[") :].partition("]")
+        name = name.lstrip(".")
+        if index.isdigit() and int(index) < len(exemption_forms):
+            target = exemption_forms[int(index)]
+            target.add_error(name if name in target.fields else None, error.message)
+            return
+    field = _SCHEDULE_FIELDS.get(field, field)
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+def fee_schedule_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """An agency admin sees and sets how a service's fee is computed and who is exempted, with the law for each.
+    The rules are the service function's, the same the API calls (and it audits the change)."""
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+
+    from borikan.core.errors import PermissionDenied
+
+    from . import fee_services
+    from .forms import KIND_LABELS, satang
+
+    try:
+        service = selectors.fee_schedule_service_for_admin(user=request.user, slug=slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    current = selectors.fee_schedule_current(service=service)
+    form, tiers, exemptions = _fee_forms(request, current)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and tiers.is_valid() and exemptions.is_valid():
+            data = form.cleaned_data
+            exemption_forms = [item for item in exemptions.forms if not item.is_blank()]
+            try:
+                fee_services.fee_schedule_set(
+                    actor=request.user,
+                    service=service,
+                    kind=data["kind"],
+                    legal_basis_th=data["legal_basis_th"],
+                    base_satang=satang(data["base_baht"]),
+                    unit_satang=satang(data["unit_baht"]),
+                    quantity_field=data["quantity_field"],
+                    unit_name_th=data["unit_name_th"],
+                    unit_name_en=data["unit_name_en"],
+                    max_quantity=10_000 if data["max_quantity"] is None else data["max_quantity"],
+                    tiers=[
+                        {"up_to": tier.cleaned_data["up_to"], "satang": satang(tier.cleaned_data["amount_baht"])}
+                        for tier in tiers.forms
+                        if not tier.is_blank()
+                    ],
+                    exemptions=[
+                        {
+                            **{key: value for key, value in item.cleaned_data.items() if key != "DELETE"},
+                            "percent": 100 if item.cleaned_data["percent"] is None else item.cleaned_data["percent"],
+                        }
+                        for item in exemption_forms
+                    ],
+                )
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except PermissionDenied as exc:
+                raise DjangoPermissionDenied(exc.message) from exc
+            except ApplicationError as error:
+                _show_refusal(error, form, exemption_forms)
+                status = error.status
+            else:
+                messages.success(request, _("The fee schedule is saved."))
+                return redirect("payments:fee_schedule", slug=service.slug)
+        else:
+            status = 422
+    return render(
+        request,
+        "payments/fee_schedule.html",
+        {
+            "service": service,
+            "current": current,
+            "kind_label": KIND_LABELS.get(current["kind"], current["kind"]),
+            "base_baht": _baht(current["base_satang"]),
+            "unit_baht": _baht(current["unit_satang"]),
+            "tier_rows": [
+                {"up_to": tier.get("up_to"), "amount_baht": _baht(tier.get("satang") or 0)} for tier in current["tiers"]
+            ],
+            "form": form,
+            "tiers": tiers,
+            "exemptions": exemptions,
+        },
+        status=status,
+    )

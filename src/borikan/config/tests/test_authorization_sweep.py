@@ -207,6 +207,7 @@ PAGE_RULES: dict[str, Rule] = {
         ]
     },
     "identity:home": SIGNED_IN,
+    "agencyadmin:home": SIGNED_IN,
     "identity:counter_proofing": ANY_STAFF,
     "identity:juristic_representation": ANY_STAFF,
     "applications:mine": SIGNED_IN,
@@ -231,6 +232,7 @@ PAGE_RULES: dict[str, Rule] = {
     "payments:counter_day_sheet_export": SIGNED_IN,
     "payments:receipt": OWNER(*ALL, present=False),
     "payments:receipt_pdf": OWNER(*ALL, present=False),
+    "payments:fee_schedule": STAFF(AD),
     "payments:held_payments": SIGNED_IN,
     "payments:held_payment_resolve": STAFF(OF, AP, present=False),
     "payments:reconciliation": SIGNED_IN,

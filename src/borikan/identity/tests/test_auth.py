@@ -204,7 +204,7 @@ def test_the_sign_up_page_answers_alike_and_the_link_page_confirms_with_the_pass
         (("officer",), "/office/"),
         (("approver",), "/approvals/"),
         (("officer", "director"), "/approvals/"),
-        (("agency_admin",), "/forms/admin/"),
+        (("agency_admin",), "/agency-admin/"),
     ],
 )
 def test_signing_in_lands_each_role_on_its_own_starting_point(agency, roles, landing):
