@@ -26,6 +26,7 @@ from borikan.identity.enforcement import require_staff
 from .models import DocumentTemplate, TemplateStatus
 from .rendering import pdf_first_page_png, render_document_pdf
 from .states import TEMPLATE
+from .structured import clean_spec, default_spec, structured_source
 from .templating import CompiledTemplate, compile_template, default_template_source
 
 PREVIEW_FORMATS = ("pdf", "png")
@@ -73,6 +74,31 @@ def template_source_for_editing(*, service: Service) -> tuple[str, str]:
     if current is not None:
         return current.html, current.css
     return default_template_source()
+
+
+def template_spec_for_editing(*, service: Service) -> tuple[dict, bool]:
+    """What the structured editor opens: the spec of the draft (else of the published version), else the standard
+    layout; and whether the current version was written as HTML instead (saving here would replace it)."""
+    current = template_draft(service=service) or template_published(service=service)
+    if current is None:
+        return default_spec(service=service), False
+    if current.spec is None:
+        return default_spec(service=service), True
+    return {**default_spec(service=service), **current.spec}, False
+
+
+def template_structured_source(*, spec: dict) -> tuple[dict, str, str]:
+    """The cleaned spec and the HTML and CSS built from it (422 naming the field for a bad spec)."""
+    cleaned = clean_spec(spec)
+    html, css = structured_source(cleaned)
+    return cleaned, html, css
+
+
+def template_structured_save(*, actor, service: Service, spec: dict) -> DocumentTemplate:
+    """Save the structured editor's spec as the draft: built into HTML and CSS, then checked and stored by the
+    same path as any template (`template_draft_save`)."""
+    cleaned, html, css = template_structured_source(spec=spec)
+    return template_draft_save(actor=actor, service=service, html=html, css=css, spec=cleaned)
 
 
 def compiled(template: DocumentTemplate) -> CompiledTemplate:
@@ -150,9 +176,10 @@ def template_preview(*, actor, service: Service, html: str | None = None, css: s
     return pdf if fmt == "pdf" else pdf_first_page_png(pdf)
 
 
-def template_draft_save(*, actor, service: Service, html: str, css: str) -> DocumentTemplate:
+def template_draft_save(*, actor, service: Service, html: str, css: str, spec: dict | None = None) -> DocumentTemplate:
     """Create or replace the service's draft. Refused (422, with the line) unless it compiles and its markup and
-    CSS pass the sandbox's checks; a draft is not drawn here (preview or publish does that)."""
+    CSS pass the sandbox's checks; a draft is not drawn here (preview or publish does that). `spec` is what the
+    structured editor built it from (none for a template written as HTML)."""
     compile_template(html, css if css is not None else "")
     with transaction.atomic():
         Service.objects.select_for_update().filter(pk=service.pk).first()  # one writer per service's templates
@@ -161,14 +188,19 @@ def template_draft_save(*, actor, service: Service, html: str, css: str) -> Docu
         if draft is None:
             last = DocumentTemplate.objects.filter(service=service).aggregate(last=Max("version"))["last"] or 0
             draft = DocumentTemplate(service=service, version=last + 1, created_by=actor)
-        draft.html, draft.css, draft.updated_by = html, css or "", actor
+        draft.html, draft.css, draft.spec, draft.updated_by = html, css or "", spec, actor
         draft.save()
         audit_record(
             actor=actor,
             action="document_template.saved",
             object_type="service",
             object_id=service.slug,
-            data={"version": draft.version, "html_chars": len(draft.html), "css_chars": len(draft.css)},
+            data={
+                "version": draft.version,
+                "html_chars": len(draft.html),
+                "css_chars": len(draft.css),
+                "structured": spec is not None,
+            },
         )
     return draft
 

@@ -216,6 +216,9 @@ class DocumentTemplate(models.Model):
     version = models.PositiveIntegerField()
     html = models.TextField()
     css = models.TextField(blank=True)
+    # What the admin filled in on the structured editor (title, paragraphs, signer...), from which `html` and `css`
+    # were built (structured.structured_source); null for a template written as HTML (the API, the advanced path).
+    spec = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=TemplateStatus.choices, default=TemplateStatus.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -13,9 +13,10 @@ from borikan.agencies.selectors import staff_roles
 from borikan.core.errors import ApplicationError, NotFound
 
 from . import doctemplates, selectors, services
-from .forms import DocumentTemplateForm, VerifyPdfForm
+from .forms import DocumentTemplateForm, StructuredTemplateForm, VerifyPdfForm
 from .httpkit import pdf_response
 from .renewal import renewal_state
+from .structured import PLACEHOLDERS
 
 
 def _not_for_search_engines(response: HttpResponse) -> HttpResponse:
@@ -64,10 +65,32 @@ def _template_service(request: HttpRequest, slug: str):
         raise Http404 from None
 
 
-def _template_page(request: HttpRequest, service, form: DocumentTemplateForm, *, error=None, status: int = 200):
+def _template_page(
+    request: HttpRequest,
+    service,
+    form: StructuredTemplateForm | None = None,
+    advanced: DocumentTemplateForm | None = None,
+    *,
+    error=None,
+    status: int = 200,
+):
+    """The editor: the structured form first; the template's HTML only behind "advanced" (the API's way too)."""
+    spec, written_as_html = doctemplates.template_spec_for_editing(service=service)
+    if form is None:
+        form = StructuredTemplateForm(initial=spec)
+    if advanced is None:
+        html, css = doctemplates.template_source_for_editing(service=service)
+        advanced = DocumentTemplateForm(initial={"html": html, "css": css})
+    if error is not None and error.field in form.fields and not advanced.is_bound:
+        form.add_error(error.field, error.message)
+        error = None
     context = {
         "service": service,
         "form": form,
+        "advanced": advanced,
+        "advanced_open": advanced.is_bound,
+        "written_as_html": written_as_html,
+        "placeholders": [{"name": name, "th": th, "en": en} for name, (th, en) in PLACEHOLDERS.items()],
         "error": error,
         "draft": doctemplates.template_draft(service=service),
         "published": doctemplates.template_published(service=service),
@@ -76,60 +99,71 @@ def _template_page(request: HttpRequest, service, form: DocumentTemplateForm, *,
     return render(request, "documents/template_edit.html", context, status=status)
 
 
+def _written_as_html(request: HttpRequest) -> bool:
+    """The advanced form posts the template's HTML; the structured editor never does."""
+    return "html" in request.POST
+
+
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    """An agency administrator edits the service's document template: save the draft, or publish it."""
+    """An agency administrator edits the service's document template (the structured editor, or the HTML behind
+    "advanced"): save the draft, or publish it."""
     try:
         service = _template_service(request, slug)
     except ApplicationError as error:
         return render(request, "documents/template_refused.html", {"error": error}, status=error.status)
     if request.method == "GET":
-        html, css = doctemplates.template_source_for_editing(service=service)
-        return _template_page(request, service, DocumentTemplateForm(initial={"html": html, "css": css}))
-    form = DocumentTemplateForm(request.POST)
+        return _template_page(request, service)
+    form, advanced = None, None
     try:
         if "publish" in request.POST:
             published = doctemplates.template_publish(actor=request.user, service=service)
             messages.success(request, _("Version %(version)s is published.") % {"version": published.version})
             return redirect("documents:template_edit", slug=slug)
-        if not form.is_valid():
-            return _template_page(request, service, form, status=422)
-        doctemplates.template_draft_save(
-            actor=request.user, service=service, html=form.cleaned_data["html"], css=form.cleaned_data["css"]
-        )
+        if _written_as_html(request):
+            advanced = DocumentTemplateForm(request.POST)
+            if not advanced.is_valid():
+                return _template_page(request, service, advanced=advanced, status=422)
+            html, css = advanced.cleaned_data["html"], advanced.cleaned_data["css"]
+            doctemplates.template_draft_save(actor=request.user, service=service, html=html, css=css)
+        else:
+            form = StructuredTemplateForm(request.POST)
+            if not form.is_valid():
+                return _template_page(request, service, form, status=422)
+            doctemplates.template_structured_save(actor=request.user, service=service, spec=form.cleaned_data)
         messages.success(request, _("Draft saved."))
         return redirect("documents:template_edit", slug=slug)
     except ApplicationError as error:
-        return _template_page(request, service, form, error=error, status=error.status)
+        return _template_page(request, service, form, advanced, error=error, status=error.status)
 
 
 @require_http_methods(["GET", "POST"])
 def template_preview(request: HttpRequest, slug: str) -> HttpResponse:
-    """The draft (GET) or the posted, unsaved HTML/CSS (POST) drawn with sample data, as PDF or PNG."""
+    """The draft (GET) or the posted, unsaved template (POST: the structured editor's fields, or HTML/CSS) drawn
+    with sample data, as PDF or PNG."""
     try:
         service = _template_service(request, slug)
     except ApplicationError as error:
         return render(request, "documents/template_refused.html", {"error": error}, status=error.status)
     fmt = request.GET.get("format", "pdf")
-    form = DocumentTemplateForm(request.POST or None)
+    form, advanced = None, None
     try:
-        if request.method == "POST":
+        if request.method == "POST" and _written_as_html(request):
+            advanced = DocumentTemplateForm(request.POST)
+            if not advanced.is_valid():
+                return _template_page(request, service, advanced=advanced, status=422)
+            html, css = advanced.cleaned_data["html"], advanced.cleaned_data["css"]
+            content = doctemplates.template_preview(actor=request.user, service=service, html=html, css=css, fmt=fmt)
+        elif request.method == "POST":
+            form = StructuredTemplateForm(request.POST)
             if not form.is_valid():
                 return _template_page(request, service, form, status=422)
-            content = doctemplates.template_preview(
-                actor=request.user,
-                service=service,
-                html=form.cleaned_data["html"],
-                css=form.cleaned_data["css"],
-                fmt=fmt,
-            )
+            _spec, html, css = doctemplates.template_structured_source(spec=form.cleaned_data)
+            content = doctemplates.template_preview(actor=request.user, service=service, html=html, css=css, fmt=fmt)
         else:
             content = doctemplates.template_preview(actor=request.user, service=service, fmt=fmt)
     except ApplicationError as error:
-        if request.method == "GET":
-            html, css = doctemplates.template_source_for_editing(service=service)
-            form = DocumentTemplateForm(initial={"html": html, "css": css})
-        return _template_page(request, service, form, error=error, status=error.status)
+        return _template_page(request, service, form, advanced, error=error, status=error.status)
     response = HttpResponse(content, content_type="application/pdf" if fmt == "pdf" else "image/png")
     response["Content-Disposition"] = f'inline; filename="{slug}-template-preview.{fmt}"'
     response["Cache-Control"] = "private, no-store"

@@ -367,3 +367,81 @@ def test_api_draft_preview_publish(service: Service, agency_admin: User, approve
     assert api.post(f"{base}/publish").status_code == 409
 
     assert api_as(approver).put(f"{base}/draft", {"html": SIMPLE_HTML}, "application/json").status_code == 403
+
+
+# --- the structured editor (no HTML) ---------------------------------------------------------------------------------
+
+STRUCTURED = {
+    "title_th": "ใบอนุญาต {title_th}",
+    "title_en": "{title_en}",
+    "body": "ขอรับรองว่า {holder_name} ได้รับอนุญาต <b>ตามคำขอ</b> {{ secret }} {% now 'Y' %}\n\nออกให้ ณ วันที่ {issued_on_th}",
+    "show_fields": "on",
+    "show_validity": "on",
+    "signer_name": "นายสมชาย ใจดี",
+    "signer_position": "ผู้อำนวยการ {agency_name_th}",
+}
+
+
+def test_the_structured_spec_becomes_a_safe_template_that_prints_the_essentials(service: Service):
+    from borikan.documents.structured import clean_spec, structured_source
+
+    spec = clean_spec(STRUCTURED)
+    html, css = structured_source(spec)
+    compiled_template = compile_template(html, css)  # the sandbox's own checks pass
+    assert "{{ holder_name }}" in html and "{{ issued_on_th }}" in html and "{{ number }}" in html
+    assert "{{ qr_data_uri }}" in html  # always printed, whatever the admin wrote
+    # The admin's text is text: no markup, no template code of their own.
+    assert "<b>" not in html and "&lt;b&gt;" in html
+    assert "{{ secret }}" not in html and "{% now" not in html
+    from django.template import Context
+
+    context = {"holder_name": "นางสาวก", "issued_on_th": "1 ธันวาคม 2569", "number": "X-1", "agency_name_th": "กรม"}
+    rendered = compiled_template.template.render(Context(context))
+    assert "ขอรับรองว่า นางสาวก ได้รับอนุญาต" in rendered and "ผู้อำนวยการ กรม" in rendered
+
+
+def test_an_unknown_placeholder_is_refused_naming_the_field():
+    from borikan.documents.structured import clean_spec
+
+    with pytest.raises(ValidationFailed) as refused:
+        clean_spec({**STRUCTURED, "body": "เรียน {holder_nme}"})
+    assert (refused.value.code, refused.value.field) == ("unknown_placeholder", "body")
+    with pytest.raises(ValidationFailed) as untitled:
+        clean_spec({**STRUCTURED, "title_th": "  "})
+    assert untitled.value.field == "title_th"
+
+
+def test_the_editor_page_saves_previews_and_publishes_without_html(service: Service, agency_admin: User):
+    client = sign_in(Client(), agency_admin)
+    client.cookies["django_language"] = "th"
+    url = reverse("documents:template_edit", args=[service.slug])
+    page = client.get(url).content.decode()
+    assert 'id="structured-template"' in page and "{holder_name}" in page  # the placeholders to choose from
+    assert 'id="advanced"' in page and "<details" in page  # HTML only behind "advanced"
+
+    preview = client.post(reverse("documents:template_preview", args=[service.slug]), STRUCTURED)
+    assert preview.status_code == 200 and preview.content.startswith(b"%PDF-")
+    assert "ขอรับรองว่า" in _text(preview.content) and doctemplates.SAMPLE_HOLDER in _text(preview.content)
+
+    bad = client.post(url, {**STRUCTURED, "body": "{no_such_field}", "save": "1"})
+    assert bad.status_code == 422
+    assert "govuk-error-message" in bad.content.decode() and "{no_such_field}" in bad.content.decode()
+    assert not DocumentTemplate.objects.exists()
+
+    assert client.post(url, {**STRUCTURED, "save": "1"}).status_code == 302
+    draft = DocumentTemplate.objects.get()
+    assert draft.spec is not None and draft.spec["signer_name"] == "นายสมชาย ใจดี"
+    assert "{{ holder_name }}" in draft.html
+    assert AuditEntry.objects.get(action="document_template.saved").data["structured"] is True
+    reopened = client.get(url).content.decode()
+    assert 'value="นายสมชาย ใจดี"' in reopened  # the editor opens on what was saved
+
+    assert client.post(url, {"publish": "1"}).status_code == 302
+    assert DocumentTemplate.objects.get().status == TemplateStatus.PUBLISHED
+
+
+def test_a_template_written_as_html_is_flagged_in_the_structured_editor(service: Service, agency_admin: User):
+    doctemplates.template_draft_save(actor=agency_admin, service=service, html=SIMPLE_HTML, css=SIMPLE_CSS)
+    spec, written_as_html = doctemplates.template_spec_for_editing(service=service)
+    assert written_as_html and spec["title_th"] == "{title_th}"
+    assert DocumentTemplate.objects.get().spec is None
