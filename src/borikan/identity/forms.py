@@ -59,6 +59,10 @@ class PhoneSignUpForm(forms.Form):
     password = forms.CharField(label=_("Password (at least 10 characters)"), widget=forms.PasswordInput)
 
 
+class EmailAddForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+
+
 class VerifyEmailForm(forms.Form):
     password = forms.CharField(
         label=_("The password you chose at sign-up"),

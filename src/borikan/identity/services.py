@@ -148,6 +148,49 @@ def _sign_up(*, email: str, password: str, full_name: str, phone: str, citizen_i
     return user
 
 
+def user_email_add(*, actor: Any, email: str, address: str = "unknown") -> str:
+    """Start adding an e-mail address to an account that has none (made with a mobile number): a link to confirm
+    it goes to the address, and the address is the account's only once that link is opened with the account's
+    password (verification.email_verify). Returns the address as it will be kept.
+
+    The answer is the same whether or not another account holds the address, as at sign-up: when one does, its
+    owner is told in a notice that it was not added, and no link is sent. Throttled per account and per client
+    address (each request sends a mail)."""
+    from . import verification
+
+    if actor.email:
+        raise ApplicationError(
+            "email_already_set",
+            "บัญชีนี้มีอีเมลอยู่แล้ว",
+            "This account already has an e-mail address",
+            field="email",
+            status=409,
+        )
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed(
+            "invalid_email", "รูปแบบอีเมลไม่ถูกต้อง", "The e-mail address is not valid", field="email"
+        ) from None
+    throttle.check_email_add_allowed(user_id=actor.pk, address=address)
+    holder = User.objects.filter(email=email).exclude(pk=actor.pk).first()
+    with transaction.atomic():
+        if holder is not None and holder.email_verified_at is not None:
+            audit_record(
+                actor=actor, action="auth.email_add_address_taken", object_type="user", object_id=actor.pk,
+                subject_user_id=actor.pk,
+            )  # fmt: skip
+            verification.send_email_add_notice_after_commit(holder)
+        else:
+            audit_record(
+                actor=actor, action="auth.email_add_requested", object_type="user", object_id=actor.pk,
+                subject_user_id=actor.pk,
+            )  # fmt: skip
+            verification.send_email_add_link_after_commit(actor, email)
+    return email
+
+
 def release_unverified_address(user: User) -> bool:
     """An account whose address was never confirmed does not own it: a new sign-up or a federated sign-in with
     that address replaces it. False when it is not empty after all (it then keeps the address)."""

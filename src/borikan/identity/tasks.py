@@ -189,3 +189,58 @@ def send_sign_up_notice(user_id: int) -> str:
         body=body,
         reference=f"user-{user_id}",
     )
+
+
+@task
+def send_email_add_link(user_id: int, email: str) -> str:
+    """The link for an address added to an account, to that address; made here so it never crosses the broker."""
+    from borikan.core.mail import email_send_now
+
+    from .models import User
+    from .verification import LINK_MAX_AGE_SECONDS, verification_link
+
+    user = User.objects.get(pk=user_id)
+    days = LINK_MAX_AGE_SECONDS // 86400
+    body = (
+        f"เรียน {user.full_name}\n\n"
+        "มีการขอเพิ่มอีเมลนี้ในบัญชี borikan ที่สมัครด้วยหมายเลขโทรศัพท์มือถือ หากเป็นท่าน กรุณาเปิดลิงก์นี้แล้วกรอกรหัสผ่าน"
+        f"ของบัญชี (ใช้ได้ {days} วัน):\n{verification_link(user, email)}\n"
+        "อีเมลจะใช้กับบัญชีได้เมื่อยืนยันแล้วเท่านั้น หากไม่ใช่ท่าน ไม่ต้องทำอะไร\n\n"
+        "Someone asked to add this address to a borikan account made with a mobile number. If it was you, open the "
+        f"link above and enter the account's password (it works for {days} days). The address counts only once "
+        "confirmed. If not, do nothing.\n"
+    )
+    return email_send_now(
+        to=email, subject="borikan: ยืนยันอีเมล / Confirm your e-mail address", body=body, reference=f"user-{user_id}"
+    )
+
+
+@task
+def send_email_add_notice(holder_id: int) -> str:
+    """Someone asked to add an address that another account holds: its owner is told, clearly, that it was not
+    added; the one asking is told only what every request is told (the page names no account)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from borikan.core.mail import email_send_now
+
+    from .models import User
+
+    holder = User.objects.get(pk=holder_id)
+    base = settings.BORIKAN_PUBLIC_BASE_URL.rstrip("/")
+    body = (
+        f"เรียน {holder.full_name}\n\n"
+        "มีผู้ขอเพิ่มอีเมลนี้ให้กับบัญชี borikan อีกบัญชีหนึ่ง แต่อีเมลนี้เป็นของบัญชีของท่านอยู่แล้ว จึงไม่ได้เพิ่มให้ "
+        "หากเป็นท่าน เข้าสู่ระบบด้วยอีเมลนี้ได้ที่ "
+        f"{base}{reverse('identity:login')} หรือเพิ่มอีเมลอื่นให้บัญชีที่สมัครด้วยโทรศัพท์มือถือ\n"
+        "หากไม่ใช่ท่าน ไม่ต้องทำอะไร บัญชีของท่านไม่มีการเปลี่ยนแปลง\n\n"
+        "Someone asked to add this address to another borikan account. It already belongs to your account, so it was "
+        "not added. If it was you, sign in with this address at the link above, or add a different address to the "
+        "account made with a mobile number. If not, do nothing: your account is unchanged.\n"
+    )
+    return email_send_now(
+        to=holder.email,
+        subject="borikan: อีเมลนี้มีบัญชีอยู่แล้ว / This address already has an account",
+        body=body,
+        reference=f"user-{holder_id}",
+    )

@@ -39,6 +39,9 @@ DELAY_FROM_FAILURE = 3  # the pair's third failure makes the next try wait DELAY
 DELAY_UNIT_SECONDS = 1
 ADDRESS_LOGINS = Limit("login-address", 30, 5 * 60)
 ADDRESS_SIGNUPS = Limit("signup-address", 10, 60 * 60)
+# Adding an e-mail to an account sends a link: 5 an hour per account, 10 an hour per client address.
+ACCOUNT_EMAIL_ADDS = Limit("email-add-account", 5, 60 * 60)
+ADDRESS_EMAIL_ADDS = Limit("email-add-address", 10, 60 * 60)
 
 
 class TooManyAttempts(ApplicationError):
@@ -119,3 +122,11 @@ def record_login_success(*, email: str, address: str) -> None:
 def check_signup_allowed(*, address: str) -> None:
     if _hit(ADDRESS_SIGNUPS, address) > ADDRESS_SIGNUPS.attempts:
         raise TooManyAttempts(ADDRESS_SIGNUPS.window_seconds)
+
+
+def check_email_add_allowed(*, user_id: int, address: str) -> None:
+    """Call before sending a link to an address being added: each request sends a mail."""
+    if _hit(ACCOUNT_EMAIL_ADDS, str(user_id)) > ACCOUNT_EMAIL_ADDS.attempts:
+        raise TooManyAttempts(ACCOUNT_EMAIL_ADDS.window_seconds)
+    if _hit(ADDRESS_EMAIL_ADDS, address) > ADDRESS_EMAIL_ADDS.attempts:
+        raise TooManyAttempts(ADDRESS_EMAIL_ADDS.window_seconds)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("step-up/", views.step_up, name="step_up"),
     path("home/", views.home, name="home"),
     path("security/", views.security, name="security"),
+    path("security/email/", views.email_add, name="email_add"),
     path("security/totp/", views.totp_enrol, name="totp_enrol"),
     path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("", include("borikan.identity.webauthn_urls")),

@@ -17,6 +17,7 @@ from . import authn, challenge, mfa, phone, recovery, services, throttle, verifi
 from .federation import federation_providers
 from .forms import (
     CodeForm,
+    EmailAddForm,
     LogInForm,
     PhoneSignUpForm,
     PhoneStartForm,
@@ -62,19 +63,22 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         user = verification.user_for_token(token)
     except ApplicationError as error:
         return render(request, "identity/verify_email.html", {"invalid": error.message}, status=400)
+    adding = not user.email  # an address added to an account made with a mobile number
     form = VerifyEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = verification.email_verify(token=token, password=form.cleaned_data["password"])
         except ApplicationError as error:
-            form.add_error("password", error.message)
+            form.add_error("password" if error.field == "password" else None, error.message)
         else:
-            authn.session_log_in(request, user, authn.Method.PASSWORD)
             messages.success(request, _("Your e-mail address is confirmed."))
-            response = redirect(_next_url(request))
+            if adding and request.user.is_authenticated and request.user.pk == user.pk:
+                return redirect("identity:security")  # already signed in: the session keeps its assurance
+            authn.session_log_in(request, user, authn.Method.PASSWORD)
+            response = redirect("identity:security" if adding else _next_url(request))
             challenge.device_remember(response, user)
             return response
-    context = {"form": form, "email": user.email}
+    context = {"form": form, "email": verification.address_for_token(token), "adding": adding}
     return render(request, "identity/verify_email.html", context, status=400 if form.errors else 200)
 
 
@@ -160,7 +164,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
     return render(request, "identity/step_up.html", context, status=400 if form.errors else 200)
 
 
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: HttpRequest, email_form: EmailAddForm | None = None, status: int = 200) -> HttpResponse:
     user = request.user
     device = getattr(user, "totp_device", None) if hasattr(user, "totp_device") else None
     linked = set(user.federated_identities.values_list("provider", flat=True))
@@ -170,8 +174,31 @@ def security(request: HttpRequest) -> HttpResponse:
         "recovery_left": mfa.recovery_codes_left(user=user),
         "passkeys": list(user.webauthn_credentials.order_by("created_at")),
         "assurance": user.assurance,
+        "email_form": email_form or EmailAddForm(),
     }
-    return render(request, "identity/security.html", context)
+    return render(request, "identity/security.html", context, status=status)
+
+
+@require_POST
+def email_add(request: HttpRequest) -> HttpResponse:
+    """Add an e-mail address to an account made with a mobile number: a link goes to it; it counts once opened."""
+    form, status = EmailAddForm(request.POST), 400
+    if form.is_valid():
+        try:
+            email = services.user_email_add(
+                actor=request.user, email=form.cleaned_data["email"], address=throttle.client_address(request)
+            )
+        except ApplicationError as error:
+            form.add_error("email" if error.field == "email" else None, error.message)
+            status = error.status if error.status == 429 else 400
+        else:
+            messages.success(
+                request,
+                _("We sent a link to %(email)s. Open it and enter your password: the address counts only after that.")
+                % {"email": email},
+            )
+            return redirect("identity:security")
+    return security(request, email_form=form, status=status)
 
 
 def totp_enrol(request: HttpRequest) -> HttpResponse:

@@ -193,6 +193,7 @@ PAGE_RULES: dict[str, Rule] = {
             "logout_everywhere",
             "step_up",
             "security",
+            "email_add",
             "totp_enrol",
             "recovery_codes",
             "passkeys",
