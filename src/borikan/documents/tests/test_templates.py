@@ -418,6 +418,7 @@ def test_the_editor_page_saves_previews_and_publishes_without_html(service: Serv
     page = client.get(url).content.decode()
     assert 'id="structured-template"' in page and "{holder_name}" in page  # the placeholders to choose from
     assert 'id="advanced"' in page and "<details" in page  # HTML only behind "advanced"
+    assert 'id="placeholder-picker"' in page and "template_editor.js" in page  # a list to pick from (with JS)
 
     preview = client.post(reverse("documents:template_preview", args=[service.slug]), STRUCTURED)
     assert preview.status_code == 200 and preview.content.startswith(b"%PDF-")
