@@ -69,9 +69,9 @@ def review_save(request: HttpRequest, application_id: str, then: str = "caseform
     schema = form_services.schema_for_case(app.case_ref, app.service)
     data = parse_post(schema, request.POST)
     try:
-        # Files are kept first, each on its own: an error in another field must not make the person choose them
-        # again (a browser cannot refill a file input). Several documents can be chosen at once.
-        for upload in request.FILES.getlist("file"):
+        # The file is kept first, on its own: an error in another field must not make the person choose it again
+        # (a browser cannot refill a file input).
+        if upload := request.FILES.get("file"):
             _check_file_size(schema, upload)
             app_services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
         app_services.application_update(actor=request.user, application_id=app.pk, form_data=data)

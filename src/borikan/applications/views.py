@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from borikan.agencies.models import StaffRole
 from borikan.agencies.selectors import is_staff_member, staff_agency_ids
@@ -46,9 +46,12 @@ def _case_extras(app) -> dict[str, Any]:
     }
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     """Start a draft; from a document's "Renew" button, prefilled with what the document carried over."""
+    if request.method == "GET":
+        # Signing in from "apply online" comes back here with a GET: the service page, with its button again.
+        return redirect("catalog:service", slug=slug)
     renew_from = request.POST.get("renew_from")
     if not renew_from and (draft := selectors.draft_in_progress(user=request.user, service_slug=slug)):
         # A second tap on "apply online" (or the back button) resumes the draft rather than starting another.
@@ -78,7 +81,7 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
         try:
             # The file is kept first, on its own: an error in another field must not make the person choose it
             # again (a browser cannot refill a file input).
-            for upload in request.FILES.getlist("file"):
+            if upload := request.FILES.get("file"):
                 services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
             services.application_update(actor=request.user, application_id=app.pk, form_data=data)
             if "submit" in request.POST:
@@ -130,7 +133,7 @@ def _answer(request: HttpRequest, app) -> HttpResponse:
                 data.pop(name, None)
         try:
             services.application_update(actor=request.user, application_id=app.pk, form_data=data)
-            for upload in request.FILES.getlist("file"):
+            if upload := request.FILES.get("file"):
                 services.application_attach(actor=request.user, application_id=app.pk, upload=upload)
             if "submit" in request.POST:
                 services.application_resubmit(actor=request.user, application_id=app.pk)

@@ -139,6 +139,20 @@ def test_a_second_tap_on_apply_resumes_the_draft_instead_of_starting_another(fre
 
 
 @pytest.mark.django_db
+def test_apply_online_while_signed_out_comes_back_to_the_service_after_signing_in(free_service, citizen):
+    """Found by the browser journey: "apply online" signed out went to sign-in, which came back to the start
+    address with a GET, and that answered 405."""
+    client = Client()
+    to_login = client.post(f"/applications/start/{free_service.slug}/")
+    assert to_login.status_code == 302 and "/account/login/" in to_login["Location"]
+    back = client.post(
+        to_login["Location"], {"email": citizen.email, "password": "correct-horse-battery-staple"}, follow=True
+    )
+    assert back.status_code == 200 and back.redirect_chain[-1][0] == f"/services/{free_service.slug}/"
+    assert not Application.objects.filter(applicant=citizen).exists()  # nothing started behind the person's back
+
+
+@pytest.mark.django_db
 def test_withdrawing_asks_again_before_it_withdraws(free_service, citizen, officer):
     """Issue 12: one tap on the confirmation page's main button withdrew a submitted application."""
     app = make_application(service=free_service, applicant=citizen, status="submitted")
