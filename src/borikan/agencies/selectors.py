@@ -52,8 +52,8 @@ def staff_of_row_agency(*, user, agency_field: str = "agency_id") -> Exists:
 
 
 def agency_admin_settings(*, user) -> list[dict]:
-    """What the agency admin's home lists: each agency the user administers, its services, and the other roles the
-    user holds there (some pages, such as held payments, are for officers and approvers). Three queries."""
+    """What the agency admin's home lists: each agency the user administers, its services, and the roles the user
+    holds there. Two queries."""
     from borikan.catalog.models import Service
 
     if not getattr(user, "is_authenticated", False):

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET
 
 from borikan.identity.enforcement import require_staff
 
-from .models import StaffRole
 from .selectors import agency_admin_settings
 
 
@@ -18,13 +17,4 @@ def home(request: HttpRequest) -> HttpResponse:
     if not agencies:
         raise Http404  # not an agency admin anywhere: there is no such page for them
     require_staff(request.user)
-    context = {
-        "agencies": [
-            {
-                **entry,
-                "takes_payments": bool(entry["roles"] & {StaffRole.OFFICER, StaffRole.APPROVER}),
-            }
-            for entry in agencies
-        ]
-    }
-    return render(request, "agencies/admin_home.html", context)
+    return render(request, "agencies/admin_home.html", {"agencies": agencies})

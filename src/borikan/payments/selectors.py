@@ -94,8 +94,9 @@ def receipt_for_invoice(*, invoice: Invoice) -> Receipt | None:
 
 
 def held_payments_for_staff(*, user: Any) -> list[HeldPayment]:
-    """Held payments of the agencies where the user is an officer or approver (unresolved first); staff assurance."""
-    agencies = staff_agency_ids(user=user, roles=[StaffRole.OFFICER, StaffRole.APPROVER])
+    """Held payments of the agencies where the user is an officer, approver or agency admin (unresolved first);
+    staff assurance. Admins see them (their agency's payments); officers and approvers settle them."""
+    agencies = staff_agency_ids(user=user, roles=[StaffRole.OFFICER, StaffRole.APPROVER, StaffRole.AGENCY_ADMIN])
     if not agencies:
         raise NotFound("held payment", "รายการชำระเงินที่รอตรวจสอบ")
     require_staff(user)

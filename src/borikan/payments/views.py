@@ -16,6 +16,7 @@ from borikan.core.thaidate import thai_date
 from . import promptpay, receipts, reconciliation, refunds, selectors, services
 from .channels import CHANNELS
 from .models import CounterMethod, InvoiceStatus, LineStatus, PaymentChannel, RefundStatus
+from .services import held_payment_agency_id
 from .states import CHARGE
 
 
@@ -268,10 +269,21 @@ def held_payments(request: HttpRequest) -> HttpResponse:
         held = selectors.held_payments_for_staff(user=request.user)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    # Settling one is for its agency's officers and approvers (services.held_payment_resolve); an admin only sees it.
+    resolving = staff_agency_ids(user=request.user, roles=[StaffRole.OFFICER, StaffRole.APPROVER])
     return render(
         request,
         "payments/held_payments.html",
-        {"held": [{"item": item, "amount_baht": _baht(item.amount_satang)} for item in held]},
+        {
+            "held": [
+                {
+                    "item": item,
+                    "amount_baht": _baht(item.amount_satang),
+                    "can_resolve": held_payment_agency_id(item) in resolving,
+                }
+                for item in held
+            ]
+        },
     )
 
 

@@ -89,3 +89,16 @@ def test_the_held_payments_page(client, late, officer, foreign_officer, citizen)
     assert HeldPayment.objects.get(pk=late.pk).resolution == HoldResolution.ACCEPTED
     assert sign_in(Client(), foreign_officer).get("/payments/held/").content.decode().count(late.gateway_txn_id) == 0
     assert sign_in(Client(), citizen).get("/payments/held/").status_code == 404
+
+
+def test_the_agency_admin_sees_held_payments_but_leaves_settling_them_to_officers(client, late, agency):
+    from borikan.agencies.models import StaffRole
+    from borikan.conftest import make_staff
+
+    admin = make_staff("admin@excise.go.th", agency, StaffRole.AGENCY_ADMIN)
+    sign_in(client, admin)
+    html = client.get("/payments/held/").content.decode()
+    assert late.gateway_txn_id in html and 'value="accept"' not in html and 'name="note"' not in html
+    refused = client.post(f"/payments/held/{late.pk}/resolve/", {"decision": "accept", "note": "รับไว้"})
+    assert refused.status_code in {302, 403, 404}
+    assert HeldPayment.objects.get(pk=late.pk).resolution == ""
