@@ -87,6 +87,7 @@ def test_email_delivery_arrives_through_smtp_with_the_pdf(
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "สมชาย ใจดี" in body
     assert document.verification_url in body
+    assert f"http://localhost:8000/applications/{document.case_ref}/" in body  # the holder's case page
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
