@@ -18,6 +18,7 @@ from borikan.casework import sla
 from borikan.casework.models import ExpiryOutcome
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound
+from borikan.eforms.fields import be_to_iso
 from borikan.eforms.formrender import form_fields, parse_post
 from borikan.eforms.services import schema_for_case
 from borikan.identity.proven import identity_mismatches, proven_identity
@@ -245,8 +246,10 @@ def attachment_download(request: HttpRequest, application_id: str, attachment_id
 
 
 def _date_param(value: str) -> dt.date | None:
+    """A date typed on a staff page: day/month/Buddhist-Era year as Thai pages show them (ISO still taken)."""
+    value = (value or "").strip()
     try:
-        return dt.date.fromisoformat(value) if value else None
+        return dt.date.fromisoformat(be_to_iso(value) or value) if value else None
     except ValueError:
         return None
 

@@ -127,6 +127,27 @@ def test_queue_flags_overdue_and_soon_due_cases(free_service, citizen, officer):
 
 
 @pytest.mark.django_db
+def test_staff_type_dates_in_the_buddhist_era(free_service, citizen, officer):
+    """A native date input showed mm/dd/yyyy (Gregorian) on Thai pages: staff dates are day/month/B.E. text."""
+    import datetime as dt
+
+    early = make_application(
+        service=free_service, applicant=citizen, status="submitted", due_date=dt.date(2026, 12, 10)
+    )
+    late = make_application(service=free_service, applicant=citizen, status="submitted", due_date=dt.date(2027, 1, 20))
+    client = sign_in(Client(), officer)
+    page = client.get("/office/", {"due_from": "01/01/2570"}).text
+    assert late.tracking_number in page and early.tracking_number not in page
+    assert 'type="date"' not in page and "15/08/2569" in page  # the hint
+    case = client.get(f"/office/cases/{early.pk}/").text
+    assert 'type="date"' not in case
+    client.post(f"/office/cases/{early.pk}/delay/", {"reason": "รอผลตรวจสถานที่", "expected_date": "15/01/2570"})
+    early.refresh_from_db()
+    assert early.expected_date == dt.date(2027, 1, 15)
+    assert 'value="15/01/2570"' in client.get(f"/office/cases/{early.pk}/").text
+
+
+@pytest.mark.django_db
 def test_a_second_tap_on_apply_resumes_the_draft_instead_of_starting_another(free_service, citizen):
     """Issue 12: every tap on ยื่นคำขอออนไลน์ started another draft."""
     from borikan.applications.models import Application

@@ -322,7 +322,9 @@ async def _desktop_part(walk: Walk, parties: dict, app: Application, cookies: di
     await walk.submit("button[name=submit]", "answered")
     # The officer forwards, the approver approves
     await walk.as_user(cookies["officer"])
-    await walk.goto(case, "officer-case-answered")
+    text = await walk.goto(case, "officer-case-answered")
+    assert "ผู้ยื่นคำขอตอบแล้ว" in text and "(ผู้ยื่นคำขอ)" in text, text  # in Thai, not "answered", "(applicant)"
+    assert not re.search(r"\((answered|applicant|officer)\)", text), text
     await page.fill("#reason", "เอกสารครบถ้วน")
     await walk.submit("button[name=action][value=forward]", "forwarded")
     await walk.as_user(cookies["approver"])

@@ -58,6 +58,21 @@ def _english() -> bool:
     return (get_language() or "th").startswith("en")
 
 
+# Who did a step in a case's history, and where a request for information stands.
+ROLE_LABELS = {
+    "applicant": ("ผู้ยื่นคำขอ", "applicant"),
+    "officer": ("เจ้าหน้าที่", "officer"),
+    "approver": ("ผู้อนุมัติ", "approver"),
+    "system": ("ระบบ", "system"),
+}
+REQUEST_STATUS_LABELS = {
+    "open": ("รอคำตอบจากผู้ยื่นคำขอ", "waiting for the applicant"),
+    "answered": ("ผู้ยื่นคำขอตอบแล้ว", "answered"),
+    "expired": ("พ้นกำหนด ผู้ยื่นคำขอไม่ได้ตอบ", "expired unanswered"),
+    "closed": ("ปิดแล้ว", "closed"),
+}
+
+
 def _pick(pair: tuple[str, str]) -> str:
     return pair[1] if _english() else pair[0]
 
@@ -92,6 +107,22 @@ def proofing_method_label(method: str) -> str:
 @register.simple_tag
 def status_label(status: str) -> str:
     return _pick(STATUS_LABELS.get(status, (status, status)))
+
+
+@register.filter
+def be_numeric(day: dt.date | None) -> str:
+    """A date as a Thai form takes it back: 08/12/2569 (day/month/Buddhist-Era year)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}" if day else ""
+
+
+@register.simple_tag
+def role_label(role: str) -> str:
+    return _pick(ROLE_LABELS.get(role, (role, role)))
+
+
+@register.simple_tag
+def request_status_label(status: str) -> str:
+    return _pick(REQUEST_STATUS_LABELS.get(status, (status, status)))
 
 
 @register.filter
