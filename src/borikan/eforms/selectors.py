@@ -74,3 +74,18 @@ def pinned_version(*, case_ref: str) -> FormVersion | None:
     record: `pinned_version(case_ref=app.case_ref).number`."""
     pin = ApplicationForm.objects.select_related("form_version").filter(case_ref=case_ref).first()
     return pin.form_version if pin else None
+
+
+def number_fields(*, service: Any) -> list[dict[str, str]]:
+    """The number fields of the service's published form (else of its catalogue schema): what a fee by quantity
+    can count. Read only; nothing is published here."""
+    from .definition import from_legacy
+
+    version = FormVersion.objects.filter(service=service, status=VersionStatus.PUBLISHED).order_by("-number").first()
+    ui = version.ui if version is not None else from_legacy(service.form_schema or {})[1]
+    fields = ui.get("fields", {}) if isinstance(ui, dict) else {}
+    return [
+        {"name": name, "label_th": str(spec.get("label_th") or name), "label_en": str(spec.get("label_en") or name)}
+        for name, spec in fields.items()
+        if isinstance(spec, dict) and spec.get("type") == "number"
+    ]

@@ -476,8 +476,11 @@ def fee_schedule_edit(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(exc.message) from exc
     except PermissionDenied as exc:
         raise DjangoPermissionDenied(exc.message) from exc
+    from borikan.eforms.selectors import number_fields
+
     current = selectors.fee_schedule_current(service=service)
     form, tiers, exemptions = _fee_forms(request, current)
+    form.fields["quantity_field"].widget.attrs["list"] = "quantity-fields"  # the form's number fields, suggested
     status = 200
     if request.method == "POST":
         if form.is_valid() and tiers.is_valid() and exemptions.is_valid():
@@ -533,6 +536,7 @@ def fee_schedule_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 {"up_to": tier.get("up_to"), "amount_baht": _baht(tier.get("satang") or 0)} for tier in current["tiers"]
             ],
             "form": form,
+            "number_fields": number_fields(service=service),
             "tiers": tiers,
             "exemptions": exemptions,
         },

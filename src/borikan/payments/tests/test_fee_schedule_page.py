@@ -160,3 +160,23 @@ def test_only_the_services_agency_admin_opens_the_page(service, officer, approve
     assert _page(sign_in(Client(), citizen), service).status_code == 404
     assert _post(sign_in(Client(), officer), service, base_baht="1").status_code == 403
     assert not FeeSchedule.objects.exists()
+
+
+def test_the_page_suggests_the_forms_number_fields_for_the_quantity(service, agency_admin):
+    from django.utils import timezone
+
+    from borikan.eforms.models import FormVersion
+
+    FormVersion.objects.create(
+        service=service,
+        number=1,
+        status="published",
+        published_at=timezone.now(),
+        schema={"type": "object", "properties": {"machines": {"type": "number"}}},
+        ui={"fields": {"machines": {"type": "number", "label_th": "จำนวนเครื่อง", "label_en": "Machines"}}},
+    )
+    client = sign_in(Client(), agency_admin)
+    client.cookies["django_language"] = "th"
+    page = _page(client, service).content.decode()
+    assert 'list="quantity-fields"' in page and '<option value="machines">จำนวนเครื่อง</option>' in page
+    assert FormVersion.objects.count() == 1  # opening the page publishes nothing
