@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 
 from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
 from borikan.eforms import services as form_services
+from borikan.eforms import tasklist
 from borikan.eforms.formdata import form_errors
-from borikan.eforms.formrender import form_fields, parse_post
+from borikan.eforms.formrender import form_fields
 
 from . import services as app_services
 from . import views as app_views
@@ -67,7 +68,9 @@ def review_save(request: HttpRequest, application_id: str, then: str = "caseform
     if app.status not in (Status.DRAFT, Status.INFO_REQUESTED):
         return redirect("applications:detail", application_id=app.pk)
     schema = form_services.schema_for_case(app.case_ref, app.service)
-    data = parse_post(schema, request.POST)
+    data = tasklist.posted_data(schema, app.form_data, request.POST)
+    section = request.POST.get("section") or ""
+    names = tasklist.section_fields(schema, section) if section else None
     try:
         # The file is kept first, on its own: an error in another field must not make the person choose it again
         # (a browser cannot refill a file input).
@@ -78,9 +81,12 @@ def review_save(request: HttpRequest, application_id: str, then: str = "caseform
     except ApplicationError as error:
         errors = _error_dict(error)
         messages.error(request, error.message)
+        fields = form_fields(schema, data, errors)
         context = {
             "app": app,
-            "fields": form_fields(schema, data, errors),
+            "fields": [f for f in fields if names is None or f.name in names],
+            "section": section if names is not None else "",
+            "section_title": next((f.section_title for f in fields if names and f.name in names), ""),
             "has_errors": bool(errors),
             "attachment_spec": schema.get("x-attachment"),
             "attachments": list(app.attachments.order_by("uploaded_at", "pk")),
@@ -88,8 +94,10 @@ def review_save(request: HttpRequest, application_id: str, then: str = "caseform
             "last_request": app.events.filter(action="request_info").last(),
         }
         return render(request, "applications/form.html", context, status=400)
-    if then == "applications:edit":
+    if then == "applications:edit" or names is not None:
         messages.success(request, _("Draft saved."))
+    if names is not None:
+        return redirect("applications:edit", application_id=app.pk)  # one section done: back to the task list
     return redirect(then, application_id=app.pk)
 
 
@@ -146,7 +154,7 @@ def autosave(request: HttpRequest, application_id: str) -> JsonResponse:
     of this save (and reported), so everything else the person typed is kept."""
     app = _editable(request, application_id)
     schema = form_services.schema_for_case(app.case_ref, app.service)
-    data = parse_post(schema, request.POST)
+    data = tasklist.posted_data(schema, app.form_data, request.POST)
     skipped: dict[str, dict[str, str]] = {}
     for _attempt in range(2):
         try:

@@ -18,6 +18,7 @@ from borikan.casework import sla
 from borikan.casework.models import ExpiryOutcome
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound
+from borikan.eforms import tasklist
 from borikan.eforms.fields import be_to_iso
 from borikan.eforms.formrender import form_fields, parse_post
 from borikan.eforms.services import schema_for_case
@@ -76,9 +77,15 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
     if app.status == Status.INFO_REQUESTED:
         return _answer(request, app)  # answering a request for information: only the marked fields open
     schema = schema_for_case(app.case_ref, app.service)
+    section = request.POST.get("section") or request.GET.get("section") or ""
+    names = tasklist.section_fields(schema, section) if section else None
+    if section and names is None:
+        return redirect("applications:edit", application_id=app.pk)  # no such section (any more)
+    if request.method == "GET" and names is None and tasklist.is_long(schema):
+        return _task_list(request, app, schema)
     data, errors, status = app.form_data, {}, 200
     if request.method == "POST":
-        data = parse_post(schema, request.POST)
+        data = tasklist.posted_data(schema, app.form_data, request.POST)
         try:
             # The file is kept first, on its own: an error in another field must not make the person choose it
             # again (a browser cannot refill a file input).
@@ -101,9 +108,12 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
             )
             messages.error(request, error.message)
             status = 400
+    fields = form_fields(schema, data, errors)
     context = {
         "app": app,
-        "fields": form_fields(schema, data, errors),
+        "fields": [f for f in fields if names is None or f.name in names],
+        "section": section if names is not None else "",
+        "section_title": next((f.section_title for f in fields if names and f.name in names), ""),
         "has_errors": bool(errors),
         "attachment_spec": schema.get("x-attachment"),
         "attachments": list(app.attachments.order_by("uploaded_at", "pk")),
@@ -111,6 +121,19 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
         "last_request": app.events.filter(action="request_info").last(),
     }
     return render(request, "applications/form.html", context, status=status)
+
+
+def _task_list(request: HttpRequest, app, schema: dict) -> HttpResponse:
+    """A long form's first page: its sections, where each stands, and the way to the review."""
+    attached = set(app.attachments.values_list("field_name", flat=True))
+    tasks = tasklist.tasks(schema, app.form_data, attached=attached)
+    context = {
+        "app": app,
+        "tasks": tasks,
+        "done": sum(task.status == tasklist.COMPLETED for task in tasks),
+        "last_request": app.events.filter(action="request_info").last(),
+    }
+    return render(request, "applications/tasks.html", context)
 
 
 def _answer(request: HttpRequest, app) -> HttpResponse:
