@@ -14,6 +14,12 @@ class Agency(TimeStampedModel):
     ministry_en = models.CharField(max_length=255, blank=True)
     # Where citizens complain about this agency's services; blank means the Government Complaint Center (1111).
     complaint_channel = models.CharField(max_length=500, blank=True)
+    # Where and when a citizen can be proven in person (the assurance page lists every agency's counter).
+    counter_address_th = models.CharField(max_length=500, blank=True)
+    counter_address_en = models.CharField(max_length=500, blank=True)
+    opening_hours_th = models.CharField(max_length=200, blank=True)
+    opening_hours_en = models.CharField(max_length=200, blank=True)
+    counter_phone = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["code"]

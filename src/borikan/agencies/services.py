@@ -42,3 +42,40 @@ def staff_membership_revoke(*, actor, user, agency: Agency, role: StaffRole | st
         data={"user_id": user.pk, "role": str(role)},
     )
     return True
+
+
+COUNTER_FIELDS = ("counter_address_th", "counter_address_en", "opening_hours_th", "opening_hours_en", "counter_phone")
+
+
+@transaction.atomic
+def agency_counter_update(*, actor, agency: Agency, details: dict[str, str]) -> Agency:
+    """The agency's admin says where and when its counter proves people; only an admin of that agency may."""
+    from borikan.core.errors import PermissionDenied, ValidationFailed
+
+    if not StaffMembership.objects.filter(user=actor, agency=agency, role=StaffRole.AGENCY_ADMIN).exists():
+        raise PermissionDenied(
+            "เฉพาะผู้ดูแลของหน่วยงานนี้เท่านั้น", "Only this agency's administrators may do this", code="not_agency_admin"
+        )
+    cleaned = {name: " ".join((details.get(name) or "").split()) for name in COUNTER_FIELDS}
+    limits = {name: Agency._meta.get_field(name).max_length for name in COUNTER_FIELDS}
+    for name, value in cleaned.items():
+        if len(value) > limits[name]:
+            raise ValidationFailed(
+                "too_long", f"ข้อความยาวเกิน {limits[name]} ตัวอักษร", f"Longer than {limits[name]} characters", field=name
+            )
+    if cleaned["counter_address_en"] and not cleaned["counter_address_th"]:
+        raise ValidationFailed(
+            "thai_first", "กรุณากรอกที่อยู่ภาษาไทยก่อน", "Give the address in Thai first", field="counter_address_th"
+        )
+    changed = sorted(name for name, value in cleaned.items() if getattr(agency, name) != value)
+    for name, value in cleaned.items():
+        setattr(agency, name, value)
+    agency.save(update_fields=[*COUNTER_FIELDS, "updated_at"])
+    audit_record(
+        actor=actor,
+        action="agency.counter_updated",
+        object_type="agency",
+        object_id=agency.code,
+        data={"fields": changed},
+    )
+    return agency

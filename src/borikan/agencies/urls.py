@@ -5,4 +5,5 @@ from . import views
 app_name = "agencyadmin"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("<slug:code>/counter/", views.counter, name="counter"),
 ]

@@ -209,6 +209,7 @@ PAGE_RULES: dict[str, Rule] = {
     },
     "identity:home": SIGNED_IN,
     "agencyadmin:home": SIGNED_IN,
+    "agencyadmin:counter": STAFF(AD),
     "identity:counter_proofing": ANY_STAFF,
     "identity:juristic_representation": ANY_STAFF,
     "applications:mine": SIGNED_IN,
