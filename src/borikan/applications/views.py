@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -121,6 +122,15 @@ def edit(request: HttpRequest, application_id: str) -> HttpResponse:
         "last_request": app.events.filter(action="request_info").last(),
     }
     return render(request, "applications/form.html", context, status=status)
+
+
+def _attachment_label(schema: dict, name: str) -> str:
+    english = (get_language() or "th").startswith("en")
+    spec = schema.get("x-attachment") or {}
+    field = (schema.get("x-ui") or {}).get("fields", {}).get(name) or {}
+    if english:
+        return field.get("label_en") or spec.get("title") or field.get("label_th") or name
+    return field.get("label_th") or spec.get("x-title-th") or field.get("label_en") or spec.get("title") or name
 
 
 def _task_list(request: HttpRequest, app, schema: dict) -> HttpResponse:
@@ -338,7 +348,10 @@ def case(request: HttpRequest, application_id: str) -> HttpResponse:
         "identity_mismatches": identity_mismatches(schema, app.form_data, app.applicant, identity=proven),
         "changed": {d["name"]: d for d in work["defects"] if d["changed"]},
         "reasons": [{"code": c.value, "th": th, "en": en} for c, (th, en) in casework.DEFECT_REASON_LABELS.items()],
-        "attachment_names": sorted(casework.attachment_names(app)),
+        # Each file field by its label (the legacy one by its title), never by its stored name.
+        "attachment_names": [
+            (name, _attachment_label(schema, name)) for name in sorted(casework.attachment_names(app))
+        ],
         **_case_extras(app),
     }
     return render(request, "office/case.html", context)

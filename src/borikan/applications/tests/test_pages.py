@@ -1,5 +1,7 @@
 """The citizen and office pages, driven as a person would: search, read the manual, apply, review."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -253,3 +255,13 @@ def test_the_accounts_phone_is_offered_in_a_new_draft(free_service, citizen):
     app = Application.objects.create(service=free_service, agency=free_service.agency, applicant=citizen)
     page = sign_in(Client(), citizen).get(f"/applications/{app.pk}/edit/").content.decode()
     assert 'value="0898765432"' in page
+
+
+@pytest.mark.django_db
+def test_the_request_form_names_the_file_by_its_label_not_its_stored_name(free_service, citizen, officer):
+    """Issue 12: the officer's request form showed the file as `supporting_document`."""
+    app = make_application(service=free_service, applicant=citizen, status="in_review")
+    page = sign_in(Client(), officer).get(f"/office/cases/{app.pk}/").content.decode()
+    assert 'value="attachment:supporting_document"' in page  # the stored name stays the form's value
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "เอกสารประกอบคำขอ" in text and "supporting_document" not in text

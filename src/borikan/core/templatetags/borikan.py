@@ -155,6 +155,15 @@ ACTION_LABELS = {
     "withdraw": ("ถอนคำขอ", "Withdraw"),
     "submit": ("ยื่นคำขอ", "Submit"),
     "resubmit": ("ส่งข้อมูลที่แก้ไข", "Resubmit"),
+    "request_payment": ("แจ้งให้ชำระค่าธรรมเนียม", "Ask for the fee"),
+    "confirm_payment": ("ยืนยันการชำระเงิน", "Confirm the payment"),
+    "issue": ("ออกเอกสาร", "Issue the document"),
+    "deliver": ("จัดส่งเอกสาร", "Deliver"),
+    "close": ("ปิดเรื่อง", "Close"),
+    "approve_level": ("อนุมัติในขั้นนี้ (เสนอผู้อนุมัติขั้นถัดไป)", "Approve at this level (to the next level)"),
+    "appeal": ("อุทธรณ์คำสั่ง", "Appeal"),
+    "lapse_reject": ("ไม่อนุมัติ (ไม่ได้รับข้อมูลตามกำหนด)", "Reject (information not given in time)"),
+    "lapse_withdraw": ("ปิดเรื่องเป็นถอนคำขอ (ไม่ได้รับข้อมูลตามกำหนด)", "Close as withdrawn (information not given in time)"),
 }
 
 
