@@ -25,6 +25,7 @@ from borikan.agencies.services import staff_membership_grant, staff_membership_r
 from borikan.audit.services import audit_record
 from borikan.catalog.models import Service
 from borikan.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from borikan.core.thaidate import parse_typed_date
 from borikan.identity.enforcement import AssuranceRequired, Step, require_for_service, require_staff
 
 from .models import (
@@ -317,10 +318,15 @@ def _as_date(value: Any, field: str) -> dt.date:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
+            return parse_typed_date(value)
         except ValueError:
             pass
-    raise ValidationFailed("invalid_date", "วันที่ไม่ถูกต้อง (ปปปป-ดด-วว)", "Invalid date (YYYY-MM-DD)", field=field)
+    raise ValidationFailed(
+        "invalid_date",
+        "วันที่ไม่ถูกต้อง กรุณากรอก วัน/เดือน/ปี พ.ศ. เช่น 15/08/2569",
+        "Invalid date: give day/month/Buddhist-Era year, for example 15/08/2569 (or YYYY-MM-DD)",
+        field=field,
+    )
 
 
 def _overlapping(qs: Any, starts_on: dt.date, ends_on: dt.date) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 THAI_MONTHS = (
     "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
@@ -27,3 +28,23 @@ def thai_date(day: dt.date, *, thai_digits: bool = False) -> str:
 def fiscal_year_be(day: dt.date) -> int:
     """The Thai fiscal year runs 1 October to 30 September and is named by the year it ends in."""
     return be_year(day) + (1 if day.month >= 10 else 0)
+
+
+_TYPED_BE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
+
+
+def parse_typed_date(text: str) -> dt.date:
+    """A date a person typed on a Thai page: day/month/Buddhist-Era year (15/08/2569), or ISO (2026-08-15) as
+    older clients send. A Gregorian year typed where B.E. is asked (15/08/2026) is refused: ValueError."""
+    text = (text or "").strip()
+    if match := _TYPED_BE.match(text):
+        day, month, year_be = (int(part) for part in match.groups())
+        if year_be < 2400:
+            raise ValueError("the year is not in the Buddhist Era")
+        return dt.date(year_be - 543, month, day)
+    return dt.date.fromisoformat(text)
+
+
+def typed_be(day: dt.date | None) -> str:
+    """The value a date box shows back: 15/08/2569."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}" if day else ""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from borikan.agencies.models import Agency, StaffRole
 from borikan.agencies.selectors import staff_agency_ids, staff_roles
 from borikan.core.errors import ApplicationError, NotFound
-from borikan.core.thaidate import thai_date
+from borikan.core.thaidate import parse_typed_date, thai_date
 
 from . import promptpay, receipts, reconciliation, refunds, selectors, services
 from .channels import CHANNELS
@@ -148,9 +148,9 @@ def reconciliation_list(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            day = dt.date.fromisoformat(request.POST.get("date", ""))
+            day = parse_typed_date(request.POST.get("date", ""))
         except ValueError:
-            error = _("Enter the settlement date as YYYY-MM-DD.")
+            error = _("Enter the settlement date as day/month/Buddhist-Era year, for example 15/08/2569.")
         else:
             upload = request.FILES.get("file")
             try:
@@ -365,7 +365,7 @@ def _day_sheet_request(request: HttpRequest) -> tuple[list[Agency], Agency | Non
     code = request.GET.get("agency") or agencies[0].code
     chosen = next((agency for agency in agencies if agency.code == code), None)
     try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
+        day = parse_typed_date(request.GET.get("date", ""))
     except ValueError:
         day = timezone.localdate()
     return agencies, chosen, day

@@ -13,6 +13,7 @@ from borikan.approvals.models import Delegation
 from borikan.audit.models import AuditEntry
 from borikan.conftest import make_staff, sign_in
 from borikan.core.errors import ApplicationError
+from borikan.core.thaidate import typed_be
 
 from .helpers import admin_of
 
@@ -168,12 +169,16 @@ def test_delegations_page(client, agency, approver, colleague, foreign_officer, 
         {
             "agency": agency.code,
             "delegate": colleague.pk,
-            "starts_on": _days(1).isoformat(),
-            "ends_on": _days(2).isoformat(),
+            # typed as a Thai page asks: day/month/Buddhist-Era year
+            "starts_on": typed_be(_days(1)),
+            "ends_on": typed_be(_days(2)),
         },
     )
     assert response.status_code == 302
     delegation = Delegation.objects.get()
+    assert (delegation.starts_on, delegation.ends_on) == (_days(1), _days(2))
+    page = client.get("/approvals/delegations/").content.decode()
+    assert 'type="date"' not in page and "15/08/2569" in page
     bad = client.post(
         "/approvals/delegations/",
         {

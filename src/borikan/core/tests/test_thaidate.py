@@ -20,3 +20,19 @@ def test_thai_date_with_thai_digits():
 def test_fiscal_year_turns_in_october():
     assert fiscal_year_be(dt.date(2026, 9, 30)) == 2569
     assert fiscal_year_be(dt.date(2026, 10, 1)) == 2570
+
+
+def test_a_typed_date_is_read_in_the_buddhist_era_and_iso_still_works():
+    import datetime as dt
+
+    import pytest
+
+    from borikan.core.thaidate import parse_typed_date, typed_be
+
+    assert parse_typed_date("15/08/2569") == dt.date(2026, 8, 15)
+    assert parse_typed_date(" 1-1-2570 ") == dt.date(2027, 1, 1)
+    assert parse_typed_date("2026-08-15") == dt.date(2026, 8, 15)
+    assert typed_be(dt.date(2026, 8, 15)) == "15/08/2569" and typed_be(None) == ""
+    for bad in ("15/08/2026", "31/02/2569", "", "15/08", "not a date"):
+        with pytest.raises(ValueError):
+            parse_typed_date(bad)
