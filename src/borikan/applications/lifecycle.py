@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
 
@@ -36,15 +37,24 @@ def _timing_at(target: str) -> PaymentTiming:
     return PaymentTiming.BEFORE_REVIEW if target == Status.SUBMITTED else PaymentTiming.AFTER_APPROVAL
 
 
+def _case_form_version(app: Application) -> Any:
+    """The form version the case was started with, read once per case object (a pin never changes)."""
+    from borikan.eforms.services import version_for_case
+
+    version = app.__dict__.get("_pinned_form_version")
+    if version is None:
+        version = app.__dict__["_pinned_form_version"] = version_for_case(app.case_ref, app.service)
+    return version
+
+
 def pin_versions(app: Application) -> None:
     """Freeze what the case is decided under (form, fee rule, manual and legal basis, approval chain, checklist)."""
     from borikan.casework.services import current_checklist
-    from borikan.eforms.services import version_for_case
 
     approvals.pin_versions(
         app.case_ref,
         app.service,
-        version_for_case(app.case_ref, app.service).number,
+        _case_form_version(app).number,
         applicant=app.applicant,
         checklist_version_for=lambda service: getattr(current_checklist(service), "version", None),
     )
@@ -57,10 +67,9 @@ def _form_complete(ctx: TransitionContext) -> None:
     """The whole form, against the version the case was started with, and its required attachment."""
     from borikan.core.errors import ValidationFailed
     from borikan.eforms.formdata import validate_form_data
-    from borikan.eforms.services import version_for_case
 
     app = ctx.case
-    schema = version_for_case(app.case_ref, app.service).definition
+    schema = _case_form_version(app).definition
     validate_form_data(schema, app.form_data)
     spec = schema.get("x-attachment") or {}
     if ctx.action == Action.SUBMIT and spec.get("required") and not app.attachments.exists():
@@ -72,11 +81,10 @@ def _form_complete(ctx: TransitionContext) -> None:
 def _identity_agrees(ctx: TransitionContext) -> None:
     """The applicant's citizen ID, name and birth date in the form are the proven person's (identity binding):
     no one applies as someone else, whatever the form's version."""
-    from borikan.eforms.services import version_for_case
     from borikan.identity.proven import require_identity_agrees
 
     app = ctx.case
-    require_identity_agrees(version_for_case(app.case_ref, app.service).definition, app.form_data, app.applicant)
+    require_identity_agrees(_case_form_version(app).definition, app.form_data, app.applicant)
 
 
 def _pin_at_submission(ctx: TransitionContext) -> None:

@@ -23,6 +23,20 @@ OPEN_STATUSES = (
 OPEN_CASES = models.Q(status__in=[s.value for s in OPEN_STATUSES])
 
 
+KNOWN_ABSENT = "_known_absent"
+
+
+def known_absent(app: "Application", *relations: str) -> "Application":
+    """Mark what a write knows this case does not have (``events``, ``attachments``, ``invoice``, ``document``,
+    ``information_request``), so the response built from it says so without reading it back (issue 13)."""
+    setattr(app, KNOWN_ABSENT, frozenset(getattr(app, KNOWN_ABSENT, frozenset())) | frozenset(relations))
+    return app
+
+
+def is_known_absent(app: Any, relation: str) -> bool:
+    return relation in getattr(app, KNOWN_ABSENT, ())
+
+
 class Application(TimeStampedModel):
     """One citizen's application for one service: a case moving through the lifecycle in workflow.py."""
 

@@ -7,6 +7,8 @@ from pydantic import Field
 
 from borikan.core.fields import Code, Days, Id, Label, LongText, Text, Version
 
+from .models import is_known_absent
+
 
 class ApplicationCreateIn(Schema):
     service: Code
@@ -94,23 +96,25 @@ class ApplicationOut(ApplicationSummaryOut):
 
     information_request: "InformationRequestOut | None"
 
+    # A write that knows the case has none of something marks it (`models.known_absent`): not read back.
+
     @staticmethod
     def resolve_information_request(obj):
         from borikan.casework.services import latest_request
 
-        return latest_request(obj)
+        return None if is_known_absent(obj, "information_request") else latest_request(obj)
 
     @staticmethod
     def resolve_invoice(obj):
         from borikan.payments.selectors import invoice_for_case
 
-        return invoice_for_case(case_ref=obj.case_ref)
+        return None if is_known_absent(obj, "invoice") else invoice_for_case(case_ref=obj.case_ref)
 
     @staticmethod
     def resolve_document(obj):
         from borikan.documents.selectors import document_for_case
 
-        return document_for_case(case_ref=obj.case_ref)
+        return None if is_known_absent(obj, "document") else document_for_case(case_ref=obj.case_ref)
 
     @staticmethod
     def resolve_allowed_actions(obj, context) -> list[str]:
@@ -120,11 +124,11 @@ class ApplicationOut(ApplicationSummaryOut):
 
     @staticmethod
     def resolve_events(obj) -> list:
-        return list(obj.events.all())
+        return [] if is_known_absent(obj, "events") else list(obj.events.all())
 
     @staticmethod
     def resolve_attachments(obj) -> list:
-        return list(obj.attachments.all())
+        return [] if is_known_absent(obj, "attachments") else list(obj.attachments.all())
 
 
 # --- casework -------------------------------------------------------------------------------------------------

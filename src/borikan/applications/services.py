@@ -15,12 +15,12 @@ from borikan.catalog.selectors import service_get
 from borikan.core.errors import ApplicationError, NotFound, ValidationFailed
 from borikan.core.hygiene import strip_invisible
 from borikan.eforms.formdata import validate_form_data
-from borikan.eforms.services import form_pin, schema_current, schema_for_case
+from borikan.eforms.services import form_pin_new, form_version_current, schema_current, schema_for_case
 
 from . import engine
 from .attachments import check_upload
 from .engine import TransitionRefused, lock_case, representing
-from .models import Application, Attachment
+from .models import Application, Attachment, known_absent
 from .workflow import Action, Status
 
 __all__ = ["TransitionRefused"]
@@ -64,11 +64,12 @@ def application_create(
             status=409,
         )
     form_data = strip_invisible(form_data or {})  # zero-width characters would be printed on the licence
-    validate_form_data(schema_current(service), form_data, partial=True)
+    version = form_version_current(service)  # read once: validated against, then pinned
+    validate_form_data(version.definition, form_data, partial=True)
     app = Application.objects.create(
         service=service, agency=service.agency, applicant=actor, on_behalf_of=company, form_data=form_data
     )
-    form_pin(case_ref=app.case_ref, service=service)
+    form_pin_new(case_ref=app.case_ref, version=version)
     audit_record(
         actor=actor,
         action="application.created",
@@ -77,7 +78,8 @@ def application_create(
         subject_user_id=actor.pk,
         data={"service": service.slug, "on_behalf_of": company.registration_number if company else ""},
     )
-    return app
+    # A case started now has no history, file, invoice, document or request yet: the response says so unread.
+    return known_absent(app, "events", "attachments", "invoice", "document", "information_request")
 
 
 def renewal_form_data(*, actor: Any, document_id: Any, service_slug: str) -> dict[str, Any]:
@@ -202,7 +204,10 @@ def application_submit(
             exemption_claims_record(
                 actor=actor, case_ref=app.case_ref, service=app.service, codes=exemptions, note=exemption_note
             )
-        return engine.transition_locked(app, action=Action.SUBMIT, actor=actor)
+        app = engine.transition_locked(app, action=Action.SUBMIT, actor=actor)
+    # Nothing returns a case to draft, so one just submitted from its draft has never had a request for
+    # information, and no document is issued before a decision: the response says so unread.
+    return known_absent(app, "document", "information_request")
 
 
 def application_acknowledge(*, application_id: Any) -> str:

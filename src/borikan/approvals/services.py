@@ -574,7 +574,9 @@ def pin_versions(
         raise ValidationFailed("invalid_case_ref", "เลขอ้างอิงคำขอไม่ถูกต้อง", "Invalid case reference", field="case_ref")
     form_version_text = _version_text(form_version, "form_version")
     checklist = _version_text(checklist_version_for(service) if checklist_version_for else None, "checklist_version")
-    with transaction.atomic():
+    # No savepoint of its own (a round trip each way inside the submission): a failure here fails the caller's
+    # transaction anyway; the insert below keeps its savepoint, to survive a concurrent pin of the same case.
+    with transaction.atomic(savepoint=False):
         existing = CasePin.objects.filter(case_ref=case_ref).first()
         if existing is not None:
             if existing.service_id != service.pk:

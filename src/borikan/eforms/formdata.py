@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -230,13 +232,20 @@ def _without_required(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+@functools.lru_cache(maxsize=256)
+def _validator_for(json_schema_text: str) -> Draft202012Validator:
+    """The compiled validator of a schema, built once per process per distinct schema (issue 13): keyed by the
+    schema's own text, so a published version (immutable) hits it every time and an edited draft gets its own."""
+    return Draft202012Validator(_without_required(json.loads(json_schema_text)), format_checker=format_checker)
+
+
 def form_errors(schema: dict[str, Any], data: Any, *, partial: bool = False) -> Errors:
     """Errors by field. `partial` (drafts) checks only what was filled in, not what is missing.
     Hidden fields' values are dropped from `data` first (in place)."""
     json_schema, ui = split(schema)
     if isinstance(data, dict):
         drop_hidden(ui, data)
-    validator = Draft202012Validator(_without_required(json_schema), format_checker=format_checker)
+    validator = _validator_for(json.dumps(json_schema, sort_keys=True, ensure_ascii=False))
     errors: Errors = {}
     for error in validator.iter_errors(data):
         if partial and error.validator == "required":

@@ -73,6 +73,12 @@ def form_pin(*, case_ref: str, service: Any) -> ApplicationForm:
         return ApplicationForm.objects.select_related("form_version").get(case_ref=case_ref)
 
 
+def form_pin_new(*, case_ref: str, version: FormVersion) -> ApplicationForm:
+    """Pin a case created in this transaction to `version` (the one its draft was just validated against): a
+    plain insert, since no pin can exist yet for a new case (the unique case_ref still refuses a second)."""
+    return ApplicationForm.objects.create(case_ref=case_ref, form_version=version)
+
+
 def version_for_case(case_ref: str, service: Any) -> FormVersion:
     return form_pin(case_ref=case_ref, service=service).form_version
 
