@@ -13,6 +13,7 @@ from . import labels, selectors
 from .formschema import personal_data_label
 from .models import PROCESSES
 from .search import selectors as search_selectors
+from .search.life_events import group_by_life_event, life_event_name
 from .search.selectors import SearchFilters
 
 # The impact ratings of a digital-identity risk assessment, in words for the admin's select.
@@ -41,6 +42,8 @@ def _facet_value_label(name: str, value: str) -> str:
         "channel": labels.CHANNEL,
         "fee": labels.FEE,
     }
+    if name == "life_event":
+        return life_event_name(value)
     if name == "agency":
         return value  # agency codes are what people know them by (DLT, DOPA, ...)
     return labels.label(vocabularies.get(name, {}), value)
@@ -53,7 +56,7 @@ def search(request: HttpRequest) -> HttpResponse:
     try:
         result = search_selectors.service_search(query=query, filters=filters, limit=50)
     except ApplicationError as error:
-        context = {"query": query[:200], "error": error.message, "result": None, "facets": []}
+        context: dict[str, object] = {"query": query[:200], "error": error.message, "result": None, "facets": []}
         return render(request, "catalog/search.html", context, status=error.status)
     active = filters.active()
     facets = []
@@ -77,8 +80,15 @@ def search(request: HttpRequest) -> HttpResponse:
             )
         facets.append({"name": name, "label": label, "values": values})
     # People see what their words were read as (a spelling corrected), not the engine's synonym table.
-    corrected = [text.split(" → ", 1)[1] for text in result.interpretations if " → " in text]
-    context = {"query": result.query, "result": result, "facets": facets, "error": "", "corrected": corrected}
+    context = {
+        "query": result.query,
+        "result": result,
+        "facets": facets,
+        "error": "",
+        "corrected": search_selectors.corrected_query(result),
+        "did_you_mean": result.suggestions[0] if result.suggestions else "",
+        "groups": group_by_life_event(result.hits),
+    }
     return render(request, "catalog/search.html", context)
 
 

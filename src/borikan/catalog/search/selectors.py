@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from borikan.core.errors import PermissionDenied, ValidationFailed
 
 from ..models import SearchSynonym, Service
+from .analysis import normalise
 from .engine import (
     HIT_RATIO,
     Highlight,
@@ -149,6 +150,24 @@ def service_search(
     if query and not len(order):
         result.suggestions = suggest_phrases(index, query)
     return result
+
+
+def corrected_query(result: SearchResult) -> str:
+    """The query as the search read it after correcting spelling or finishing a word, in the searcher's words
+    (the synonyms it also looked for are the engine's business); "" when nothing was corrected."""
+    words = result.query.split()
+    changed = False
+    for text in result.interpretations:
+        if " → " not in text:
+            continue
+        typed, meant = text.split(" → ", 1)
+        typed = typed.rstrip("…")
+        for i, word in enumerate(words):
+            if typed and typed in normalise(word) and meant not in normalise(word):
+                words[i] = normalise(word).replace(typed, meant, 1)
+                changed = True
+                break
+    return " ".join(words) if changed else ""
 
 
 def synonym_list(*, actor) -> QuerySet[SearchSynonym]:

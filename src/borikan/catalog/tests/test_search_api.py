@@ -174,3 +174,24 @@ def test_search_page_speaks_to_people_not_of_the_engine(catalogue):
     html = Client().get("/", {"q": "พาสปอด"}).content.decode()
     assert " = " not in html and "Matched through" not in html and " → " not in html
     assert "พาสปอร์ต" in html  # the corrected spelling, said in words
+
+
+def test_search_page_says_a_correction_in_thai_and_asks_did_you_mean_when_nothing_matches(catalogue):
+    html = Client().get("/", {"q": "พาสปอด"}).content.decode()
+    assert "แสดงผลการค้นหาสำหรับ <strong>พาสปอร์ต</strong> แทน" in html
+    response = Client().get("/", {"q": "ห้องสมุดประชาชน"})
+    result = response.context["result"]
+    if not result.hits and result.suggestions:
+        html = response.content.decode()
+        assert "หมายถึง <a" in html and "ใช่ไหม" in html
+
+
+def test_search_page_groups_hits_by_life_event_in_words_best_first(catalogue):
+    response = Client().get("/", {"q": "ใบขับขี่"})
+    groups = response.context["groups"]
+    hits = response.context["result"].hits
+    assert len(groups) >= 2 and all(group.name for group in groups)
+    assert groups[0].hits[0] is hits[0]  # the best result stays first
+    html = response.content.decode()
+    assert '<h2 class="govuk-heading-m">มีรถ</h2>' in html or '<h2 class="govuk-heading-m">หัดขับรถ</h2>' in html
+    assert "owning-a-vehicle</h2>" not in html and "owning a vehicle" not in html
