@@ -49,27 +49,3 @@ def staff_of_row_agency(*, user, agency_field: str = "agency_id") -> Exists:
     """A query expression: "the user holds a role in the agency of this row". Lets other apps filter their
     agency-owned rows by staff access in the same query."""
     return Exists(StaffMembership.objects.filter(user=user, agency_id=OuterRef(agency_field)))
-
-
-def agency_admin_settings(*, user) -> list[dict]:
-    """What the agency admin's home lists: each agency the user administers, its services, and the roles the user
-    holds there. Two queries."""
-    from borikan.catalog.models import Service
-
-    if not getattr(user, "is_authenticated", False):
-        return []
-    memberships = list(StaffMembership.objects.filter(user=user).select_related("agency"))
-    administered = {m.agency_id: m.agency for m in memberships if m.role == StaffRole.AGENCY_ADMIN}
-    if not administered:
-        return []
-    services: dict[int, list] = {agency_id: [] for agency_id in administered}
-    for service in Service.objects.filter(agency_id__in=administered).order_by("slug")[:1000]:
-        services[service.agency_id].append(service)
-    return [
-        {
-            "agency": agency,
-            "services": services[agency.pk],
-            "roles": {m.role for m in memberships if m.agency_id == agency.pk},
-        }
-        for agency in sorted(administered.values(), key=lambda a: a.code)
-    ]

@@ -18,7 +18,7 @@ urlpatterns = [
     path("", include("borikan.documents.urls")),
     path("wallet/", include("borikan.delivery.urls")),
     path("agencies/", include("borikan.governance.urls")),
-    path("agency-admin/", include("borikan.agencies.urls")),
+    path("agency-admin/", include("borikan.governance.agency_admin_urls")),
     path("forms/applications/", include("borikan.applications.form_urls")),
     path("forms/", include("borikan.eforms.urls")),
     path("approvals/", include("borikan.approvals.urls")),

@@ -200,8 +200,10 @@ class RepresentationForm(forms.Form):
             (RepresentationRole.AUTHORISED_REPRESENTATIVE, _("Authorised representative (power of attorney)")),
         ],
     )
-    certificate_issued_on = forms.DateField(
-        label=_("Company certificate issued on"), widget=forms.DateInput(attrs={"type": "date"})
+    certificate_issued_on = forms.CharField(
+        label=_("Company certificate issued on"),
+        help_text=_("Day/month/Buddhist-Era year, for example 15/08/2569"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     power_of_attorney_checked = forms.BooleanField(
         label=_("I checked the power of attorney signed by a director with authority"), required=False
@@ -211,6 +213,16 @@ class RepresentationForm(forms.Form):
     def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
+
+    def clean_certificate_issued_on(self):
+        from borikan.core.thaidate import parse_typed_date
+
+        try:
+            return parse_typed_date(self.cleaned_data["certificate_issued_on"])
+        except ValueError:
+            raise forms.ValidationError(
+                _("Give the date as day/month/Buddhist-Era year, for example 15/08/2569.")
+            ) from None
 
 
 def juristic_representation(request: HttpRequest) -> HttpResponse:

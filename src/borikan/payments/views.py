@@ -476,7 +476,7 @@ def fee_schedule_edit(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(exc.message) from exc
     except PermissionDenied as exc:
         raise DjangoPermissionDenied(exc.message) from exc
-    from borikan.eforms.selectors import number_fields
+    from .extension import number_fields
 
     current = selectors.fee_schedule_current(service=service)
     form, tiers, exemptions = _fee_forms(request, current)

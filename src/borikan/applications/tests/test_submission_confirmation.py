@@ -14,8 +14,8 @@ from django.utils import timezone
 from borikan.applications import selectors
 from borikan.applications.models import Application
 from borikan.casework.models import PublicHoliday
-from borikan.config.tests.test_thai_pages import GREGORIAN_YEAR, SENTENCE, SNAKE, visible_text
 from borikan.conftest import VALID_FORM, sign_in
+from borikan.core.tests.pagetext import GREGORIAN_YEAR, SENTENCE, SNAKE, visible_text
 from borikan.core.thaidate import thai_date
 
 from .factories import make_application

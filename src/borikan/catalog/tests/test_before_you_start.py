@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from borikan.catalog.models import RiskAssessment
-from borikan.config.tests.test_thai_pages import SENTENCE, visible_text
 from borikan.conftest import sign_in
+from borikan.core.tests.pagetext import SENTENCE, visible_text
 from borikan.identity.models import ProofingMethod, ProofingRecord, TotpDevice
 from borikan.identity.selectors import identity_readiness
 

@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from borikan.audit.models import AuditEntry
-from borikan.config.tests.test_thai_pages import visible_text
 from borikan.conftest import sign_in
+from borikan.core.tests.pagetext import visible_text
 from borikan.identity import throttle
 from borikan.identity.models import User
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from borikan.audit.models import AuditEntry
 from borikan.conftest import sign_in
 from borikan.core.errors import ApplicationError
+from borikan.core.thaidate import typed_be
 from borikan.identity import authn, juristic
 from borikan.identity.enforcement import AssuranceRequired
 from borikan.identity.models import JuristicPerson, Representation, User
@@ -221,13 +222,17 @@ def test_officer_page_records_a_representation(officer, agency, citizen):
         "registration_number": COMPANY,
         "name_th": "บริษัท ตัวอย่าง จำกัด",
         "role": "director",
-        "certificate_issued_on": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
+        # typed as the page asks: day/month/Buddhist-Era year
+        "certificate_issued_on": typed_be(timezone.localdate() - dt.timedelta(days=3)),
         "agency": agency.pk,
     }
+    assert 'type="date"' not in client.get("/account/juristic-representation/").content.decode()
     assert client.post("/account/juristic-representation/", form).status_code == 200
     assert juristic.may_act_for(citizen, COMPANY) is not None
     too_old = form | {"certificate_issued_on": "2020-01-01", "registration_number": OTHER_COMPANY}
     assert client.post("/account/juristic-representation/", too_old).status_code == 422
+    gregorian = form | {"certificate_issued_on": "01/12/2026", "registration_number": OTHER_COMPANY}
+    assert "15/08/2569" in client.post("/account/juristic-representation/", gregorian).content.decode()
     assert sign_in(Client(), citizen).get("/account/juristic-representation/").status_code == 403
     page = sign_in(Client(), citizen).get("/account/assurance/").content.decode()
     assert COMPANY in page and "บริษัท ตัวอย่าง จำกัด" in page

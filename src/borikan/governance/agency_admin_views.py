@@ -1,4 +1,5 @@
-"""The agency admin's home: one page linking every setting an administrator of an agency has."""
+"""The agency admin's home: one page linking every setting an administrator of an agency has, and the counter's
+details. Here, not in `agencies`, because it reads every app's settings (the layers, ADR 0017)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,34 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from borikan.agencies.models import Agency, StaffMembership, StaffRole
+from borikan.agencies.services import agency_counter_update
 from borikan.core.errors import ApplicationError
 from borikan.identity.enforcement import require_staff
 
-from .models import Agency, StaffMembership, StaffRole
-from .selectors import agency_admin_settings
-from .services import agency_counter_update
+
+def agency_admin_settings(*, user) -> list[dict]:
+    """What the agency admin's home lists: each agency the user administers, its services, and the roles the user
+    holds there. Two queries."""
+    from borikan.catalog.models import Service
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    memberships = list(StaffMembership.objects.filter(user=user).select_related("agency"))
+    administered = {m.agency_id: m.agency for m in memberships if m.role == StaffRole.AGENCY_ADMIN}
+    if not administered:
+        return []
+    services: dict[int, list] = {agency_id: [] for agency_id in administered}
+    for service in Service.objects.filter(agency_id__in=administered).order_by("slug")[:1000]:
+        services[service.agency_id].append(service)
+    return [
+        {
+            "agency": agency,
+            "services": services[agency.pk],
+            "roles": {m.role for m in memberships if m.agency_id == agency.pk},
+        }
+        for agency in sorted(administered.values(), key=lambda a: a.code)
+    ]
 
 
 @require_GET

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import agency_admin_views as views
 
 app_name = "agencyadmin"
 urlpatterns = [
