@@ -121,7 +121,9 @@ class Page:
 def chromium() -> Iterator[int]:
     """A headless Chromium with a throw-away profile; yields its DevTools port."""
     assert CHROMIUM, "Chromium is not installed (apt-get install chromium)"
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still be writing the profile as it shuts down: a leftover file in a
+    # throw-away directory is no failure.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0"]
         command += [f"--user-data-dir={profile}", "about:blank"]
         browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
